@@ -1,0 +1,88 @@
+"""The errors wslab raises: one family, each saying what was wrong, which RFC 6455
+rule it breaks, and what the peer does about it (an HTTP status or a close code)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from wslab.codes import CloseCode, close_code_name
+
+
+class WslabError(Exception):
+    """Base of every error wslab raises on purpose."""
+
+
+class HandshakeError(WslabError):
+    """The opening handshake is invalid (RFC 6455 §4).
+
+    `status` is the HTTP status a server answers with; `headers` are extra
+    response header lines it must add (e.g. ``Sec-WebSocket-Version: 13`` with 426).
+    """
+
+    def __init__(self, message: str, *, rfc_section: str, status: int = 400,
+                 headers: tuple[tuple[str, str], ...] = ()) -> None:
+        self.message = message
+        self.rfc_section = rfc_section
+        self.status = status
+        self.headers = headers
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        phrase = HTTPStatus(self.status).phrase
+        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+                f"the server answers HTTP {self.status} {phrase})")
+
+
+class ProtocolError(WslabError):
+    """A frame or message breaks RFC 6455 after the handshake.
+
+    `close_code` is the code the endpoint that detects it sends before it
+    closes the connection (§7.1.7 "Fail the WebSocket Connection").
+    """
+
+    default_close_code = CloseCode.PROTOCOL_ERROR
+
+    def __init__(self, message: str, *, rfc_section: str, close_code: int | None = None) -> None:
+        self.message = message
+        self.rfc_section = rfc_section
+        self.close_code = CloseCode(close_code or self.default_close_code)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+                f"the endpoint closes with {close_code_name(self.close_code)})")
+
+
+class InvalidUTF8(ProtocolError):
+    """Text that is not valid UTF-8 (§8.1): close code 1007."""
+
+    default_close_code = CloseCode.INVALID_PAYLOAD_DATA
+
+
+class PayloadTooBig(ProtocolError):
+    """A frame or message larger than the endpoint accepts (§7.4.1): close code 1009."""
+
+    default_close_code = CloseCode.MESSAGE_TOO_BIG
+
+
+class IncompleteFrame(WslabError):
+    """Not enough bytes yet for a whole frame. `needed` is how many more, when known."""
+
+    def __init__(self, needed: int | None = None) -> None:
+        self.needed = needed
+        more = f"{needed} more byte(s)" if needed is not None else "more bytes"
+        super().__init__(f"incomplete frame: {more} needed before it can be decoded")
+
+
+class ConnectionClosed(WslabError):
+    """The connection is closed (or closing) and cannot send or receive that."""
+
+    def __init__(self, code: int | None = None, reason: str = "", detail: str = "") -> None:
+        self.code = code
+        self.reason = reason
+        what = f"connection closed with {close_code_name(code)}" if code else "connection closed"
+        if reason:
+            what += f" ({reason!r})"
+        if detail:
+            what += f": {detail}"
+        super().__init__(what)

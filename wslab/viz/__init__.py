@@ -1,0 +1,1 @@
+"""Pictures: pure functions from protocol data to deterministic SVG/HTML objects."""

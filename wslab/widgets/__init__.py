@@ -1,0 +1,1 @@
+"""ipywidgets controls bound to the `wslab.viz` renderers."""
