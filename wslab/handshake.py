@@ -287,10 +287,11 @@ def replace_header(head: bytes, name: str, value: str | None) -> bytes:
     first, *lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
     kept, done = [], False
     for line in lines:
-        if not done and line.split(":", 1)[0].strip().lower() == name.lower():
+        field_name = line.split(":", 1)[0].strip()
+        if not done and field_name.lower() == name.lower():
             done = True
             if value is not None:
-                kept.append(f"{name}: {value}")
+                kept.append(f"{field_name}: {value}")  # keeps the name as it was written
         else:
             kept.append(line)
     if not done and value is not None:
@@ -306,7 +307,7 @@ def _encode_head(lines: Iterable[str]) -> bytes:
 
 def _head_lines(data: bytes, side: str) -> list[str]:
     """The lines of one complete head, without the blank line that ends it."""
-    parts = split_head(data, limit=max(len(data), 1), side=side)
+    parts = split_head(data, side=side)  # the same MAX_HEAD cap as for a head read in pieces
     if parts is None:
         raise _malformed(side, "the head is incomplete: it must end with a blank line (CR LF CR LF)")
     head, rest = parts
