@@ -154,6 +154,10 @@ BROKEN = [
     ("space before colon", with_lines(extra=("X-Broken : 1",)), 400, "4.2.1", "not a token", ()),
     ("obsolete line folding", with_lines(extra=("X-Folded: a", " b")), 400, "4.2.1",
      "whitespace", ()),
+    ("lone LF inside a value", with_lines({1: "Host: example.com\nX-Injected: 1"}), 400,
+     "4.2.1", "control character '\\n'", ()),
+    ("NUL in the target", with_lines({0: "GET /ch\x00at HTTP/1.1"}), 400, "4.2.1",
+     "control character", ()),
 ]
 
 
@@ -479,3 +483,10 @@ def test_wsproto_client_accepts_our_response():
     client.receive_data(handshake.build_response(request, subprotocol="chat"))
     (event,) = list(client.events())
     assert isinstance(event, AcceptConnection) and event.subprotocol == "chat"
+
+
+def test_builders_refuse_header_injection():
+    with pytest.raises(ValueError, match="control character"):
+        handshake.build_request("example.com\r\nX-Injected: 1")
+    with pytest.raises(ValueError, match="control character"):
+        handshake.replace_header(request_bytes(), "Origin", "https://a\r\n\r\nGET /")
