@@ -59,7 +59,7 @@ def test_broadcast_skips_the_sender():
 
 def test_io_to_room_includes_the_sender_and_socket_to_room_excludes_it():
     io, sockets, got = setup()
-    with io._handling(sockets["alice"]):
+    with io.handling(sockets["alice"]):
         io.to("red").emit("news", 1)
     assert receivers(got) == ["alice", "bob"]
     assert io.trace[-1].socket == "alice" and io.trace[-1].call == 'io.to("red").emit'

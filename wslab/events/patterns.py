@@ -36,7 +36,7 @@ def emit_as(io: Server, pattern: str, sender: str, event: str, *args: Any, room:
         io.clients[sender].emit(event, *args)
         return
     socket = io.socket_of(sender)
-    with io._handling(socket):
+    with io.handling(socket):
         if pattern == "io.emit":
             io.emit(event, *args)
         elif pattern == "socket.emit":

@@ -203,7 +203,7 @@ class Socket(NodeListeners):
     def _on_event(self, event: str, args: list[Any], ack_id: int | None) -> None:
         if not self.connected:
             return  # "ignore packet received after disconnection"
-        with self.server._handling(self):
+        with self.server.handling(self):
             results = self._fire(event, *args)
         if ack_id is not None and results:
             packet = Packet(PacketType.ACK, ack_arguments(results[0]), id=ack_id)
@@ -212,20 +212,20 @@ class Socket(NodeListeners):
     def _on_ack(self, ack_id: int, args: list[Any]) -> None:
         callback = self._acks.pop(ack_id, None)
         if callback is not None:
-            with self.server._handling(self):
+            with self.server.handling(self):
                 callback(*args)
 
     def _onclose(self, reason: str) -> None:
         """As socket.ts ``_onclose``: ``disconnecting`` (still in its rooms), leave all, ``disconnect``."""
         if not self.connected:
             return
-        with self.server._handling(self):
+        with self.server.handling(self):
             self._fire("disconnecting", reason)
         for room in list(self._rooms):
             self.leave(room)
         self.server._sockets.pop(self.id, None)
         self.connected = False
-        with self.server._handling(self):
+        with self.server.handling(self):
             self._fire("disconnect", reason)
 
 
@@ -366,7 +366,9 @@ class Server:
         digest = hashlib.sha256(f"{self.seed}:{self._id_count}".encode()).digest()
         return base64.urlsafe_b64encode(digest[:15]).decode("ascii")
 
-    def _handling(self, socket: Socket) -> _Handling:
+    def handling(self, socket: Socket) -> _Handling:
+        """``with io.handling(socket): ...`` runs code as if inside ``socket``'s event handler,
+        so the trace and the pictures name that socket's client as the sender."""
         return _Handling(self, socket)
 
     def _context_name(self) -> str | None:
@@ -424,7 +426,7 @@ class Server:
         socket.join(socket.id)
         granted = to_wire(Packet(PacketType.CONNECT, {"sid": socket.id}))
         self._queue.append(lambda: self._deliver_connect(socket, granted))
-        with self._handling(socket):
+        with self.handling(socket):
             self._listeners._fire("connect", socket)
             self._listeners._fire("connection", socket)
 
