@@ -13,7 +13,6 @@ repeats, all measured in this one run. Targets of the issue:
 
 from __future__ import annotations
 
-import os
 import platform
 import random
 import sys

@@ -646,8 +646,8 @@ def _check_size(payload_length: int, length_field: int, max_size: int | None) ->
     """§10.4: an endpoint may refuse frames larger than it accepts (close code 1009)."""
     if max_size is not None and payload_length > max_size:
         where = "payload length" if length_field <= MAX_CONTROL_PAYLOAD else "extended payload length"
-        raise PayloadTooBig(f"the frame announces {payload_length} bytes of payload, over this endpoint's "
-                            f"limit of {max_size} bytes", rfc_section="10.4", field=where)
+        raise PayloadTooBig(f"the frame announces {payload_length} byte(s) of payload, over this endpoint's "
+                            f"limit of {max_size} byte(s)", rfc_section="10.4", field=where)
 
 
 def _close_code_problem(code: int) -> str:
