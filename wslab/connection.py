@@ -149,7 +149,10 @@ class Connection:
         self.close_sent = False      # we sent a Close frame
         self.close_received = False  # the peer sent one
         # A server receives from clients, so its parser requires masked frames (§5.1).
-        self._parser = FrameParser(role=role, max_size=max_message_size)
+        # The parser refuses a too-big frame by its header; a control frame (at most
+        # 125 bytes, §5.5) is never part of a message, so it is never refused for size.
+        frame_limit = None if max_message_size is None else max(max_message_size, MAX_CONTROL_PAYLOAD)
+        self._parser = FrameParser(role=role, max_size=frame_limit)
         self._outgoing = bytearray()
         self._reset_message()
         self._frame_started = False  # the frame in progress passed _start_frame
