@@ -19,6 +19,9 @@ adds the rules of messages and of the connection:
 
 The transport must write `data_to_send()` as soon as `receive_data` returns,
 before any later `send_*` bytes, so frames leave in the order they were made.
+Once the state is CLOSED (both Close frames exchanged, or a failure), a server
+writes what is queued and closes TCP; a client waits for the server to close
+it (§7.1.1), with a timeout of its own, then calls `receive_eof()`.
 """
 
 from __future__ import annotations
