@@ -434,7 +434,8 @@ def test_utf8_cut_at_the_end_of_the_message_fails():
 
 def test_utf8_cut_at_the_end_of_a_fragmented_message_fails():
     server = Connection("server")
-    events = server.receive_data(from_client(Opcode.TEXT, b"ab", fin=False) + from_client(Opcode.CONTINUATION, b"\xf0\x9f"))
+    events = server.receive_data(from_client(Opcode.TEXT, b"ab", fin=False)
+                                 + from_client(Opcode.CONTINUATION, b"\xf0\x9f"))
     assert [type(e) for e in events] == [ConnectionFailed]
 
 
@@ -644,3 +645,15 @@ def test_random_sends_in_random_splits_come_back(sends, cuts, sender_role, close
     pongs = [e.payload for e in expected if isinstance(e, Ping)]
     back = sender.receive_data(receiver.data_to_send())
     assert back == [Pong(p) for p in pongs] + ([CloseReceived(1000, "end")] if close else [])
+
+
+@pytest.mark.parametrize("wire, field", [
+    (from_client(Opcode.CONTINUATION, b"x"), "opcode"),
+    (from_client(Opcode.TEXT, b"a", fin=False) + from_client(Opcode.TEXT, b"b"), "opcode"),
+    (from_client(Opcode.TEXT, b"\xff"), "payload"),
+    (from_client(Opcode.TEXT, b"\xed\xa0"), "payload"),
+    (from_client(Opcode.BINARY, bytes(8), fin=False) + from_client(Opcode.CONTINUATION, bytes(8)), "payload length"),
+])
+def test_message_level_errors_name_the_field(wire, field):
+    [failed] = Connection("server", max_message_size=10).receive_data(wire)
+    assert failed.error.field == field
