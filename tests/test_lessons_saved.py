@@ -1,0 +1,33 @@
+"""Every lesson is saved the way readers and nbval need it (checked without running it)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"(/root/|/home/[a-z]|/tmp/[\w.-]+/|/Users/|/work/)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_saved_from_a_clean_run(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), "save after Restart and Run All"
+    for cell in code:
+        tags = cell.get("metadata", {}).get("tags", [])
+        for output in cell["outputs"]:
+            if output["output_type"] == "error":
+                assert "raises-exception" in tags, f"unexpected error saved: {output['ename']}"
+            assert not MACHINE_PATH.search(json.dumps(output)), "an output shows a path of this machine"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_widget_state_renders_on_github(path):
+    # GitHub refuses a notebook whose metadata.widgets lacks "state".
+    widgets = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("widgets")
+    if widgets:
+        assert "state" in widgets["application/vnd.jupyter.widget-state+json"]
+
