@@ -357,7 +357,8 @@ class Server:
         self.host = ""
         self.port = 0
         self._ids = itertools.count(1)
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()         # one per accepted TCP connection
+        self._handshaking: set[asyncio.Task] = set()   # those still in the opening handshake
         self._server: asyncio.base_events.Server | None = None
 
     @property
@@ -375,6 +376,8 @@ class Server:
         if self._server is None:
             return
         self._server.close()
+        for task in self._handshaking:             # not a WebSocket yet: nothing to close politely
+            task.cancel()
         await asyncio.gather(*(ws.close(code, reason) for ws in list(self.connections)),
                              return_exceptions=True)
         for task in list(self._tasks):
@@ -404,12 +407,18 @@ class Server:
         ws = WebSocket(reader, writer, role="server", id=f"c{next(self._ids)}", on_bytes=self.on_bytes,
                        close_timeout=self.close_timeout)
         try:
+            self._handshaking.add(task)
             try:
                 opened = await asyncio.wait_for(self._handshake(ws), self.handshake_timeout)
             except asyncio.TimeoutError:
                 logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
                 writer.transport.abort()
                 return
+            except asyncio.CancelledError:         # the server is closing
+                writer.transport.abort()
+                return
+            finally:
+                self._handshaking.discard(task)
             if opened:
                 await self._run_handler(ws)
         finally:
