@@ -1,1 +1,7 @@
 """ipywidgets controls bound to the `wslab.viz` renderers."""
+
+from wslab.widgets.frame import FrameInspector
+from wslab.widgets.handshake import HandshakeExplorer
+from wslab.widgets.masking import MaskingExplorer
+
+__all__ = ["FrameInspector", "HandshakeExplorer", "MaskingExplorer"]
