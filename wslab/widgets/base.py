@@ -23,6 +23,7 @@ class Explorer(W.VBox):
 
     def __init__(self, controls: list[W.Widget]) -> None:
         self.picture = W.HTML(layout=W.Layout(overflow="auto"))
+        self.picture.add_class("wslab-picture")  # the browser test finds pictures by this class
         self.status = W.HTML()
         self.error: str | None = None
         super().__init__([*controls, self.status, self.picture])
