@@ -164,8 +164,13 @@ CLOSE = """async () => {
 }"""
 
 
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_lesson_runs_in_jupyterlab(lab_page, notebook, tmp_path_factory):
+def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
     page = lab_page
     page.evaluate(OPEN_AND_RUN, notebook.name)
     try:
@@ -175,10 +180,7 @@ def test_lesson_runs_in_jupyterlab(lab_page, notebook, tmp_path_factory):
         except Exception:  # noqa: BLE001 - reported precisely by the assertions below
             pass
         report = page.evaluate(REPORT)
-        shots = tmp_path_factory.mktemp("screenshots", numbered=False) if not hasattr(
-            test_lesson_runs_in_jupyterlab, "shots") else test_lesson_runs_in_jupyterlab.shots
-        test_lesson_runs_in_jupyterlab.shots = shots
-        page.screenshot(path=str(shots / f"{notebook.stem}.png"))
+        page.screenshot(path=str(screenshots / f"{notebook.stem}.png"))
     finally:
         page.evaluate(CLOSE)
     assert report["errors"] == [], f"{notebook.name}: error outputs {report['errors']}"
