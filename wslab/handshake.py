@@ -53,6 +53,8 @@ MAX_HEAD = 16 * 1024
 _CRLF = "\r\n"
 _END_OF_HEAD = b"\r\n\r\n"
 # RFC 7230 §3.2.6: characters allowed in a token (header names, methods, list items)
+# Control bytes may not appear in a head line; horizontal tab is allowed (RFC 7230 §3.2)
+_CONTROL_CHARACTERS = frozenset(chr(c) for c in [*range(0x20), 0x7F]) - {"\t"}
 _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789"
                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -273,7 +275,8 @@ def split_head(data: bytes, limit: int = MAX_HEAD, *,
     if len(data) < limit:
         return None
     message = (f"the {side} head is longer than {limit} bytes: no blank line "
-               f"(CR LF CR LF) in the first {limit} bytes")
+               f"(CR LF CR LF) in the first {limit} bytes (a limit of this implementation"
+               + (", answered as RFC 6585 §5 says)" if side == "request" else ")"))
     if side == "response":
         raise InvalidResponse(message)
     raise HandshakeError(message, rfc_section="4.2.1", status=431)
@@ -286,10 +289,11 @@ def replace_header(head: bytes, name: str, value: str | None) -> bytes:
     first, *lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
     kept, done = [], False
     for line in lines:
-        if not done and line.split(":", 1)[0].strip().lower() == name.lower():
+        field_name = line.split(":", 1)[0].strip()
+        if not done and field_name.lower() == name.lower():
             done = True
             if value is not None:
-                kept.append(f"{name}: {value}")
+                kept.append(f"{field_name}: {value}")  # keeps the name as it was written
         else:
             kept.append(line)
     if not done and value is not None:
@@ -298,6 +302,11 @@ def replace_header(head: bytes, name: str, value: str | None) -> bytes:
 
 
 def _encode_head(lines: Iterable[str]) -> bytes:
+    lines = list(lines)
+    for line in lines:
+        if any(c in _CONTROL_CHARACTERS for c in line):
+            # a CR or LF inside a value would start a header line of its own
+            raise ValueError(f"control character in head line {line!r}")
     return (_CRLF.join(lines) + _CRLF + _CRLF).encode("latin-1")
 
 
@@ -305,7 +314,7 @@ def _encode_head(lines: Iterable[str]) -> bytes:
 
 def _head_lines(data: bytes, side: str) -> list[str]:
     """The lines of one complete head, without the blank line that ends it."""
-    parts = split_head(data, limit=max(len(data), 1), side=side)
+    parts = split_head(data, side=side)  # the same MAX_HEAD cap as for a head read in pieces
     if parts is None:
         raise _malformed(side, "the head is incomplete: it must end with a blank line (CR LF CR LF)")
     head, rest = parts
@@ -315,7 +324,13 @@ def _head_lines(data: bytes, side: str) -> list[str]:
                          "WebSocket connection)")
     # latin-1 maps every byte to a character, so a stray non-ASCII byte is
     # reported by the checks below instead of crashing the decoder.
-    return head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
+    lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
+    for line in lines:
+        bad = next((c for c in line if c in _CONTROL_CHARACTERS), None)
+        if bad is not None:
+            raise _malformed(side, f"line {line!r} contains the control character {bad!r} "
+                                   "(a lone CR or LF, or another control byte; RFC 7230 §3)")
+    return lines
 
 
 def _parse_headers(lines: list[str], side: str) -> list[tuple[str, str]]:
@@ -557,7 +572,10 @@ class ServerAnswer:
         return self.error is None
 
     def __str__(self) -> str:
-        verdict = "accepted" if self.error is None else f"refused: {self.error}"
+        if self.error is None:
+            verdict = "accepted; the server sends:"
+        else:
+            verdict = f"refused: {self.error}\nthe server sends, then closes the connection:"
         return f"{verdict}\n\n{_show(self.response)}"
 
 
