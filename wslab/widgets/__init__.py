@@ -1,3 +1,8 @@
 """ipywidgets controls bound to the `wslab.viz` renderers."""
 
-from wslab.widgets.emit_playground import EmitPlayground  # noqa: E402,F401
+from wslab.widgets.emit_playground import EmitPlayground
+from wslab.widgets.frame import FrameInspector
+from wslab.widgets.handshake import HandshakeExplorer
+from wslab.widgets.masking import MaskingExplorer
+
+__all__ = ["EmitPlayground", "FrameInspector", "HandshakeExplorer", "MaskingExplorer"]
