@@ -40,7 +40,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on loopback: (base url, token)."""
     tmp = tmp_path_factory.mktemp("lab")
@@ -84,7 +84,7 @@ def _wait_for_server(process: subprocess.Popen, url: str, log: Path) -> None:
     pytest.fail(f"JupyterLab did not answer within 60 s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_page(browser, lab):
     base, token = lab
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -176,7 +176,7 @@ CLOSE = """async () => {
 }"""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def screenshots(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
