@@ -12,6 +12,9 @@ try:  # built from _speedups.c at install time when a C compiler is present
 except ImportError:  # pragma: no cover - depends on the install
     _mask_c = None
 
+#: Which loop `mask` runs: "C" (wslab/_speedups.c, built by pip install) or "Python".
+FAST_PATH = "C" if _mask_c is not None else "Python"
+
 
 def mask_reference(data: bytes, key: bytes) -> bytes:
     """The §5.3 algorithm written as the RFC states it, one byte at a time.
