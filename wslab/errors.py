@@ -37,15 +37,19 @@ class ProtocolError(WslabError):
     """A frame or message breaks RFC 6455 after the handshake.
 
     `close_code` is the code the endpoint that detects it sends before it
-    closes the connection (§7.1.7 "Fail the WebSocket Connection").
+    closes the connection (§7.1.7 "Fail the WebSocket Connection"). `field`
+    names the header field the error is about, as `wslab.frames.Field.name`
+    spells it ("RSV1", "opcode", "MASK", "payload length", ...), or None.
     """
 
     default_close_code = CloseCode.PROTOCOL_ERROR
 
-    def __init__(self, message: str, *, rfc_section: str, close_code: int | None = None) -> None:
+    def __init__(self, message: str, *, rfc_section: str, close_code: int | None = None,
+                 field: str | None = None) -> None:
         self.message = message
         self.rfc_section = rfc_section
         self.close_code = CloseCode(close_code or self.default_close_code)
+        self.field = field
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -66,11 +70,21 @@ class PayloadTooBig(ProtocolError):
 
 
 class IncompleteFrame(WslabError):
-    """Not enough bytes yet for a whole frame. `needed` is how many more, when known."""
+    """Not enough bytes yet for a whole frame. `needed` is how many more, when known.
 
-    def __init__(self, needed: int | None = None) -> None:
+    While the header is incomplete the payload length is not known yet: then
+    `exact` is False and `needed` is only what completes the header (a minimum).
+    """
+
+    def __init__(self, needed: int | None = None, *, exact: bool = True) -> None:
         self.needed = needed
-        more = f"{needed} more byte(s)" if needed is not None else "more bytes"
+        self.exact = exact
+        if needed is None:
+            more = "more bytes"
+        elif exact:
+            more = f"{needed} more byte(s)"
+        else:
+            more = f"at least {needed} more byte(s) (the header is not complete, so the payload length is unknown)"
         super().__init__(f"incomplete frame: {more} needed before it can be decoded")
 
 
