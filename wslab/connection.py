@@ -1,0 +1,419 @@
+"""One WebSocket connection as a state machine over bytes (RFC 6455 §5-§8), sans-I/O.
+
+    conn = Connection("server")
+    events = conn.receive_data(bytes_from_the_socket)   # any split of the stream
+    socket.write(conn.data_to_send())                   # auto pongs, close echo, failure close
+    socket.write(conn.send_text("hello"))               # frames the application sends
+
+No sockets and no asyncio here: bytes go in, events and bytes come out, so
+the same code drives the asyncio server, the lessons and the tests.
+`wslab.frames.FrameParser` enforces the rules of a single frame; this module
+adds the rules of messages and of the connection:
+
+- §5.4 fragmentation: a message is a TEXT or BINARY frame, then CONTINUATION
+  frames; control frames may come between them and are delivered at once.
+- §5.5.2/§5.5.3 a Ping is answered with a Pong carrying the same payload.
+- §5.5.1/§7 the closing handshake, and §7.1.7 failing the connection.
+- §8.1 text must be UTF-8, checked as each byte arrives.
+- §10.4 a limit on the size of a message, checked before buffering past it.
+
+The transport must write `data_to_send()` as soon as `receive_data` returns,
+before any later `send_*` bytes, so frames leave in the order they were made.
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import os
+from dataclasses import dataclass
+from typing import Callable, Literal, Union
+
+from wslab.codes import Opcode, close_code_name
+from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
+from wslab.frames import MAX_CONTROL_PAYLOAD, Frame, FrameParser, close_payload, encode, parse_close
+
+__all__ = [
+    "State", "Connection", "Event", "TextMessage", "BinaryMessage", "Ping", "Pong",
+    "CloseReceived", "ConnectionFailed",
+]
+
+Role = Literal["client", "server"]
+MaskKey = Union[bytes, Callable[[], bytes], None]
+
+MAX_CLOSE_REASON = MAX_CONTROL_PAYLOAD - 2  # 125 bytes of payload minus the 2-byte code (§5.5.1)
+
+
+class State(enum.Enum):
+    """The states of §4.1 and §7; the values are the browser API's ``readyState``."""
+
+    CONNECTING = 0  # opening handshake in progress (done by wslab.handshake before a Connection)
+    OPEN = 1        # messages flow both ways
+    CLOSING = 2     # we sent a Close frame and wait for the peer's
+    CLOSED = 3      # both Close frames exchanged, or the connection failed or was lost
+
+
+# --- events --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TextMessage:
+    """A whole text message (opcode 0x1), its fragments joined and decoded (§5.6)."""
+
+    data: str
+
+
+@dataclass(frozen=True)
+class BinaryMessage:
+    """A whole binary message (opcode 0x2), its fragments joined (§5.6)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Ping:
+    """A Ping was received (§5.5.2); the Pong with the same payload is already queued."""
+
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Pong:
+    """A Pong was received (§5.5.3), answering our Ping or unsolicited (a heartbeat)."""
+
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class CloseReceived:
+    """The peer sent a Close frame (§5.5.1).
+
+    `code` is None when the frame had an empty payload (the connection's
+    close code is then 1005, §7.1.5). If we had not sent a Close frame, the
+    echo is already queued in `data_to_send()`.
+    """
+
+    code: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConnectionFailed:
+    """The peer broke a rule; we "Fail the WebSocket Connection" (§7.1.7).
+
+    The Close frame with `error.close_code` is queued in `data_to_send()`
+    and the connection is CLOSED: nothing more is processed.
+    """
+
+    error: ProtocolError
+
+    @property
+    def close_code(self) -> int:
+        return int(self.error.close_code)
+
+    def __repr__(self) -> str:
+        return f"ConnectionFailed({close_code_name(self.error.close_code)}: {self.error.message!r} §{self.error.rfc_section})"
+
+
+Event = Union[TextMessage, BinaryMessage, Ping, Pong, CloseReceived, ConnectionFailed]
+
+_DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION)
+
+
+# --- the connection ------------------------------------------------------------
+
+class Connection:
+    """An open WebSocket connection seen from one endpoint (`role` "client" or "server").
+
+    `max_message_size` bounds a whole message, across its fragments (None: no
+    limit); a message that would grow past it fails the connection with 1009.
+    `mask_key` (client only): fixed 4 bytes (for stable lesson output), a callable
+    returning 4 bytes, or None for ``os.urandom(4)`` per frame, as §5.3 asks.
+    """
+
+    def __init__(self, role: Role, *, max_message_size: int | None = 1 << 20,
+                 mask_key: MaskKey = None) -> None:
+        if role not in ("client", "server"):
+            raise ValueError(f"role is 'client' or 'server', got {role!r}")
+        if role == "server" and mask_key is not None:
+            raise ValueError("a server MUST NOT mask the frames it sends (RFC 6455 §5.1): no mask_key")
+        if isinstance(mask_key, (bytes, bytearray)) and len(mask_key) != 4:
+            raise ValueError(f"a masking key is exactly 4 bytes (RFC 6455 §5.3), got {len(mask_key)}")
+        if max_message_size is not None and max_message_size < 0:
+            raise ValueError(f"max_message_size must be >= 0 or None, got {max_message_size}")
+        self.role: Role = role
+        self.max_message_size = max_message_size
+        self.mask_key = bytes(mask_key) if isinstance(mask_key, (bytes, bytearray)) else mask_key
+        self.state = State.OPEN
+        self.close_code: int | None = None
+        self.close_reason: str = ""
+        self.close_sent = False      # we sent a Close frame
+        self.close_received = False  # the peer sent one
+        # A server receives from clients, so its parser requires masked frames (§5.1).
+        self._parser = FrameParser(role=role, max_size=max_message_size)
+        self._outgoing = bytearray()
+        self._reset_message()
+        self._frame_started = False  # the frame in progress passed _start_frame
+        self._frame_seen = 0         # payload bytes of that frame already decoded
+
+    def __repr__(self) -> str:
+        text = f"Connection(role={self.role!r}, state={self.state.name}"
+        if self.close_code is not None:
+            text += f", close_code={self.close_code}, close_reason={self.close_reason!r}"
+        return text + ")"
+
+    # --- receiving -------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        """Feed bytes from the peer, split anywhere; return the events they complete.
+
+        A broken rule becomes a `ConnectionFailed` event after the events of
+        the good bytes before it. Once CLOSED, bytes are ignored (§1.4, §7.1.7).
+        """
+        events: list[Event] = []
+        if self.state is State.CLOSED:
+            return events
+        try:
+            self._parser.feed(data)
+            while self.state is not State.CLOSED and (frame := self._parser.next_frame()) is not None:
+                self._receive_frame(frame, events)
+            if self.state is not State.CLOSED:
+                self._check_frame_in_progress()
+        except ProtocolError as error:
+            events.append(self._fail(error))
+        return events
+
+    def receive_eof(self) -> list[Event]:
+        """The peer closed TCP. Without a closing handshake the close code is 1006 (§7.1.5, §7.4.1)."""
+        if self.close_code is None:
+            self.close_code = 1006
+            self.close_reason = ""
+        self.state = State.CLOSED
+        return []
+
+    def data_to_send(self) -> bytes:
+        """The bytes this connection produced on its own: auto pongs, the close echo,
+        the Close frame of a failure. Drains the buffer."""
+        data = bytes(self._outgoing)
+        self._outgoing.clear()
+        return data
+
+    def _receive_frame(self, frame: Frame, events: list[Event]) -> None:
+        if not self._frame_started:
+            self._start_frame(frame.opcode, len(frame.payload))
+        self._frame_started = False
+        if frame.opcode in _DATA_OPCODES:
+            self._take_payload(frame.payload[self._frame_seen:])
+            self._frame_seen = 0
+            self._message_size += len(frame.payload)
+            if frame.fin:
+                events.append(self._finish_message())
+        elif frame.opcode == Opcode.PING:
+            self._outgoing += self._frame(Opcode.PONG, frame.payload)  # §5.5.2: same payload
+            events.append(Ping(frame.payload))
+        elif frame.opcode == Opcode.PONG:
+            events.append(Pong(frame.payload))
+        else:
+            events.append(self._receive_close(frame.payload))
+
+    def _start_frame(self, opcode: int, payload_length: int) -> None:
+        """The message-level rules a frame's header alone decides (§5.4, §10.4)."""
+        self._frame_started = True
+        if opcode == Opcode.CONTINUATION and self._message_opcode is None:
+            raise ProtocolError("a continuation frame arrived but no fragmented message was started",
+                                rfc_section="5.4")
+        if opcode in (Opcode.TEXT, Opcode.BINARY):
+            if self._message_opcode is not None:
+                raise ProtocolError(f"a new {Opcode(opcode).name} frame arrived in the middle of a fragmented "
+                                    "message; only CONTINUATION or control frames may come before its end",
+                                    rfc_section="5.4")
+            self._message_opcode = Opcode(opcode)
+        if opcode in _DATA_OPCODES and self.max_message_size is not None:
+            size = self._message_size + payload_length
+            if size > self.max_message_size:
+                raise PayloadTooBig(f"message of at least {size} bytes exceeds the limit of "
+                                    f"{self.max_message_size} bytes", rfc_section="10.4")
+
+    def _check_frame_in_progress(self) -> None:
+        """Apply the rules that need not wait for the rest of the frame."""
+        header = self._parser.pending_header
+        if header is None:
+            return
+        if not self._frame_started:
+            self._start_frame(header.opcode, header.payload_length)
+        if header.opcode in _DATA_OPCODES and self._message_opcode == Opcode.TEXT:
+            new = self._parser.pending_payload(self._frame_seen)
+            self._frame_seen += len(new)
+            self._take_payload(new)
+
+    # --- messages --------------------------------------------------------------
+
+    def _reset_message(self) -> None:
+        self._message_opcode: Opcode | None = None
+        self._message_size = 0          # payload bytes of the complete frames of this message
+        self._parts: list = []          # decoded str pieces (text) or payloads (binary)
+        self._decoded = 0               # bytes given to the UTF-8 decoder so far
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def _take_payload(self, data: bytes) -> None:
+        if self._message_opcode == Opcode.TEXT:
+            self._parts.append(self._decode(data))
+        elif data:
+            self._parts.append(data)
+
+    def _decode(self, data: bytes, final: bool = False) -> str:
+        """Decode the next bytes of a text message, failing at the first invalid byte (§8.1)."""
+        pending = self._decoder.getstate()[0]
+        try:
+            text = self._decoder.decode(data, final)
+        except UnicodeDecodeError as e:
+            at = self._decoded - len(pending) + e.start
+            raise InvalidUTF8(f"text is not valid UTF-8: {e.reason} at byte {at} of the message",
+                              rfc_section="8.1") from None
+        self._decoded += len(data)
+        # Python's decoder waits for a third byte after ED A0-BF, but every
+        # completion is a UTF-16 surrogate (U+D800-U+DFFF), which UTF-8 forbids.
+        pending = self._decoder.getstate()[0]
+        if len(pending) >= 2 and pending[0] == 0xED and pending[1] >= 0xA0:
+            at = self._decoded - len(pending)
+            raise InvalidUTF8(f"text is not valid UTF-8: a UTF-16 surrogate at byte {at} of the message",
+                              rfc_section="8.1")
+        return text
+
+    def _finish_message(self) -> TextMessage | BinaryMessage:
+        if self._message_opcode == Opcode.TEXT:
+            self._decode(b"", final=True)  # a character cut off at the end of the message
+            message: TextMessage | BinaryMessage = TextMessage("".join(self._parts))
+        else:
+            message = BinaryMessage(b"".join(self._parts))
+        self._reset_message()
+        return message
+
+    # --- closing ---------------------------------------------------------------
+
+    def _receive_close(self, payload: bytes) -> CloseReceived:
+        """The peer's Close frame (§5.5.1, §7.1.5): echo it unless we started, then stop reading.
+
+        A Close may come between the fragments of a message (it is a control
+        frame, §5.4): the unfinished message is dropped, as nothing after a Close
+        is processed (§1.4).
+
+        An empty payload carries no code: the event says None and the close code
+        is 1005 (§7.1.5). The echo is then also empty: §5.5.1 says a reply
+        "typically echos the status code it received", and none was received;
+        answering 1000 would claim a status the peer never stated. websockets and
+        wsproto echo an empty payload too.
+        """
+        code, reason = parse_close(payload)
+        self.close_received = True
+        self.close_code = 1005 if code is None else code
+        self.close_reason = reason
+        if not self.close_sent:
+            self._outgoing += self._frame(Opcode.CLOSE, payload)
+            self.close_sent = True
+        self.state = State.CLOSED
+        self._reset_message()
+        return CloseReceived(code, reason)
+
+    def _fail(self, error: ProtocolError) -> ConnectionFailed:
+        """Fail the WebSocket Connection (§7.1.7): send the Close frame the error names
+        (unless one was sent already), then stop processing."""
+        reason = _trim_reason(error.message)
+        if not self.close_sent:
+            self._outgoing += self._frame(Opcode.CLOSE, close_payload(int(error.close_code), reason))
+            self.close_sent = True
+        self.close_code = int(error.close_code)
+        self.close_reason = reason
+        self.state = State.CLOSED
+        self._reset_message()
+        return ConnectionFailed(error)
+
+    # --- sending ---------------------------------------------------------------
+
+    def send_text(self, text: str, *, fragment_size: int | None = None) -> bytes:
+        """The frames of a text message (§5.6), split into `fragment_size`-byte fragments (§5.4)."""
+        if not isinstance(text, str):
+            raise TypeError(f"send_text takes str, got {type(text).__name__}; use send_binary for bytes")
+        return self._send_message(Opcode.TEXT, text.encode("utf-8"), fragment_size)
+
+    def send_binary(self, data: bytes, *, fragment_size: int | None = None) -> bytes:
+        """The frames of a binary message (§5.6), split into `fragment_size`-byte fragments (§5.4)."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"send_binary takes bytes, got {type(data).__name__}; use send_text for str")
+        return self._send_message(Opcode.BINARY, bytes(data), fragment_size)
+
+    def send_ping(self, payload: bytes = b"") -> bytes:
+        """A Ping frame (§5.5.2). Allowed while CLOSING: it is not a data frame."""
+        self._check_control_payload("ping", payload)
+        self._check_can_send("a Ping", allow_closing=True)
+        return self._frame(Opcode.PING, bytes(payload))
+
+    def send_pong(self, payload: bytes = b"") -> bytes:
+        """A Pong frame (§5.5.3), e.g. an unsolicited heartbeat. Pings are answered automatically."""
+        self._check_control_payload("pong", payload)
+        self._check_can_send("a Pong", allow_closing=True)
+        return self._frame(Opcode.PONG, bytes(payload))
+
+    def send_close(self, code: int | None = 1000, reason: str = "") -> bytes:
+        """Start the closing handshake (§5.5.1, §7.1.2): OPEN -> CLOSING.
+
+        `code` None sends an empty payload (the peer reports 1005). Codes the
+        peer may not receive (1005, 1006, 1015, undefined ones) and reasons over
+        123 bytes of UTF-8 raise ValueError.
+        """
+        payload = close_payload(code, reason)  # raises ValueError citing §5.5 / §7.4
+        self._check_can_send("a Close frame", allow_closing=False)
+        self.close_sent = True
+        self.state = State.CLOSING
+        return self._frame(Opcode.CLOSE, payload)
+
+    def _send_message(self, opcode: Opcode, payload: bytes, fragment_size: int | None) -> bytes:
+        self._check_can_send("a data frame", allow_closing=False)
+        if fragment_size is None or len(payload) <= fragment_size:
+            if fragment_size is not None and fragment_size < 1:
+                raise ValueError(f"fragment_size must be at least 1 byte, got {fragment_size}")
+            return self._frame(opcode, payload)
+        if fragment_size < 1:
+            raise ValueError(f"fragment_size must be at least 1 byte, got {fragment_size}")
+        # §5.4: the first fragment carries the opcode, the rest are CONTINUATION;
+        # only the last has FIN set.
+        chunks = [payload[i:i + fragment_size] for i in range(0, len(payload), fragment_size)]
+        out = bytearray()
+        for i, chunk in enumerate(chunks):
+            out += self._frame(opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1)
+        return bytes(out)
+
+    def _frame(self, opcode: Opcode, payload: bytes, fin: bool = True) -> bytes:
+        """Encode one frame; a client masks every frame it sends, a server none (§5.1, §5.3)."""
+        return encode(Frame(opcode, payload, fin), self._next_mask_key())
+
+    def _next_mask_key(self) -> bytes | None:
+        if self.role == "server":
+            return None
+        if self.mask_key is None:
+            return os.urandom(4)  # §5.3: unpredictable, fresh for every frame
+        if callable(self.mask_key):
+            return self.mask_key()
+        return self.mask_key
+
+    def _check_can_send(self, what: str, *, allow_closing: bool) -> None:
+        if self.state is State.OPEN or (self.state is State.CLOSING and allow_closing):
+            return
+        if self.state is State.CLOSING:
+            detail = f"cannot send {what} after sending a Close frame (RFC 6455 §5.5.1)"
+        else:
+            detail = f"cannot send {what}: the connection is closed"
+        raise ConnectionClosed(self.close_code, self.close_reason, detail)
+
+    @staticmethod
+    def _check_control_payload(kind: str, payload: bytes) -> None:
+        if not isinstance(payload, (bytes, bytearray, memoryview)):
+            raise TypeError(f"a {kind} payload is bytes, got {type(payload).__name__}")
+        if len(payload) > MAX_CONTROL_PAYLOAD:
+            raise ValueError(f"a {kind} payload may be at most {MAX_CONTROL_PAYLOAD} bytes "
+                             f"(RFC 6455 §5.5: control frames), got {len(payload)}")
+
+
+def _trim_reason(reason: str) -> str:
+    """`reason` cut to the 123 bytes of UTF-8 a Close frame has room for, never inside a character."""
+    data = reason.encode("utf-8")[:MAX_CLOSE_REASON]
+    return data.decode("utf-8", errors="ignore")  # drops only a cut-off last character
