@@ -273,7 +273,8 @@ def split_head(data: bytes, limit: int = MAX_HEAD, *,
     if len(data) < limit:
         return None
     message = (f"the {side} head is longer than {limit} bytes: no blank line "
-               f"(CR LF CR LF) in the first {limit} bytes")
+               f"(CR LF CR LF) in the first {limit} bytes (a limit of this implementation"
+               + (", answered as RFC 6585 §5 says)" if side == "request" else ")"))
     if side == "response":
         raise InvalidResponse(message)
     raise HandshakeError(message, rfc_section="4.2.1", status=431)
@@ -557,7 +558,10 @@ class ServerAnswer:
         return self.error is None
 
     def __str__(self) -> str:
-        verdict = "accepted" if self.error is None else f"refused: {self.error}"
+        if self.error is None:
+            verdict = "accepted; the server sends:"
+        else:
+            verdict = f"refused: {self.error}\nthe server sends, then closes the connection:"
         return f"{verdict}\n\n{_show(self.response)}"
 
 

@@ -1,0 +1,82 @@
+"""Helpers shared by the network tests: a wslab server on its own loop in a thread.
+
+Tests are plain functions that call `asyncio.run`; a server that lives for a
+whole module (or that Playwright's sync API talks to) runs on a loop of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from wslab.net import serve
+
+
+class ServerThread:
+    """`serve(handler, **options)` running in a daemon thread until `stop()`."""
+
+    def __init__(self, handler, **options) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(handler, options), daemon=True)
+        self._thread.start()
+        if not self._started.wait(10):
+            raise RuntimeError("the server thread did not start")
+
+    def _run(self, handler, options) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def start():
+            self.server = await serve(handler, **options)
+
+        self.loop.run_until_complete(start())
+        self._started.set()
+        self.loop.run_forever()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def call(self, coro, timeout: float = 10):
+        """Run a coroutine on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.call(self.server.close(), timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+
+async def echo(ws) -> None:
+    async for message in ws:
+        await ws.send(message)
+
+
+class LogRecorder(logging.Handler):
+    """Collects the messages of the `wslab.net` logger while installed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> "LogRecorder":
+        logger = logging.getLogger("wslab.net")
+        self._level = logger.level
+        logger.setLevel(logging.INFO)
+        logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        logger = logging.getLogger("wslab.net")
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
+
+
+def run(coro, timeout: float = 30):
+    """asyncio.run with a time limit, so a hung socket fails one test quickly."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))

@@ -1,0 +1,175 @@
+"""The command line: ``python -m wslab serve`` and ``python -m wslab doctor``.
+
+    python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
+        an echo server (text back as text, binary as binary) made only of wslab's
+        own handshake and connection code; logs each connection to stderr; Ctrl-C stops it.
+    python -m wslab doctor
+        checks this install for a classroom machine; exit status 0 only if every check passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import signal
+import sys
+from typing import Callable
+
+__all__ = ["main", "echo", "run_server", "doctor"]
+
+
+# --- serve ---------------------------------------------------------------------
+
+async def echo(ws) -> None:
+    """Send every message back as it came: text as text, binary as binary."""
+    async for message in ws:
+        await ws.send(message)
+
+
+async def run_server(host: str, port: int, allowed_origins: list[str] | None, max_size: int) -> None:
+    """Serve `echo` until SIGINT or SIGTERM, then close every connection (1001) and stop."""
+    from wslab.net import serve
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):   # Windows: Ctrl-C arrives as KeyboardInterrupt
+            pass
+    server = await serve(echo, host, port, allowed_origins=allowed_origins, max_message_size=max_size)
+    origins = ", ".join(allowed_origins) if allowed_origins else "any"
+    print(f"wslab echo server on {server.url} (origins: {origins}; max message {max_size} bytes); "
+          "Ctrl-C stops it", file=sys.stderr, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        print("stopping: closing connections with 1001 (going away)", file=sys.stderr, flush=True)
+        await server.close()
+
+
+# --- doctor --------------------------------------------------------------------
+
+def _check_handshake_vector() -> str:
+    from wslab import handshake
+
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    accept = handshake.accept_key(key)
+    assert accept == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", f"accept_key({key!r}) gave {accept!r}"
+    return f"accept_key({key!r}) = {accept!r} (RFC 6455 §1.3)"
+
+
+def _check_frame_vectors() -> str:
+    """The example frames of RFC 6455 §5.7, encoded and decoded."""
+    from wslab.frames import Frame, Opcode, decode, encode
+
+    key = bytes.fromhex("37fa213d")
+    vectors = [
+        (Frame(Opcode.TEXT, b"Hello"), None, "810548656c6c6f"),
+        (Frame(Opcode.TEXT, b"Hello"), key, "818537fa213d7f9f4d5158"),
+        (Frame(Opcode.TEXT, b"Hel", fin=False), None, "010348656c"),
+        (Frame(Opcode.CONTINUATION, b"lo"), None, "80026c6f"),
+        (Frame(Opcode.PING, b"Hello"), None, "890548656c6c6f"),
+        (Frame(Opcode.PONG, b"Hello"), key, "8a8537fa213d7f9f4d5158"),
+        (Frame(Opcode.BINARY, bytes(256)), None, "827e0100" + "00" * 256),
+        (Frame(Opcode.BINARY, bytes(65536)), None, "827f0000000000010000" + "00" * 65536),
+    ]
+    for frame, mask_key, wire in vectors:
+        data = encode(frame, mask_key=mask_key)
+        assert data.hex() == wire, f"encode({frame.opcode.name} {frame.payload[:8]!r}) gave {data[:12].hex()}..."
+        decoded, used = decode(data)
+        assert decoded == frame and used == len(data), f"decode({wire[:20]}...) gave {decoded}"
+    return f"{len(vectors)} frames of RFC 6455 §5.7 encode and decode byte for byte"
+
+
+def _check_loopback() -> str:
+    from wslab.net import connect, serve
+
+    async def round_trip() -> str:
+        async with serve(echo) as server:
+            async with connect(server.url) as ws:
+                await ws.send("héllo")
+                text = await ws.recv()
+                await ws.send(b"\x00\xff")
+                data = await ws.recv()
+                await ws.ping(b"doctor")
+            assert (text, data) == ("héllo", b"\x00\xff"), f"echo gave {text!r}, {data!r}"
+            assert ws.close_code == 1000, f"closed with {ws.close_code}"
+        return "text, binary and ping/pong echoed over 127.0.0.1; closed with 1000"
+
+    return asyncio.run(asyncio.wait_for(round_trip(), 10))
+
+
+def _check_import(name: str) -> Callable[[], str]:
+    def check() -> str:
+        module = importlib.import_module(name)
+        return f"{name} {getattr(module, '__version__', '(version unknown)')}"
+    return check
+
+
+DOCTOR_CHECKS: list[tuple[str, Callable[[], str]]] = [
+    ("handshake: RFC accept-key vector", _check_handshake_vector),
+    ("frames: RFC example frames", _check_frame_vectors),
+    ("net: loopback echo round trip", _check_loopback),
+    ("Jupyter: jupyterlab importable", _check_import("jupyterlab")),
+    ("Jupyter: ipykernel importable", _check_import("ipykernel")),
+    ("widgets: ipywidgets importable", _check_import("ipywidgets")),
+    ("reference peer: websockets importable", _check_import("websockets")),
+]
+
+
+def doctor() -> int:
+    """Run every check, print a ✓/✗ line for each; 0 if all pass, else 1."""
+    ok_mark, bad_mark = _marks()
+    failures = 0
+    for name, check in DOCTOR_CHECKS:
+        try:
+            detail = check()
+        except Exception as error:   # a check may fail in any way: report it, go on
+            failures += 1
+            print(f"{bad_mark} {name}: {type(error).__name__}: {error}", flush=True)
+        else:
+            print(f"{ok_mark} {name}: {detail}", flush=True)
+    total = len(DOCTOR_CHECKS)
+    print(f"{total - failures}/{total} checks passed" + ("" if failures else ": ready for class"))
+    return 1 if failures else 0
+
+
+def _marks() -> tuple[str, str]:
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "✓✗".encode(encoding)
+        return "✓", "✗"
+    except (UnicodeEncodeError, LookupError):
+        return "OK", "FAIL"
+
+
+# --- main ----------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wslab", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run an echo server built from wslab's own code")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
+    serve_cmd.add_argument("--allow-origin", action="append", metavar="ORIGIN", dest="origins",
+                           help="accept only this Origin (repeat for more); others get HTTP 403 (§10.2)")
+    serve_cmd.add_argument("--max-size", type=int, default=1 << 20, metavar="BYTES",
+                           help="largest message accepted (default 1 MiB); larger: close 1009")
+    commands.add_parser("doctor", help="check this install for a classroom")
+    args = parser.parse_args(argv)
+
+    if args.command == "doctor":
+        return doctor()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    try:
+        asyncio.run(run_server(args.host, args.port, args.origins, args.max_size))
+    except KeyboardInterrupt:   # where signal handlers are unavailable
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

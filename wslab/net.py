@@ -1,0 +1,549 @@
+"""Real connections: an asyncio WebSocket server and client (RFC 6455).
+
+Everything protocol-shaped comes from the sans-I/O core: `wslab.handshake`
+reads and writes the opening handshake (§4), `wslab.connection.Connection`
+turns bytes into messages and messages into bytes (§5-§8). This module only
+moves those bytes between the core and a TCP socket (asyncio streams):
+
+    server = await serve(handler)            # in a notebook: top-level await
+    ws = await connect(server.url)
+    await ws.send("hello"); await ws.recv()
+    await ws.close(); await server.close()
+
+Both `serve(...)` and `connect(...)` can also be used as ``async with``.
+
+What the transport adds to the core, and why:
+- a time limit on the opening handshake, so a silent client cannot hold a slot;
+- bounded reads and a bounded queue of received messages: when the application
+  stops calling `recv()`, reading stops and TCP pushes back on the peer (§10.4);
+- the TCP side of closing (§7.1.1): after the closing handshake the server
+  closes TCP first, the client waits for it; a peer that vanishes without a
+  Close frame leaves close code 1006 (§7.1.5);
+- `on_bytes(ws, direction, data)`, called with every chunk read from or
+  written to the socket ("sent" / "received", from that endpoint's view),
+  handshake included: the hook a wire tap is built on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from typing import AsyncIterator, Awaitable, Callable, Iterable
+from urllib.parse import urlsplit
+
+from wslab import handshake
+from wslab.codes import CloseCode, close_code_name
+from wslab.connection import (BinaryMessage, CloseReceived, Connection, ConnectionFailed, Ping, Pong,
+                              State, TextMessage)
+from wslab.errors import ConnectionClosed, HandshakeError
+
+__all__ = ["serve", "connect", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
+
+logger = logging.getLogger("wslab.net")
+
+READ_SIZE = 64 * 1024   # bytes asked of the socket per read: memory per read stays bounded
+MAX_QUEUE = 16          # received messages waiting for recv() before reading pauses
+CLOSE_TIMEOUT = 5.0     # seconds to wait for the peer's part of closing before dropping TCP
+
+OnBytes = Callable[["WebSocket", str, bytes], None]
+Handler = Callable[["WebSocket"], Awaitable[None]]
+
+_END = object()  # queued after the last message: the connection is closed
+_client_ids = itertools.count(1)
+
+
+class WebSocket:
+    """One open WebSocket connection, server side or client side.
+
+    Made by `serve` (passed to the handler) and by `connect`; not created directly.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, role: str, id: str,
+                 on_bytes: OnBytes | None = None, close_timeout: float = CLOSE_TIMEOUT,
+                 max_queue: int = MAX_QUEUE) -> None:
+        self.role = role
+        self.id = id
+        self.remote: tuple[str, int] | None = _address(writer.get_extra_info("peername"))
+        self.request: handshake.Request | None = None
+        self.response: handshake.Response | bytes | None = None
+        self.connection: Connection | None = None
+        self.close_timeout = close_timeout
+        self.max_queue = max_queue
+        self._reader = reader
+        self._writer = writer
+        self._on_bytes = on_bytes
+        self._messages: asyncio.Queue = asyncio.Queue()
+        self._room = asyncio.Event()          # set when recv() makes room in the queue
+        self._pings: dict[bytes, list[asyncio.Future]] = {}
+        self._closing = False                  # close() was called: stop pausing reads
+        self._close_code: int | None = None    # when there was never a Connection (failed handshake)
+        self._task: asyncio.Task | None = None
+        self._done = asyncio.get_running_loop().create_future()
+
+    # --- what the application uses ---------------------------------------------
+
+    async def send(self, message: str | bytes, *, fragment_size: int | None = None) -> None:
+        """Send a text (str) or binary (bytes) message (§5.6), split into frames of
+        at most `fragment_size` payload bytes if given (§5.4)."""
+        connection = self._require_connection()
+        if isinstance(message, str):
+            data = connection.send_text(message, fragment_size=fragment_size)
+        elif isinstance(message, (bytes, bytearray, memoryview)):
+            data = connection.send_binary(bytes(message), fragment_size=fragment_size)
+        else:
+            raise TypeError(f"a WebSocket message is str (text) or bytes (binary), not {type(message).__name__}")
+        await self._send(data)
+
+    async def recv(self) -> str | bytes:
+        """The next message: str for a text message, bytes for a binary one.
+
+        Raises `ConnectionClosed` (with the close code and reason) once the
+        connection is closed and every message received before has been read.
+        """
+        message = await self._messages.get()
+        self._room.set()
+        if message is _END:
+            self._messages.put_nowait(_END)   # every later recv() raises too
+            raise ConnectionClosed(self.close_code, self.close_reason)
+        return message
+
+    def __aiter__(self) -> AsyncIterator[str | bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[str | bytes]:
+        """``async for message in ws``: every message until the connection closes."""
+        while True:
+            try:
+                yield await self.recv()
+            except ConnectionClosed:
+                return
+
+    async def ping(self, payload: bytes = b"") -> float:
+        """Send a Ping (§5.5.2) and wait for the Pong that echoes its payload (§5.5.3).
+
+        Returns the round-trip time in seconds.
+        """
+        connection = self._require_connection()
+        waiter = asyncio.get_running_loop().create_future()
+        self._pings.setdefault(bytes(payload), []).append(waiter)
+        started = time.perf_counter()
+        await self._send(connection.send_ping(bytes(payload)))
+        await waiter
+        return time.perf_counter() - started
+
+    async def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
+        """Start (or finish) the closing handshake (§7.1.2) and wait until TCP is closed.
+
+        If the peer does not answer within `close_timeout` seconds, TCP is dropped
+        and the close code is 1006.
+        """
+        self._closing = True
+        self._room.set()
+        if self.connection is not None and self.connection.state is State.OPEN:
+            try:
+                await self._send(self.connection.send_close(code, reason))
+            except ConnectionClosed:
+                pass
+        if self._task is None:                    # never opened: just drop TCP
+            self._writer.close()
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._done), 2 * self.close_timeout)
+        except asyncio.TimeoutError:
+            self._writer.transport.abort()
+            await asyncio.shield(self._done)
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection is closed, whoever closes it."""
+        await asyncio.shield(self._done)
+
+    @property
+    def state(self) -> str:
+        """CONNECTING, OPEN, CLOSING or CLOSED (§4.1 and §7)."""
+        if self._done.done():
+            return "CLOSED"
+        if self.connection is None:
+            return "CONNECTING"
+        return self.connection.state.name
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code once the connection is closed (1006 if TCP closed without a Close frame)."""
+        if self.connection is not None:
+            return self.connection.close_code
+        return self._close_code
+
+    @property
+    def close_reason(self) -> str:
+        return self.connection.close_reason if self.connection is not None else ""
+
+    def __repr__(self) -> str:
+        parts = [f"id={self.id!r}", f"role={self.role!r}", f"state={self.state!r}"]
+        if self.state == "CLOSED" and self.close_code is not None:
+            parts += [f"close_code={self.close_code}", f"close_reason={self.close_reason!r}"]
+        return f"WebSocket({', '.join(parts)})"
+
+    # --- bytes in and out ---------------------------------------------------------
+
+    def _require_connection(self) -> Connection:
+        if self.connection is None or self._done.done():
+            raise ConnectionClosed(self.close_code, self.close_reason, "the connection is not open")
+        return self.connection
+
+    def _tap(self, direction: str, data: bytes) -> None:
+        if self._on_bytes is not None and data:
+            self._on_bytes(self, direction, data)
+
+    def _write(self, data: bytes) -> None:
+        """Write without waiting. One call per output of the Connection keeps frames whole."""
+        if data and not self._writer.is_closing():
+            self._tap("sent", data)
+            self._writer.write(data)
+
+    async def _send(self, data: bytes) -> None:
+        self._write(data)
+        try:
+            await self._writer.drain()    # backpressure: wait while the socket's buffer is full
+        except (ConnectionError, OSError) as error:
+            raise ConnectionClosed(self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason,
+                                   f"TCP connection lost ({error})") from None
+
+    async def _read(self) -> bytes:
+        try:
+            data = await self._reader.read(READ_SIZE)
+        except (ConnectionError, OSError):
+            return b""
+        self._tap("received", data)
+        return data
+
+    def _open(self, connection: Connection, rest: bytes) -> None:
+        """The opening handshake is done: start reading frames (bytes already read first)."""
+        self.connection = connection
+        self._task = asyncio.get_running_loop().create_task(self._read_frames(rest))
+
+    async def _read_frames(self, data: bytes) -> None:
+        """Feed every byte read to the Connection, act on its events, until it is closed."""
+        connection = self.connection
+        assert connection is not None
+        try:
+            while connection.state is not State.CLOSED:
+                events = connection.receive_data(data) if data else []
+                self._write(connection.data_to_send())   # pongs, the close echo, a failure's close frame
+                for event in events:
+                    await self._on_event(event)
+                if connection.state is State.CLOSED:
+                    break
+                await self._writer.drain()
+                data = await self._read()
+                if not data:
+                    connection.receive_eof()
+                    break
+        except (ConnectionError, OSError):
+            if connection.state is not State.CLOSED:
+                connection.receive_eof()
+        finally:
+            await self._close_tcp()
+            self._finish()
+
+    async def _on_event(self, event: object) -> None:
+        if isinstance(event, (TextMessage, BinaryMessage)):
+            await self._deliver(event.data)
+        elif isinstance(event, Pong):
+            for waiter in self._pings.pop(event.payload, []):   # unsolicited pongs wake no one (§5.5.3)
+                if not waiter.done():
+                    waiter.set_result(None)
+        elif isinstance(event, ConnectionFailed):
+            logger.info("%s failed: %s", self.id, event.error)
+        elif isinstance(event, (Ping, CloseReceived)):
+            pass   # the Connection already queued the Pong / the Close echo
+
+    async def _deliver(self, message: str | bytes) -> None:
+        """Queue a message for recv(); while the queue is full, stop reading (backpressure)."""
+        while self._messages.qsize() >= self.max_queue:
+            if self._closing:
+                return   # closing and nobody reads: drop rather than grow without bound
+            self._room.clear()
+            await self._room.wait()
+        self._messages.put_nowait(message)
+
+    async def _close_tcp(self) -> None:
+        """Close TCP after the closing handshake (§7.1.1).
+
+        The server closes first: it half-closes (FIN), then reads and discards
+        until the client closes too, so no unread byte turns its FIN into a
+        reset. The client waits for the server's FIN before closing its side.
+        """
+        writer = self._writer
+        try:
+            await writer.drain()
+            if self.role == "server" and writer.can_write_eof():
+                writer.write_eof()
+            await asyncio.wait_for(self._discard_until_eof(), self.close_timeout)
+        except (asyncio.TimeoutError, ConnectionError, OSError):
+            writer.transport.abort()
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+    async def _discard_until_eof(self) -> None:
+        while await self._read():
+            pass
+
+    def _finish(self) -> None:
+        if self.connection is not None and self.connection.state is not State.CLOSED:
+            self.connection.receive_eof()
+        error = ConnectionClosed(self.close_code, self.close_reason, "closed before the Pong arrived")
+        for waiters in self._pings.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(error)
+        self._pings.clear()
+        self._messages.put_nowait(_END)
+        if not self._done.done():
+            self._done.set_result(None)
+
+
+# --- server --------------------------------------------------------------------
+
+class Server:
+    """A listening WebSocket server: `serve(...)` makes and starts one."""
+
+    def __init__(self, handler: Handler, *, allowed_origins: Iterable[str] | str | None = None,
+                 max_message_size: int | None = 1 << 20, handshake_timeout: float = 10.0,
+                 close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None) -> None:
+        self.handler = handler
+        self.allowed_origins = allowed_origins if allowed_origins in (None, "*") else list(allowed_origins)
+        self.max_message_size = max_message_size
+        self.handshake_timeout = handshake_timeout
+        self.close_timeout = close_timeout
+        self.on_bytes = on_bytes
+        self.connections: list[WebSocket] = []   # open, in the order they connected
+        self.host = ""
+        self.port = 0
+        self._ids = itertools.count(1)
+        self._tasks: set[asyncio.Task] = set()
+        self._server: asyncio.base_events.Server | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}/"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Server:
+        self._server = await asyncio.start_server(self._accept, host, port)
+        self.host, self.port = _address(self._server.sockets[0].getsockname())
+        logger.info("listening on %s", self.url)
+        return self
+
+    async def close(self, code: int = CloseCode.GOING_AWAY, reason: str = "server shutting down") -> None:
+        """Stop listening, close every connection with `code` (1001 "going away") and wait for handlers."""
+        if self._server is None:
+            return
+        self._server.close()
+        await asyncio.gather(*(ws.close(code, reason) for ws in list(self.connections)),
+                             return_exceptions=True)
+        for task in list(self._tasks):
+            if not task.done() and task is not asyncio.current_task():
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), self.close_timeout)
+                except (asyncio.TimeoutError, Exception):
+                    task.cancel()
+        await self._server.wait_closed()
+        self._server = None
+        logger.info("stopped")
+
+    async def __aenter__(self) -> Server:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        if self._server is None:
+            return "Server(closed)"
+        return f"Server(url={self.url!r}, connections={len(self.connections)})"
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._tasks.add(task)
+        ws = WebSocket(reader, writer, role="server", id=f"c{next(self._ids)}", on_bytes=self.on_bytes,
+                       close_timeout=self.close_timeout)
+        try:
+            try:
+                opened = await asyncio.wait_for(self._handshake(ws), self.handshake_timeout)
+            except asyncio.TimeoutError:
+                logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
+                writer.transport.abort()
+                return
+            if opened:
+                await self._run_handler(ws)
+        finally:
+            self._tasks.discard(task)
+
+    async def _handshake(self, ws: WebSocket) -> bool:
+        """Read the client's request and answer it (§4.2): 101, or an HTTP error and close."""
+        try:
+            head, rest = await _read_head(ws)
+            request = handshake.parse_request(head)
+            ws.request = request
+            handshake.check_origin(request.origin, self.allowed_origins)
+        except HandshakeError as error:
+            await _reject(ws, error)
+            return False
+        except EOFError:
+            ws._writer.close()
+            return False
+        response = handshake.build_response(request)
+        ws.response = response
+        await ws._send(response)
+        ws._open(Connection("server", max_message_size=self.max_message_size), rest)
+        logger.info("%s open: %s %s from %s", ws.id, request.method, request.path, _origin_text(request.origin))
+        return True
+
+    async def _run_handler(self, ws: WebSocket) -> None:
+        self.connections.append(ws)
+        try:
+            await self.handler(ws)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            logger.exception("%s: the handler raised", ws.id)
+            await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+        finally:
+            await ws.close()   # a handler that returns ends the connection with 1000
+            self.connections.remove(ws)
+            logger.info("%s closed: %s%s", ws.id, close_code_name(ws.close_code or CloseCode.ABNORMAL_CLOSURE),
+                        f" {ws.close_reason!r}" if ws.close_reason else "")
+
+
+async def _read_head(ws: WebSocket, side: str = "request") -> tuple[bytes, bytes]:
+    """Read until the blank line that ends an HTTP head (bounded by handshake.MAX_HEAD)."""
+    buffer = b""
+    while (split := handshake.split_head(buffer, side=side)) is None:
+        data = await ws._read()
+        if not data:
+            raise EOFError("the peer closed TCP during the opening handshake")
+        buffer += data
+    return split
+
+
+async def _reject(ws: WebSocket, error: HandshakeError) -> None:
+    """Answer a bad handshake with its HTTP status (§4.2.1, §10.2) and close TCP."""
+    ws.response = handshake.build_rejection(error)
+    logger.info("%s refused: HTTP %d: %s", ws.id, error.status, error.message)
+    try:
+        await ws._send(ws.response)
+        ws._closing = True
+        await ws._close_tcp()
+    except ConnectionClosed:
+        pass
+
+
+def _origin_text(origin: str | None) -> str:
+    return f"Origin {origin}" if origin else "no Origin"
+
+
+def _address(sockname: object) -> tuple[str, int] | None:
+    if isinstance(sockname, tuple) and len(sockname) >= 2:
+        return sockname[0], sockname[1]
+    return None
+
+
+class _Opening:
+    """What `serve` and `connect` return: await it, or use it with ``async with``."""
+
+    def __init__(self, opener: Callable[[], Awaitable], closer: Callable[[object], Awaitable]) -> None:
+        self._opener = opener
+        self._closer = closer
+        self._value: object = None
+
+    def __await__(self):
+        return self._opener().__await__()
+
+    async def __aenter__(self):
+        self._value = await self._opener()
+        return self._value
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._closer(self._value)
+
+
+def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
+          allowed_origins: Iterable[str] | str | None = None, max_message_size: int | None = 1 << 20,
+          handshake_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT,
+          on_bytes: OnBytes | None = None) -> _Opening:
+    """Start a WebSocket server on the running event loop.
+
+        server = await serve(handler)              # a notebook cell or any coroutine
+        async with serve(handler) as server: ...   # closed at the end of the block
+
+    `handler(ws)` runs for every accepted connection; when it returns, the
+    connection is closed with 1000. `allowed_origins`: None or "*" accepts any
+    Origin, a list accepts exactly those, others get HTTP 403 (§10.2).
+    `max_message_size` bounds a message (larger: close 1009, §7.4.1).
+    """
+    server = Server(handler, allowed_origins=allowed_origins, max_message_size=max_message_size,
+                    handshake_timeout=handshake_timeout, close_timeout=close_timeout, on_bytes=on_bytes)
+    return _Opening(lambda: server.start(host, port), lambda s: s.close())
+
+
+# --- client --------------------------------------------------------------------
+
+def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[], bytes] | None = None,
+            max_message_size: int | None = 1 << 20, open_timeout: float = 10.0,
+            close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
+            id: str | None = None) -> _Opening:
+    """Open a WebSocket connection to a ``ws://`` URI (§4.1).
+
+        ws = await connect("ws://127.0.0.1:8765/")
+        async with connect(url) as ws: ...        # closed with 1000 at the end
+
+    `mask_key`: fixed 4 bytes (lessons, for stable output) or None for a fresh
+    random key per frame, as §5.3 requires of real clients. A refused handshake
+    raises `HandshakeError` with the server's status.
+    """
+    async def opener() -> WebSocket:
+        return await asyncio.wait_for(
+            _open_client(uri, origin=origin, mask_key=mask_key, max_message_size=max_message_size,
+                         close_timeout=close_timeout, on_bytes=on_bytes, id=id),
+            open_timeout)
+    return _Opening(opener, lambda ws: ws.close())
+
+
+async def _open_client(uri: str, *, origin, mask_key, max_message_size, close_timeout, on_bytes, id) -> WebSocket:
+    host, port, path = _parse_uri(uri)
+    reader, writer = await asyncio.open_connection(host, port)
+    ws = WebSocket(reader, writer, role="client", id=id or f"client{next(_client_ids)}",
+                   on_bytes=on_bytes, close_timeout=close_timeout)
+    try:
+        host_header = host if port == 80 else f"{host}:{port}"
+        request = handshake.build_request(host_header, path, origin=origin)
+        ws.request = handshake.parse_request(request)
+        await ws._send(request)
+        try:
+            head, rest = await _read_head(ws, side="response")
+        except EOFError:
+            raise handshake.InvalidResponse("the server closed TCP before answering the handshake") from None
+        ws.response = handshake.parse_response(head)
+        handshake.validate_response(request, head)   # a refusal (e.g. 403) raises InvalidResponse
+    except BaseException:
+        writer.transport.abort()
+        raise
+    ws._open(Connection("client", max_message_size=max_message_size, mask_key=mask_key), rest)
+    return ws
+
+
+def _parse_uri(uri: str) -> tuple[str, int, str]:
+    """host, port and resource name of a ``ws://`` URI (§3)."""
+    parts = urlsplit(uri)
+    if parts.scheme != "ws":
+        raise ValueError(f"{uri!r}: wslab connects to ws:// URIs only (wss:// needs TLS, RFC 6455 §3)")
+    if parts.fragment:
+        raise ValueError(f"{uri!r}: fragment identifiers MUST NOT be used in WebSocket URIs (RFC 6455 §3)")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return parts.hostname or "127.0.0.1", parts.port or 80, path
