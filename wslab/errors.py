@@ -80,12 +80,13 @@ class IncompleteFrame(WslabError):
         self.needed = needed
         self.exact = exact
         if needed is None:
-            more = "more bytes"
+            message = "incomplete frame: more bytes needed before it can be decoded"
         elif exact:
-            more = f"{needed} more byte(s)"
+            message = f"incomplete frame: {needed} more byte(s) needed before it can be decoded"
         else:
-            more = f"at least {needed} more byte(s) (the header is not complete, so the payload length is unknown)"
-        super().__init__(f"incomplete frame: {more} needed before it can be decoded")
+            message = (f"incomplete frame: at least {needed} more byte(s) needed; the header is not "
+                       f"complete yet, so the payload length is not known")
+        super().__init__(message)
 
 
 class ConnectionClosed(WslabError):
