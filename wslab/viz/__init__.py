@@ -1,1 +1,10 @@
 """Pictures: pure functions from protocol data to deterministic SVG/HTML objects."""
+
+from wslab.viz.frame import frame_diagram
+from wslab.viz.handshake import handshake_view
+from wslab.viz.hexdump import hexdump
+from wslab.viz.masking import masking_view
+from wslab.viz.overhead import overhead, overhead_chart
+from wslab.viz.svg import Svg
+
+__all__ = ["Svg", "frame_diagram", "handshake_view", "hexdump", "masking_view", "overhead", "overhead_chart"]

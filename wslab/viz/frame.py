@@ -1,0 +1,224 @@
+"""The frame header drawn as RFC 6455 §5.2 draws it: 32 bits to a row.
+
+    frame_diagram(Frame(Opcode.TEXT, b"Hello"), mask_key=b"\\x37\\xfa\\x21\\x3d")
+    frame_diagram(bytes.fromhex("c1 05 48 65 6c 6c 6f"))   # invalid: RSV1 set
+
+Every field is a box over its bits, with the bits written in it, its name
+under them and its decoded value under that; a table below repeats each field
+with its meaning. An invalid or truncated frame is drawn as far as its bytes
+go, the offending field outlined with a dashed border and marked "✗", and the
+error message (RFC section, close code) written underneath.
+"""
+
+from __future__ import annotations
+
+from wslab import frames
+from wslab.errors import IncompleteFrame, ProtocolError, WslabError
+from wslab.frames import Frame
+from wslab.viz import style
+from wslab.viz.svg import Svg
+
+try:
+    from wslab.frames import header_fields
+except ImportError:  # until core-frames lands
+    from wslab.viz._pending import header_fields
+
+BIT = 22            # width of one bit cell
+LEFT = 12
+RULER = 18          # height of the bit-number ruler
+ROW = 50            # height of one 32-bit row
+WIDTH = LEFT * 2 + 32 * BIT
+PAYLOAD_BYTES_DRAWN = 8
+SHORT = {"payload length": "payload len", "extended payload length": "extended payload length",
+         "masking key": "masking key"}
+
+
+def frame_bytes(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) -> bytes:
+    """The bytes a picture shows: `encode(frame, mask_key)` for a Frame, the bytes as given otherwise."""
+    if isinstance(frame_or_bytes, Frame):
+        return frames.encode(frame_or_bytes, mask_key)
+    return bytes(frame_or_bytes)
+
+
+def frame_error(data: bytes, role: frames.Role | None = None) -> WslabError | None:
+    """What is wrong with the frame at the start of `data`, or None if it decodes."""
+    try:
+        frames.decode(data, role=role)
+    except (ProtocolError, IncompleteFrame) as error:
+        return error
+    return None
+
+
+def error_field(error: WslabError | None) -> str | None:
+    """The name of the field an error is about (ProtocolError.field), if it says."""
+    if isinstance(error, IncompleteFrame):
+        return None
+    return getattr(error, "field", None)
+
+
+def frame_diagram(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, *,
+                  role: frames.Role | None = None) -> Svg:
+    """Draw a frame (or raw bytes) in the §5.2 layout, with bits, names and values.
+
+    `role` is the receiving endpoint ("server" or "client") when the masking
+    rule of §5.1 should be checked too.
+    """
+    data = frame_bytes(frame_or_bytes, mask_key)
+    fields = header_fields(data)
+    error = frame_error(data, role)
+    bad = error_field(error)
+    segments = list(_segments(fields, data))
+    rows = max((seg[0] for seg in segments), default=0) + 1
+    table_top = RULER + rows * ROW + 14
+    table = _table_lines(fields, data, bad)
+    message = _error_lines(error) if error is not None else []
+    height = table_top + 16 * len(table) + (8 + 15 * len(message) if message else 0) + 24
+    svg = Svg(WIDTH, height, title=_title(fields, data, error))
+    _ruler(svg)
+    for row, start, width, name, label, value, bits in segments:
+        _box(svg, row, start, width, name, label, value, bits, marked=(name == bad))
+    _write_table(svg, table, table_top)
+    y = table_top + 16 * len(table) + 8
+    for line in message:
+        svg.text(LEFT, y + 12, line, size=11, fill=style.ERROR, font_weight="bold")
+        y += 15
+    svg.text(LEFT, height - 8, _summary(fields, data), size=11, fill=style.MUTED)
+    return svg
+
+
+# --- layout --------------------------------------------------------------------
+
+def _segments(fields, data: bytes):
+    """(row, first bit in row, width in bits, field name, label, value text, bits) per box."""
+    for field in fields:
+        if field.name == "payload":
+            yield from _payload_segments(field, data)
+            continue
+        bits = field.bits
+        offset, left = field.offset, field.width
+        first = True
+        while left > 0:
+            row, col = divmod(offset, 32)
+            width = min(left, 32 - col)
+            done = field.width - left
+            label = SHORT.get(field.name, field.name) if first else f"{SHORT.get(field.name, field.name)} (cont.)"
+            yield (row, col, width, field.name, label, _value_text(field) if first else "",
+                   bits[done:done + width])
+            offset += width
+            left -= width
+            first = False
+
+
+def _payload_segments(field, data: bytes):
+    start = field.offset // 8
+    wire = data[start:]
+    key = _key_of(data)
+    shown = wire[:PAYLOAD_BYTES_DRAWN]
+    for i, b in enumerate(shown):
+        row, col = divmod(field.offset + 8 * i, 32)
+        if key is not None:
+            plain = b ^ key[i % 4]
+            value = f"{b:02x}^{key[i % 4]:02x}={plain:02x} '{style.byte_char(plain)}'"
+        else:
+            value = f"0x{b:02x} '{style.byte_char(b)}'"
+        yield row, col, 8, "payload", f"payload[{i}]", value, f"{b:08b}"
+    rest = len(wire) - len(shown)
+    if rest > 0:
+        row, col = divmod(field.offset + 8 * len(shown), 32)
+        yield row, col, 32 - col, "payload", f"… {rest} more payload byte{'s' if rest != 1 else ''}", "", ""
+    expected = field.width // 8
+    if expected > len(wire):
+        row, col = divmod(field.offset + 8 * len(shown) + (32 if rest else 0), 32)
+        yield row, col, 32 - col, "payload", f"{expected - len(wire)} bytes missing", "", ""
+
+
+def _key_of(data: bytes) -> bytes | None:
+    for field in header_fields(data):
+        if field.name == "masking key" and len(field.value) == 4:
+            return field.value
+    return None
+
+
+def _value_text(field) -> str:
+    value = field.value
+    if field.name == "opcode":
+        name = getattr(value, "name", None)
+        return f"0x{int(value):x} {name}" if name else f"0x{int(value):x} reserved"
+    if field.name == "masking key":
+        return " ".join(f"{b:02x}" for b in value)
+    if field.name == "payload length":
+        return {126: "126: 16 bits follow", 127: "127: 64 bits follow"}.get(value, f"{value} bytes")
+    if field.name == "extended payload length":
+        return f"{value} bytes"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+# --- drawing -------------------------------------------------------------------
+
+def _ruler(svg: Svg) -> None:
+    for i in range(32):
+        svg.text(LEFT + i * BIT + BIT / 2, 12, i, size=8, anchor="middle", fill=style.MUTED)
+
+
+def _box(svg: Svg, row: int, col: int, width: int, name: str, label: str, value: str, bits: str,
+         *, marked: bool) -> None:
+    x, y, w = LEFT + col * BIT, RULER + row * ROW, width * BIT
+    stroke = {"stroke": style.ERROR, "stroke_width": 3, "stroke_dasharray": "5 3"} if marked else \
+        {"stroke": style.INK, "stroke_width": 1}
+    svg.rect(x, y, w, ROW - 4, fill=style.FIELD_FILL[name], **stroke)
+    for i, bit in enumerate(bits):
+        if i:
+            svg.line(x + i * BIT, y + 2, x + i * BIT, y + 20, stroke=style.GRID, stroke_width=0.5)
+        svg.text(x + i * BIT + BIT / 2, y + 15, bit, size=12, anchor="middle", fill=style.INK)
+    size = 8 if width == 1 else 9 if width <= 4 else 10
+    if marked:
+        label = "✗ " + label
+    svg.text(x + w / 2, y + 31, style.fit(label, w - 2, size), size=size, anchor="middle",
+             fill=style.ERROR if marked else style.INK, font_weight="bold" if marked else None)
+    if value:
+        svg.text(x + w / 2, y + 42, style.fit(value, w - 2, 9), size=9, anchor="middle", fill=style.INK)
+
+
+def _table_lines(fields, data: bytes, bad: str | None) -> list[tuple[str, bool]]:
+    lines = [(f"  {'field':<23} {'bits':<26} {'value':<20} meaning", False)]
+    for field in fields:
+        if field.name == "payload":
+            n = len(data) - field.offset // 8
+            value = f"{field.width // 8} bytes" + (f" ({n} present)" if n < field.width // 8 else "")
+            bits = "(see hex dump)"
+        else:
+            value = _value_text(field)
+            bits = field.bits if len(field.bits) <= 24 else field.bits[:21] + "…"
+        mark = "✗ " if field.name == bad else "  "
+        lines.append((f"{mark}{field.name:<23} {bits:<26} {value:<20} {field.meaning}", field.name == bad))
+    return lines
+
+
+def _write_table(svg: Svg, lines: list[tuple[str, bool]], top: float) -> None:
+    for i, (line, marked) in enumerate(lines):
+        svg.text(LEFT, top + 16 * i + 11, style.fit(line, WIDTH - 2 * LEFT, 10), size=10,
+                 fill=style.ERROR if marked else style.INK, font_weight="bold" if (marked or i == 0) else None,
+                 style="white-space:pre")
+
+
+def _error_lines(error: WslabError) -> list[str]:
+    kind = "incomplete frame" if isinstance(error, IncompleteFrame) else "invalid frame"
+    return style.wrap(f"✗ {kind}: {error}", WIDTH - 2 * LEFT, 11)
+
+
+def _summary(fields, data: bytes) -> str:
+    payload = next((f for f in fields if f.name == "payload"), None)
+    header = payload.offset // 8 if payload is not None else len(data)
+    size = payload.width // 8 if payload is not None else 0
+    return f"{header}-byte header + {size}-byte payload = {header + size} bytes on the wire"
+
+
+def _title(fields, data: bytes, error: WslabError | None) -> str:
+    values = {f.name: f.value for f in fields}
+    opcode = values.get("opcode")
+    name = getattr(opcode, "name", "reserved opcode" if opcode is not None else "no opcode")
+    masked = "masked" if values.get("MASK") else "unmasked"
+    state = "invalid" if isinstance(error, ProtocolError) else "incomplete" if error else "valid"
+    return f"frame diagram: {state} {name} frame, {masked}, {len(data)} bytes"
