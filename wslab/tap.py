@@ -148,6 +148,14 @@ def preview(frame: Frame, limit: int = 24) -> str:
     return (cut.hex(" ") or "-") + more
 
 
+def wire_size(frame: Frame, *, masked: bool) -> int:
+    """Bytes a valid frame takes on the wire: header (2, +2 or +8 for the length,
+    +4 for a masking key) and payload (§5.2)."""
+    length = len(frame.payload)
+    extended = 0 if length <= 125 else 2 if length <= 0xFFFF else 8
+    return 2 + extended + (4 if masked else 0) + length
+
+
 class StreamDecoder:
     """Decodes one direction of one connection, however its bytes are chopped.
 
@@ -219,8 +227,9 @@ class StreamDecoder:
                 return items
             if frame is None:
                 return items
-            # When a frame comes out, the parser holds exactly the bytes after it.
-            size = len(self._pending) - self._parser.buffered
+            # The frame's size on the wire: the parser enforced the minimal
+            # length encoding and the masking rule of this direction (§5.2, §5.1).
+            size = wire_size(frame, masked=self.role == "server")
             raw = bytes(self._pending[:size])
             del self._pending[:size]
             items.append(("frame", raw, frame, parse_header(raw), None))
