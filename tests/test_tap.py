@@ -125,7 +125,7 @@ def test_invalid_close_payload_is_an_error():
 def test_refused_handshake_body_is_not_decoded_as_frames():
     refusal = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden"
     tap = tapped([REQUEST], chop(refusal, [5]))
-    assert [e.kind for e in tap.entries] == ["http", "http", "data", "data"]
+    assert [e.kind for e in tap.entries] == ["http", "http", "body", "body"]
     assert tap[2].describe() == "HTTP/1.1 403 Forbidden"
     assert tap.bytes("c1", SERVER_TO_CLIENT) == refusal
 
@@ -246,3 +246,51 @@ def test_negotiated_compression_is_explained():
     tap = asyncio.run(run())
     errors = tap.select(kinds=["error"])
     assert errors and "permessage-deflate" in str(errors[0].error) and "compression=None" in str(errors[0].error)
+
+
+# --- wslab's own connections, through the on_bytes hooks ------------------------------
+
+async def _wslab_echo_tapped():
+    from wslab.net import connect, serve
+
+    async def echo(ws):
+        async for message in ws:
+            await ws.send(message)
+
+    server_tap, client_tap = Tap(), Tap()
+    async with serve(echo, on_bytes=server_tap.server_hook) as server:
+        ws = await connect(server.url, mask_key=KEY, on_bytes=client_tap.client_hook)
+        await ws.send("Hello")
+        assert await ws.recv() == "Hello"
+        await ws.ping(b"ping!")
+        await ws.send(b"\x01\x02" * 100, fragment_size=128)
+        assert await ws.recv() == b"\x01\x02" * 100
+        await ws.close()
+        await server_tap.wait_for(lambda t: t.frames() and t.frames()[-1].opcode == Opcode.CLOSE
+                                  and t.frames()[-1].sender == "server")
+        # A raw socket sends an unmasked frame: the server fails the connection with 1002.
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        writer.write(REQUEST + encode(Frame(Opcode.TEXT, b"unmasked")))
+        await reader.read()  # until the server closes TCP
+        writer.close()
+        await server_tap.wait_for(lambda t: len(t.select("c2", kinds=["frame"])) == 1)
+    return server_tap, client_tap
+
+
+def test_tap_on_wslab_hooks_sees_the_same_bytes_from_both_ends():
+    server_tap, client_tap = asyncio.run(_wslab_echo_tapped())
+    client_label = client_tap.connections[0]
+    for direction in (CLIENT_TO_SERVER, SERVER_TO_CLIENT):
+        assert server_tap.bytes("c1", direction) == client_tap.bytes(client_label, direction)
+    seen = [(e.sender, e.opcode.name, e.frame.fin, e.masked) for e in server_tap.frames("c1")]
+    assert seen == [
+        ("client", "TEXT", True, True), ("server", "TEXT", True, False),
+        ("client", "PING", True, True), ("server", "PONG", True, False),
+        ("client", "BINARY", False, True), ("client", "CONTINUATION", True, True),
+        ("server", "BINARY", True, False),
+        ("client", "CLOSE", True, True), ("server", "CLOSE", True, False),
+    ]
+    assert all(e.mask_key == KEY for e in server_tap.frames("c1") if e.sender == "client")
+    bad, answer = server_tap.select("c2", kinds=["error", "frame"])
+    assert bad.kind == "error" and bad.error.rfc_section == "5.1"
+    assert answer.sender == "server" and answer.close[0] == 1002

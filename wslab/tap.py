@@ -38,7 +38,7 @@ __all__ = ["TapEntry", "StreamDecoder", "Tap", "Relay", "wiretap", "CLIENT_TO_SE
 CLIENT_TO_SERVER = "client->server"
 SERVER_TO_CLIENT = "server->client"
 Direction = Literal["client->server", "server->client"]
-Kind = Literal["http", "frame", "error", "data", "eof"]
+Kind = Literal["http", "body", "frame", "error", "data", "eof"]
 
 END_OF_HEAD = b"\r\n\r\n"
 MAX_HEAD = 16 * 1024  # the same bound a server puts on a request head
@@ -48,8 +48,8 @@ MAX_HEAD = 16 * 1024  # the same bound a server puts on a request head
 class TapEntry:
     """One item seen on the wire, in the order the tap saw it.
 
-    kind: "http" (a handshake head), "frame", "error" (bytes that break a rule),
-    "data" (bytes that are not decoded: an HTTP body, or what follows an error),
+    kind: "http" (a handshake head), "body" (the HTTP body of a refused handshake),
+    "frame", "error" (bytes that break a rule), "data" (bytes after an error, not decoded),
     "eof" (the sender closed its side of TCP; relay only).
     `data` holds exactly the bytes of this item as they were on the wire.
     `time` is seconds since the tap started: real, so it changes every run.
@@ -87,6 +87,17 @@ class TapEntry:
         """The text of an HTTP head (kind "http")."""
         return self.data.decode("latin-1") if self.kind == "http" else ""
 
+    def text(self, hide: Iterable[str] = ()) -> str:
+        """An HTTP head or body as text; the values of the headers named in `hide`
+        are replaced (e.g. the random Sec-WebSocket-Key, to keep a page stable)."""
+        if self.kind not in ("http", "body"):
+            return ""
+        text = self.data.decode("utf-8", "replace")
+        hidden = {name.lower() for name in hide}
+        lines = [f"{line.partition(':')[0]}: (not shown)" if line.partition(":")[0].strip().lower() in hidden
+                 else line for line in text.split("\r\n")]
+        return "\n".join(lines)
+
     @property
     def close(self) -> tuple[int | None, str] | None:
         """(code, reason) of a Close frame, else None."""
@@ -115,7 +126,9 @@ def describe(entry: TapEntry) -> str:
     if entry.kind == "eof":
         return "end of stream (TCP FIN)"
     if entry.kind == "data":
-        return f"{len(entry.data)} undecoded bytes"
+        return f"{len(entry.data)} bytes after an error, not decoded"
+    if entry.kind == "body":
+        return f"HTTP body ({len(entry.data)} bytes)"
     if entry.kind == "error":
         return f"bad bytes: {entry.error}"
     frame = entry.frame
@@ -173,8 +186,8 @@ class StreamDecoder:
         self.extensions = ""  # Sec-WebSocket-Extensions of a 101 response (server->client only)
 
     def feed(self, data: bytes) -> list[tuple]:
-        if self.state == "raw":
-            return [("data", bytes(data), None, None, None)] if data else []
+        if self.state in ("raw", "body"):
+            return [("data" if self.state == "raw" else "body", bytes(data), None, None, None)] if data else []
         if self.state == "frames":
             return self._read_frames(data)
         self._pending += data
@@ -205,10 +218,10 @@ class StreamDecoder:
             return [("http", head, None, None, None)]
         # §4.1: a response other than 101 ends the WebSocket attempt; what
         # follows is an HTTP body, not frames.
-        self.state = "raw"
+        self.state = "body"
         items = [("http", head, None, None, None)]
         if self._pending:
-            items.append(("data", bytes(self._pending), None, None, None))
+            items.append(("body", bytes(self._pending), None, None, None))
             self._pending = bytearray()
         return items
 
@@ -253,6 +266,7 @@ class Tap:
         self._labels: dict[int, str] = {}
         self._start = time.monotonic()
         self.relay: Relay | None = None  # set by `wiretap`
+        self.listeners: list[Callable[[TapEntry], None]] = []  # called with each new entry
 
     @property
     def url(self) -> str:
@@ -315,6 +329,8 @@ class Tap:
         entry = TapEntry(len(self.entries) + 1, connection, direction, kind, data,
                          time.monotonic() - self._start, frame, header, error)
         self.entries.append(entry)
+        for listener in list(self.listeners):
+            listener(entry)
         return entry
 
     # --- reading ----------------------------------------------------------

@@ -86,7 +86,9 @@ def _cells(entry: TapEntry, limit: int, keys: bool) -> tuple[str, str, str, str,
         return "TCP FIN", "", "", "", "the sender closed its side of the TCP connection"
     if entry.kind == "error":
         return "ERROR", "", str(len(entry.data)), "", f"{entry.data[:8].hex(' ')}: {entry.error}"
-    return "bytes", "", str(len(entry.data)), "", "not decoded (after an error or a refused handshake)"
+    if entry.kind == "body":
+        return "HTTP body", "", str(len(entry.data)), "", _short(entry.data.decode("utf-8", "replace").strip(), 60)
+    return "bytes", "", str(len(entry.data)), "", "after an error: not decoded (the receiver stops reading, §7.1.7)"
 
 
 # --- sequence diagram --------------------------------------------------------------
@@ -128,7 +130,7 @@ def _arrow(svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float
     start, end = (client_x, server_x) if to_server else (server_x, client_x)
     ink = ERROR_INK if entry.kind == "error" else MUTED_INK if entry.kind == "eof" \
         else CLIENT_INK if to_server else SERVER_INK
-    dash = "5 3" if entry.kind in ("eof", "data") else None
+    dash = "5 3" if entry.kind in ("eof", "data", "body") else None
     svg.line(start, y, end - (6 if to_server else -6), y, stroke=ink, stroke_width=1.5, stroke_dasharray=dash)
     tip = -1 if to_server else 1
     svg.path(f"M {_n(end)} {_n(y)} l {6 * tip} -4 l 0 8 z", fill=ink)
@@ -165,22 +167,23 @@ def _n(x: float) -> str:
 # --- one entry in full ---------------------------------------------------------------
 
 def entry_diagram(entry: TapEntry, **options: object):
-    """The full picture of one entry: `wslab.viz.frame_diagram` for a frame
-    (its bytes exactly as captured, masking key included), the head for HTTP."""
-    if entry.kind == "http":
+    """The full picture of one entry: `wslab.viz.frame_diagram` for a frame or a
+    bad frame (its bytes exactly as captured, masking key included, checked in
+    the receiver's role so a broken rule is marked), the head for HTTP."""
+    if entry.kind in ("http", "body"):
         return _head_picture(entry)
-    from wslab import viz
+    if entry.kind == "eof":
+        raise ValueError(f"#{entry.number} is the end of a TCP stream: it has no bytes to draw")
+    from wslab.viz.frame import frame_diagram
 
-    frame_diagram = getattr(viz, "frame_diagram", None)
-    if frame_diagram is None:
-        raise RuntimeError("wslab.viz.frame_diagram is not available in this version")
-    return frame_diagram(entry.data, **options)
+    receiver = "server" if entry.direction == CLIENT_TO_SERVER else "client"
+    return frame_diagram(entry.data, role=receiver, **options)
 
 
 def _head_picture(entry: TapEntry) -> Svg:
-    lines = entry.head.rstrip("\r\n").split("\r\n")
+    lines = entry.data.decode("utf-8", "replace").rstrip("\r\n").split("\r\n")
     width = 20 + 7.2 * max(len(line) for line in lines)
-    svg = Svg(width, 16 * len(lines) + 14, title=f"#{entry.number} HTTP head")
+    svg = Svg(width, 16 * len(lines) + 14, title=f"#{entry.number} HTTP {'head' if entry.kind == 'http' else 'body'}")
     ink = CLIENT_INK if entry.direction == CLIENT_TO_SERVER else SERVER_INK
     svg.rect(0, 0, svg.width, svg.height, fill="white", stroke=ink)
     for i, line in enumerate(lines):
