@@ -8,3 +8,5 @@ from wslab.viz.overhead import overhead, overhead_chart
 from wslab.viz.svg import Svg
 
 __all__ = ["Svg", "frame_diagram", "handshake_view", "hexdump", "masking_view", "overhead", "overhead_chart"]
+
+from wslab.viz.tap import sequence_diagram, tap_table

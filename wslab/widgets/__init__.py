@@ -1,1 +1,3 @@
 """ipywidgets controls bound to the `wslab.viz` renderers."""
+
+from wslab.widgets.live_console import LiveConsole
