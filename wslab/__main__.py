@@ -1,6 +1,7 @@
 """The command line: ``python -m wslab serve`` and ``python -m wslab doctor``.
 
     python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
+                          [--handshake-timeout SECONDS]
         an echo server (text back as text, binary as binary) made only of wslab's
         own handshake and connection code; logs each connection to stderr; Ctrl-C stops it.
     python -m wslab doctor
@@ -28,7 +29,8 @@ async def echo(ws) -> None:
         await ws.send(message)
 
 
-async def run_server(host: str, port: int, allowed_origins: list[str] | None, max_size: int) -> None:
+async def run_server(host: str, port: int, allowed_origins: list[str] | None, max_size: int,
+                     handshake_timeout: float = 10.0) -> None:
     """Serve `echo` until SIGINT or SIGTERM, then close every connection (1001) and stop."""
     from wslab.net import serve
 
@@ -39,7 +41,8 @@ async def run_server(host: str, port: int, allowed_origins: list[str] | None, ma
             loop.add_signal_handler(signum, stop.set)
         except (NotImplementedError, RuntimeError):   # Windows: Ctrl-C arrives as KeyboardInterrupt
             pass
-    server = await serve(echo, host, port, allowed_origins=allowed_origins, max_message_size=max_size)
+    server = await serve(echo, host, port, allowed_origins=allowed_origins, max_message_size=max_size,
+                         handshake_timeout=handshake_timeout)
     origins = ", ".join(allowed_origins) if allowed_origins else "any"
     print(f"wslab echo server on {server.url} (origins: {origins}; max message {max_size} bytes); "
           "Ctrl-C stops it", file=sys.stderr, flush=True)
@@ -158,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                            help="accept only this Origin (repeat for more); others get HTTP 403 (§10.2)")
     serve_cmd.add_argument("--max-size", type=int, default=1 << 20, metavar="BYTES",
                            help="largest message accepted (default 1 MiB); larger: close 1009")
+    serve_cmd.add_argument("--handshake-timeout", type=float, default=10.0, metavar="SECONDS",
+                           help="drop a client that has not completed its handshake by then (default 10)")
     commands.add_parser("doctor", help="check this install for a classroom")
     args = parser.parse_args(argv)
 
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return doctor()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
-        asyncio.run(run_server(args.host, args.port, args.origins, args.max_size))
+        asyncio.run(run_server(args.host, args.port, args.origins, args.max_size, args.handshake_timeout))
     except KeyboardInterrupt:   # where signal handlers are unavailable
         pass
     return 0

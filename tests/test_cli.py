@@ -1,0 +1,118 @@
+"""`python -m wslab serve` and `python -m wslab doctor`, run as a classroom would: subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import websockets
+from websockets.asyncio.client import connect as ws_connect
+
+from netutil import run
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+
+
+def start_server(*args: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "wslab", "serve", "--port", "0", *args],
+                               cwd=ROOT, env=ENV, stderr=subprocess.PIPE, text=True)
+    line = process.stderr.readline()
+    match = re.search(r"ws://127\.0\.0\.1:\d+/", line)
+    assert match, line
+    return process, match.group(0)
+
+
+def stop(process: subprocess.Popen) -> tuple[int, str]:
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=15)
+    return process.returncode, err
+
+
+def test_serve_echoes_logs_and_stops_on_ctrl_c():
+    process, url = start_server("--max-size", "1000")
+
+    async def clients():
+        async with ws_connect(url) as client:
+            await client.send("안녕")
+            assert await client.recv() == "안녕"
+            await client.send(b"\x00\x01")
+            assert await client.recv() == b"\x00\x01"
+        async with ws_connect(url) as client:
+            await client.send(b"x" * 1001)
+            try:
+                await client.recv()
+            except websockets.ConnectionClosed as closed:
+                return closed.rcvd.code
+
+    try:
+        assert run(clients()) == 1009
+    finally:
+        code, log = stop(process)
+    assert code == 0, log
+    assert "c1 open" in log and "c1 closed: 1000 NORMAL_CLOSURE" in log
+    assert "c2 closed: 1009 MESSAGE_TOO_BIG" in log
+    assert "Traceback" not in log
+
+
+def test_serve_ctrl_c_with_a_client_connected():
+    process, url = start_server()
+
+    async def client():
+        async with ws_connect(url) as ws:
+            await ws.send("hi")
+            await ws.recv()
+            process.send_signal(signal.SIGINT)
+            try:
+                await ws.recv()
+            except websockets.ConnectionClosed as closed:
+                return closed.rcvd.code
+
+    assert run(client()) == 1001
+    _, log = process.communicate(timeout=15)
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+
+
+def test_serve_refuses_other_origins_with_403():
+    process, url = start_server("--allow-origin", "http://class.example")
+
+    async def clients():
+        try:
+            async with ws_connect(url, origin="http://evil.example"):
+                pass
+        except websockets.InvalidStatus as error:
+            refused = error.response.status_code
+        async with ws_connect(url, origin="http://class.example") as ws:
+            await ws.send("ok")
+            return refused, await ws.recv()
+
+    try:
+        assert run(clients()) == (403, "ok")
+    finally:
+        code, log = stop(process)
+    assert code == 0
+    assert re.search(r"c1 refused: HTTP 403", log), log
+
+
+def test_doctor_passes_here():
+    result = subprocess.run([sys.executable, "-m", "wslab", "doctor"], cwd=ROOT, env=ENV,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert len([line for line in lines if line.startswith("✓ ")]) == 7
+    assert not [line for line in lines if line.startswith("✗ ")]
+
+
+def test_doctor_fails_when_a_check_fails(tmp_path):
+    """A broken install (ipywidgets shadowed by a module that raises) gives ✗ and exit status 1."""
+    (tmp_path / "ipywidgets.py").write_text("raise ImportError('ipywidgets is broken here')\n")
+    env = {**ENV, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    result = subprocess.run([sys.executable, "-m", "wslab", "doctor"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "✗ widgets: ipywidgets importable: ImportError: ipywidgets is broken here" in result.stdout

@@ -1,0 +1,68 @@
+"""wslab.masking (RFC 6455 §5.3): the fast mask agrees with the readable reference loop."""
+
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from wslab import masking
+from wslab.masking import mask, mask_reference, mask_table
+
+KEY = bytes.fromhex("37fa213d")
+
+
+def test_rfc_5_7_hello():
+    assert mask(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
+    assert mask_reference(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
+
+
+def test_mask_equals_reference_for_every_length_0_to_64():
+    rng = random.Random(6455)
+    for n in range(65):
+        for _ in range(20):
+            data, key = rng.randbytes(n), rng.randbytes(4)
+            assert mask(data, key) == mask_reference(data, key), (n, data, key)
+
+
+@pytest.mark.parametrize("n", [masking.SMALL_PAYLOAD - 1, masking.SMALL_PAYLOAD, masking.SMALL_PAYLOAD + 1,
+                               masking.SMALL_PAYLOAD + 2, masking.SMALL_PAYLOAD + 3, 10_001, 1 << 16])
+def test_mask_equals_reference_on_both_sides_of_the_switch(n):
+    rng = random.Random(n)
+    data, key = rng.randbytes(n), rng.randbytes(4)
+    assert mask(data, key) == mask_reference(data, key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=5000), key=st.binary(min_size=4, max_size=4))
+def test_mask_equals_reference_random(data, key):
+    assert mask(data, key) == mask_reference(data, key)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=5000), key=st.binary(min_size=4, max_size=4))
+def test_masking_twice_gives_back_the_payload(data, key):
+    assert mask(mask(data, key), key) == data
+    assert mask_reference(mask_reference(data, key), key) == data
+
+
+def test_mask_accepts_any_bytes_like_and_returns_bytes():
+    data = bytes(range(256)) * 20
+    for form in (bytearray(data), memoryview(data)):
+        out = mask(form, bytearray(KEY))
+        assert type(out) is bytes and out == mask_reference(data, KEY)
+    assert mask(b"", KEY) == b""
+
+
+@pytest.mark.parametrize("key", [b"", b"\x01", b"\x01\x02\x03", b"\x01\x02\x03\x04\x05"])
+@pytest.mark.parametrize("function", [mask, mask_reference, mask_table])
+def test_wrong_key_length_is_a_clear_value_error(function, key):
+    with pytest.raises(ValueError, match=rf"masking key is exactly 4 bytes \(RFC 6455 §5.3\), got {len(key)}"):
+        function(b"Hello", key)
+
+
+def test_mask_table_rows():
+    assert mask_table(b"Hello", KEY) == [
+        (0, 0, 0x48, 0x37, 0x7f), (1, 1, 0x65, 0xfa, 0x9f), (2, 2, 0x6c, 0x21, 0x4d),
+        (3, 3, 0x6c, 0x3d, 0x51), (4, 0, 0x6f, 0x37, 0x58),
+    ]
+    assert len(mask_table(bytes(100), KEY, limit=8)) == 8
