@@ -9,6 +9,8 @@ import websockets
 from wslab.chat import ChatClient, ChatServer, envelope
 from wslab.tap import CLIENT_TO_SERVER, wiretap
 
+from liveutil import run
+
 
 async def _three_members(connect, url):
     names = ["alice", "bob", "carol"]
@@ -38,7 +40,7 @@ async def _conversation(connect, url, server):
 
 
 def test_patterns_with_the_websockets_library_through_a_tap():
-    async def run():
+    async def scenario():
         server = ChatServer()
         async with websockets.serve(server.handler, "127.0.0.1", 0, compression=None) as srv:
             port = srv.sockets[0].getsockname()[1]
@@ -47,7 +49,7 @@ def test_patterns_with_the_websockets_library_through_a_tap():
                 log = await _conversation(connect, tap.url, server)
                 await tap.wait_for(lambda t: len(t.select(kinds=["eof"])) == 6)
         return log, tap, server
-    log, tap, server = asyncio.run(run())
+    log, tap, server = run(scenario())
     assert log == [
         "alice says 'hello all' to everyone (io.emit) -> alice, bob, carol",
         "bob says 'note to self' to me (socket.emit) -> bob",
@@ -62,7 +64,7 @@ def test_patterns_with_the_websockets_library_through_a_tap():
 
 
 def test_bad_messages_get_an_error_not_a_crash():
-    async def run():
+    async def scenario():
         server = ChatServer()
         async with websockets.serve(server.handler, "127.0.0.1", 0, compression=None) as srv:
             url = f"ws://127.0.0.1:{srv.sockets[0].getsockname()[1]}/"
@@ -74,9 +76,9 @@ def test_bad_messages_get_an_error_not_a_crash():
                     await ws.send(message)
                     replies.append(json.loads(await ws.recv())["type"])
                 return replies
-    assert asyncio.run(run()) == ["error", "error", "welcome", "error", "error"]
+    assert run(scenario()) == ["error", "error", "welcome", "error", "error"]
 
 
 def test_client_refuses_an_unknown_pattern():
     with pytest.raises(ValueError, match="to must be one of"):
-        asyncio.run(ChatClient("x", None).say("hi", to="all"))
+        run(ChatClient("x", None).say("hi", to="all"))

@@ -7,6 +7,8 @@ from wslab.codes import Opcode
 from wslab.net import serve
 from wslab.widgets.live_console import LiveConsole
 
+from liveutil import run
+
 KEY = b"\x37\xfa\x21\x3d"
 
 
@@ -42,7 +44,7 @@ def test_buttons_drive_a_live_connection_and_the_tap_updates():
             console.close_reason.value = reason
         return setup
 
-    console = asyncio.run(_session([
+    console = run(_session([
         (keep, "connect"), (message("hi"), "send text"), (message("é"), "send binary"),
         (message("are you there?"), "ping"), (close_with(4000, "done"), "close"),
     ]))
@@ -68,7 +70,7 @@ def test_buttons_drive_a_live_connection_and_the_tap_updates():
 
 
 def test_errors_are_reported_in_the_console_not_raised():
-    console = asyncio.run(_session([
+    console = run(_session([
         (keep, "send text"),                                             # not connected yet
         (keep, "connect"),
         (lambda c: setattr(c.message, "value", "x" * 126), "ping"),      # control frame too long
@@ -87,13 +89,13 @@ def test_errors_are_reported_in_the_console_not_raised():
 
 
 def test_refused_connection_is_reported():
-    async def run():
+    async def scenario():
         async with serve(echo, allowed_origins=["https://good.example"]) as server:
             console = LiveConsole(server.url, origin="https://evil.example")
             console.buttons["connect"].click()
             await console.idle()
             await console.tap.settle()
             return console
-    console = asyncio.run(run())
+    console = run(scenario())
     assert "403 Forbidden" in console.lines[-1] and console.lines[-1].startswith("error:")
     assert [e.describe() for e in console.tap.entries][:2] == ["GET / HTTP/1.1", "HTTP/1.1 403 Forbidden"]

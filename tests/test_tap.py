@@ -4,8 +4,8 @@ import asyncio
 import random
 
 import websockets
+from liveutil import run
 
-from wslab import frames
 from wslab.codes import Opcode
 from wslab.errors import InvalidUTF8, ProtocolError
 from wslab.frames import Frame, close_payload, encode
@@ -176,7 +176,7 @@ async def _raw_relay_roundtrip():
 
 
 def test_relay_passes_raw_bytes_unchanged_both_ways():
-    tap, upstream, downstream, received, got = asyncio.run(_raw_relay_roundtrip())
+    tap, upstream, downstream, received, got = run(_raw_relay_roundtrip())
     assert received == upstream and got == downstream
     assert tap.bytes("c1", CLIENT_TO_SERVER) == upstream
     assert tap.bytes("c1", SERVER_TO_CLIENT) == downstream
@@ -209,7 +209,7 @@ async def _websockets_through_two_relays():
 
 
 def test_relay_is_transparent_to_websockets():
-    outer, inner = asyncio.run(_websockets_through_two_relays())
+    outer, inner = run(_websockets_through_two_relays())
     for direction in (CLIENT_TO_SERVER, SERVER_TO_CLIENT):
         assert outer.bytes("c1", direction) == inner.bytes("c1", direction)
     frames_seen = [(e.direction, e.opcode, e.masked) for e in outer.frames()]
@@ -232,7 +232,7 @@ def test_relay_url_keeps_the_path():
 
 
 def test_negotiated_compression_is_explained():
-    async def run():
+    async def scenario():
         async def echo(ws):
             async for message in ws:
                 await ws.send(message)
@@ -243,7 +243,7 @@ def test_negotiated_compression_is_explained():
                     await ws.recv()
                 await tap.wait_for(lambda t: len(t.select(kinds=["eof"])) == 2)
         return tap
-    tap = asyncio.run(run())
+    tap = run(scenario())
     errors = tap.select(kinds=["error"])
     assert errors and "permessage-deflate" in str(errors[0].error) and "compression=None" in str(errors[0].error)
 
@@ -278,7 +278,7 @@ async def _wslab_echo_tapped():
 
 
 def test_tap_on_wslab_hooks_sees_the_same_bytes_from_both_ends():
-    server_tap, client_tap = asyncio.run(_wslab_echo_tapped())
+    server_tap, client_tap = run(_wslab_echo_tapped())
     client_label = client_tap.connections[0]
     for direction in (CLIENT_TO_SERVER, SERVER_TO_CLIENT):
         assert server_tap.bytes("c1", direction) == client_tap.bytes(client_label, direction)
