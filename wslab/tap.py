@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Literal
 from urllib.parse import urlsplit
 
@@ -33,7 +33,8 @@ from wslab.codes import Opcode, close_code_name
 from wslab.errors import ProtocolError
 from wslab.frames import Frame, FrameParser, Header, parse_close, parse_header
 
-__all__ = ["TapEntry", "StreamDecoder", "Tap", "Relay", "wiretap", "CLIENT_TO_SERVER", "SERVER_TO_CLIENT"]
+__all__ = ["TapEntry", "StreamDecoder", "Tap", "Relay", "wiretap", "server_answer", "CLIENT_TO_SERVER",
+           "SERVER_TO_CLIENT"]
 
 CLIENT_TO_SERVER = "client->server"
 SERVER_TO_CLIENT = "server->client"
@@ -348,6 +349,15 @@ class Tap:
         return [e for e in self.entries
                 if (connection is None or e.connection == connection) and (kinds is None or e.kind in kinds)]
 
+    def only(self, connection: str) -> list[TapEntry]:
+        """The entries of one connection, numbered again from #1.
+
+        Across several TCP connections the order in which a relay reads them is
+        up to the OS; within one connection it is fixed by the protocol. So a
+        page that must look the same every run shows one connection at a time.
+        """
+        return [replace(e, number=i) for i, e in enumerate(self.select(connection), start=1)]
+
     @property
     def connections(self) -> list[str]:
         """Connection labels in the order they first appeared."""
@@ -518,3 +528,23 @@ def wiretap(target: tuple[str, int] | str, tap: Tap | None = None) -> Relay:
     relay = Relay(target, tap)
     relay.tap.relay = relay
     return relay
+
+
+async def server_answer(url: str, data: bytes, *, timeout: float = 5.0) -> tuple[int | None, str]:
+    """What a server answers to raw bytes: open a plain TCP connection, make a
+    valid handshake (§4.1), send `data` exactly as given, and return the
+    ``(code, reason)`` of the server's Close frame (None, "" if it sent none).
+
+    Real clients only send valid frames; this is how a lesson sends a broken one.
+    """
+    from wslab.probe import Probe
+
+    probe = await Probe.open(url)
+    try:
+        await probe.handshake()
+        await probe.send(data)
+        return await probe.read_close(timeout)
+    except EOFError:
+        return None, ""
+    finally:
+        await probe.close()

@@ -169,9 +169,10 @@ def _n(x: float) -> str:
 def entry_diagram(entry: TapEntry, **options: object):
     """The full picture of one entry: `wslab.viz.frame_diagram` for a frame or a
     bad frame (its bytes exactly as captured, masking key included, checked in
-    the receiver's role so a broken rule is marked), the head for HTTP."""
+    the receiver's role so a broken rule is marked), the head for HTTP
+    (``hide=["Sec-WebSocket-Key"]`` leaves out the values of those headers)."""
     if entry.kind in ("http", "body"):
-        return _head_picture(entry)
+        return _head_picture(entry, hide=options.get("hide", ()))
     if entry.kind == "eof":
         raise ValueError(f"#{entry.number} is the end of a TCP stream: it has no bytes to draw")
     from wslab.viz.frame import frame_diagram
@@ -180,8 +181,8 @@ def entry_diagram(entry: TapEntry, **options: object):
     return frame_diagram(entry.data, role=receiver, **options)
 
 
-def _head_picture(entry: TapEntry) -> Svg:
-    lines = entry.data.decode("utf-8", "replace").rstrip("\r\n").split("\r\n")
+def _head_picture(entry: TapEntry, hide=()) -> Svg:
+    lines = entry.text(hide=hide).rstrip("\n").split("\n")
     width = 20 + 7.2 * max(len(line) for line in lines)
     svg = Svg(width, 16 * len(lines) + 14, title=f"#{entry.number} HTTP {'head' if entry.kind == 'http' else 'body'}")
     ink = CLIENT_INK if entry.direction == CLIENT_TO_SERVER else SERVER_INK
