@@ -82,3 +82,29 @@ def test_bad_messages_get_an_error_not_a_crash():
 def test_client_refuses_an_unknown_pattern():
     with pytest.raises(ValueError, match="to must be one of"):
         run(ChatClient("x", None).say("hi", to="all"))
+
+
+def test_conversation_over_wslab_records_each_pattern_and_no_origin():
+    from wslab.chat import conversation
+    from wslab.net import connect, serve
+
+    async def scenario():
+        room = ChatServer()
+        async with serve(room.handler) as server:
+            members = [ChatClient(n, await connect(server.url)) for n in ("alice", "bob", "carol")]
+            received = await conversation(*members)
+            for member in members:
+                await member.ws.close()
+        return room, received
+    room, received = run(scenario())
+    assert received == {"alice": ["hello everyone", "psst"], "bob": ["hello everyone", "note to self", "psst"],
+                        "carol": ["hello everyone"]}
+    assert room.origins == {"alice": None, "bob": None, "carol": None}  # non-browser clients send no Origin
+
+
+def test_browser_snippet_is_valid_looking_javascript():
+    from wslab.chat import browser_snippet
+
+    js = browser_snippet("ws://127.0.0.1:8765/")
+    assert js.splitlines()[0] == 'const ws = new WebSocket("ws://127.0.0.1:8765/");'
+    assert '"{\\"type\\": \\"hello\\", \\"name\\": \\"browser\\"}"' in js

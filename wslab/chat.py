@@ -33,7 +33,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PATTERNS", "ChatServer", "ChatClient", "Delivery", "envelope"]
+__all__ = ["PATTERNS", "ChatServer", "ChatClient", "Delivery", "envelope", "conversation", "browser_snippet"]
 
 # "to" value -> (Socket.IO call it mirrors, who gets it)
 PATTERNS = {
@@ -68,6 +68,7 @@ class ChatServer:
 
     members: dict[str, Any] = field(default_factory=dict)  # name -> connection, in join order
     log: list[Delivery] = field(default_factory=list)
+    origins: dict[str, str | None] = field(default_factory=dict)  # name -> Origin of its handshake
 
     async def handler(self, ws: Any) -> None:
         """Serve one connection: a ``hello`` first, then any number of ``say``."""
@@ -94,6 +95,7 @@ class ChatServer:
             await ws.send(envelope("error", text=f"the name {name!r} is taken"))
             return None
         self.members[name] = ws
+        self.origins[name] = _origin(ws)
         await ws.send(envelope("welcome", name=name, members=list(self.members)))
         return name
 
@@ -116,6 +118,16 @@ class ChatServer:
         if to == "me":
             return [sender]
         return [name for name in self.members if name != sender]
+
+
+def _origin(ws: Any) -> str | None:
+    """The Origin header of the connection's handshake (wslab's or websockets' request)."""
+    request = getattr(ws, "request", None)
+    if request is None:
+        return None
+    if hasattr(request, "origin"):
+        return request.origin
+    return request.headers.get("Origin")
 
 
 def _parse(message: str | bytes) -> dict | None:
@@ -154,3 +166,34 @@ class ChatClient:
 
     def __repr__(self) -> str:
         return f"<ChatClient {self.name}: {len(self.inbox)} received>"
+
+
+async def conversation(alice: ChatClient, bob: ChatClient, carol: ChatClient) -> dict[str, list[str]]:
+    """The lesson's conversation, one pattern each, every reply awaited:
+    alice to everyone, bob to himself, carol to the others. Returns what each received."""
+    for member in (alice, bob, carol):
+        await member.join()
+    await alice.say("hello everyone", to="everyone")
+    for member in (alice, bob, carol):
+        await member.receive()
+    await bob.say("note to self", to="me")
+    await bob.receive()
+    await carol.say("psst", to="others")
+    for member in (alice, bob):
+        await member.receive()
+    return {m.name: [msg["text"] for msg in m.inbox if msg["type"] == "said"] for m in (alice, bob, carol)}
+
+
+def browser_snippet(url: str, name: str = "browser") -> str:
+    """JavaScript to paste in a browser tab's developer console to join the chat at `url`.
+
+    The browser adds the page's origin as the Origin header by itself (§4.1 item 8).
+    """
+    hello = envelope("hello", name=name)
+    say = envelope("say", to="everyone", text=f"hi from {name}")
+    return "\n".join([
+        f'const ws = new WebSocket("{url}");',
+        f"ws.onopen = () => {{ ws.send({json.dumps(hello)}); ws.send({json.dumps(say)}); }};",
+        'ws.onmessage = (event) => console.log("received", JSON.parse(event.data));',
+        'ws.onclose = (event) => console.log("closed", event.code, event.reason);',
+    ])
