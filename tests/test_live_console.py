@@ -58,9 +58,9 @@ def test_buttons_drive_a_live_connection_and_the_tap_updates():
     assert all(e.mask_key == KEY for e in console.tap.frames() if e.sender == "client")
     assert console.lines[0].startswith("connected to ws://127.0.0.1:")
     assert console.lines[1:] == [
-        "sent text 'hi'", "received text 'hi'", "sent binary c3 a9", "received binary b'\\xc3\\xa9'",
-        "sent ping b'are you there?'", "pong b'are you there?' received",
-        "closed: 4000 (private use) 'done'",
+        "sent text 'hi'", "received TEXT 'hi' (2 bytes)", "sent binary c3 a9", "received BINARY c3 a9 (2 bytes)",
+        "sent ping b'are you there?'", "received PONG b'are you there?' (14 bytes)",
+        "received CLOSE 4000 (private use) 'done' (6 bytes)", "closed: 4000 (private use) 'done'",
     ]
     # the views were refreshed by the tap
     assert "#10" in console.table.value and "PONG" in console.sequence.value
@@ -85,7 +85,7 @@ def test_errors_are_reported_in_the_console_not_raised():
     assert "1005" in errors[2]
     assert errors[3] == "already connected: close first"
     assert errors[4].startswith("error: ConnectionClosed")
-    assert console.lines[-2] == "closed: 1000 NORMAL_CLOSURE"
+    assert console.lines[-3:-1] == ["received CLOSE 1000 NORMAL_CLOSURE (2 bytes)", "closed: 1000 NORMAL_CLOSURE"]
 
 
 def test_refused_connection_is_reported():

@@ -109,8 +109,7 @@ class LiveConsole(widgets.VBox):
             raise ValueError(f"a ping payload is at most 125 bytes (RFC 6455 §5.5), this one is {len(payload)}")
         ws = self._open()
         self._say(f"sent ping {payload!r}")
-        await ws.ping(payload)
-        self._say(f"pong {payload!r} received")
+        await ws.ping(payload)   # returns when the Pong arrives (the tap logs it)
 
     async def close(self) -> None:
         code, reason = self.close_code.value, self.close_reason.value
@@ -119,10 +118,9 @@ class LiveConsole(widgets.VBox):
                   f"{' ' + repr(self.ws.close_reason) if self.ws.close_reason else ''}")
 
     async def _receive(self) -> None:
-        ws = self.ws
-        async for message in ws:
-            kind = "text" if isinstance(message, str) else "binary"
-            self._say(f"received {kind} {message!r}")
+        """Read every message, so the connection never stalls (they are logged from the tap)."""
+        async for _message in self.ws:
+            pass
 
     # --- running them -----------------------------------------------------------------
 
@@ -180,6 +178,10 @@ class LiveConsole(widgets.VBox):
                              + "\n".join(escape(text) for text in shown) + "</pre>")
 
     def _on_entry(self, entry: TapEntry) -> None:
+        # Logged as the bytes arrive, frame by frame, so the log's order is the wire's.
+        if entry.kind == "frame" and entry.sender == "server" and self.ws is not None \
+                and entry.connection == self.ws.id:
+            self._say(f"received {entry.describe()}")
         self._refresh()
 
     def _refresh(self) -> None:
