@@ -18,10 +18,7 @@ from wslab.frames import Frame
 from wslab.viz import style
 from wslab.viz.svg import Svg
 
-try:
-    from wslab.frames import header_fields
-except ImportError:  # until core-frames lands
-    from wslab.viz._pending import header_fields
+from wslab.frames import header_fields
 
 BIT = 22            # width of one bit cell
 LEFT = 12
@@ -126,10 +123,23 @@ def _payload_segments(field, data: bytes):
     if rest > 0:
         row, col = divmod(field.offset + 8 * len(shown), 32)
         yield row, col, 32 - col, "payload", f"… {rest} more payload byte{'s' if rest != 1 else ''}", "", ""
-    expected = field.width // 8
-    if expected > len(wire):
+    expected = announced_length(fields_of(data))
+    if expected is not None and expected > len(wire):
         row, col = divmod(field.offset + 8 * len(shown) + (32 if rest else 0), 32)
         yield row, col, 32 - col, "payload", f"{expected - len(wire)} bytes missing", "", ""
+
+
+def fields_of(data: bytes):
+    return header_fields(data)
+
+
+def announced_length(fields) -> int | None:
+    """The payload length the header announces (7-bit field, or the extended one), if present."""
+    values = {f.name: f.value for f in fields}
+    if "extended payload length" in values:
+        return values["extended payload length"]
+    length = values.get("payload length")
+    return length if length is not None and length < 126 else None
 
 
 def _key_of(data: bytes) -> bytes | None:
@@ -174,7 +184,7 @@ def _box(svg: Svg, row: int, col: int, width: int, name: str, label: str, value:
         svg.text(x + i * BIT + BIT / 2, y + 15, bit, size=12, anchor="middle", fill=style.INK)
     size = 8 if width == 1 else 9 if width <= 4 else 10
     if marked:
-        label = "✗ " + label
+        label = "✗" if width == 1 else "✗ " + label  # one bit has room for the mark only; the table names it
     svg.text(x + w / 2, y + 31, style.fit(label, w - 2, size), size=size, anchor="middle",
              fill=style.ERROR if marked else style.INK, font_weight="bold" if marked else None)
     if value:
@@ -186,7 +196,8 @@ def _table_lines(fields, data: bytes, bad: str | None) -> list[tuple[str, bool]]
     for field in fields:
         if field.name == "payload":
             n = len(data) - field.offset // 8
-            value = f"{field.width // 8} bytes" + (f" ({n} present)" if n < field.width // 8 else "")
+            expected = announced_length(fields)
+            value = f"{n} bytes" if expected is None or expected <= n else f"{n} of {expected} bytes"
             bits = "(see hex dump)"
         else:
             value = _value_text(field)
@@ -211,8 +222,10 @@ def _error_lines(error: WslabError) -> list[str]:
 def _summary(fields, data: bytes) -> str:
     payload = next((f for f in fields if f.name == "payload"), None)
     header = payload.offset // 8 if payload is not None else len(data)
-    size = payload.width // 8 if payload is not None else 0
-    return f"{header}-byte header + {size}-byte payload = {header + size} bytes on the wire"
+    size = announced_length(fields) or 0
+    present = len(data) - header
+    missing = f" ({header + size - len(data)} not arrived)" if present < size else ""
+    return f"{header}-byte header + {size}-byte payload = {header + size} bytes on the wire{missing}"
 
 
 def _title(fields, data: bytes, error: WslabError | None) -> str:

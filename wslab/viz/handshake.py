@@ -23,6 +23,11 @@ _RESPONSE_CHECK_LINE = {"1": None, "2": "upgrade", "3": "connection", "4": "sec-
                         "5": "sec-websocket-extensions", "6": "sec-websocket-protocol"}
 
 
+def verdicts(request: bytes, response: bytes) -> tuple[HandshakeError | None, HandshakeError | None]:
+    """The server's error about the request (§4.2.1) and the client's about the response (§4.1), or None."""
+    return _server_verdict(request)[0], _client_verdict(request, response)
+
+
 def handshake_view(request: bytes, response: bytes) -> Svg:
     """Draw a handshake exchange, annotated, with the accept key computed and both verdicts."""
     request_error, parsed = _server_verdict(request)
@@ -72,8 +77,9 @@ def _server_verdict(request: bytes) -> tuple[HandshakeError | None, handshake.Re
 
 
 def _client_verdict(request: bytes, response: bytes) -> HandshakeError | None:
+    head = response.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"  # a refusal has a body after its head
     try:
-        handshake.validate_response(request, response)
+        handshake.validate_response(request, head)
     except HandshakeError as error:
         return error
     return None
@@ -121,6 +127,9 @@ def _annotated(data: bytes) -> list[tuple[str, str, str]]:
     for line in rest:
         name = line.partition(":")[0].strip()
         lines.append((name.lower(), line, _meaning(name)))
+    body = data.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in data else b""
+    for line in body.decode("utf-8", "replace").splitlines():
+        lines.append(("(body)", line, "the body: why, for a human reader"))
     return lines
 
 

@@ -92,8 +92,9 @@ def _legend(svg: Svg, y: float, counts: dict[str, int]) -> None:
     svg.rect(x, y, 18, 14, fill=style.HEADER_FILL, stroke=style.INK, stroke_width=1)
     svg.text(x + 24, y + 11, f"header ({counts['header']} bytes)", size=11)
     x += 170
-    svg.rect(x, y, 18, 14, fill=style.KEY_FILL, stroke=style.INK, stroke_width=1, stroke_dasharray="2 2")
-    svg.text(x + 24, y + 11, f"masking key ({counts['key']} bytes)", size=11)
-    x += 190
+    if counts["key"]:
+        svg.rect(x, y, 18, 14, fill=style.KEY_FILL, stroke=style.INK, stroke_width=1, stroke_dasharray="2 2")
+        svg.text(x + 24, y + 11, f"masking key ({counts['key']} bytes)", size=11)
+        x += 190
     svg.rect(x, y, 18, 14, fill=style.PAYLOAD_FILL, stroke=style.GRID, stroke_width=0.5)
     svg.text(x + 24, y + 11, f"payload ({counts['payload']} bytes)", size=11)

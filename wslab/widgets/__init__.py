@@ -1,3 +1,8 @@
 """ipywidgets controls bound to the `wslab.viz` renderers."""
 
+from wslab.widgets.frame import FrameInspector
+from wslab.widgets.handshake import HandshakeExplorer
 from wslab.widgets.live_console import LiveConsole
+from wslab.widgets.masking import MaskingExplorer
+
+__all__ = ["FrameInspector", "HandshakeExplorer", "LiveConsole", "MaskingExplorer"]

@@ -1,0 +1,89 @@
+"""`FrameInspector`: set every header field of a frame and watch its bytes change (§5.2)."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from wslab.codes import Opcode
+from wslab.frames import Frame
+from wslab.viz.frame import frame_diagram, frame_error
+from wslab.viz.hexdump import hexdump
+from wslab.viz.svg import Svg
+from wslab.widgets.base import Explorer, parse_hex, parse_key
+
+FIELDS, RAW = "build from fields", "decode raw bytes"
+
+
+def _opcode_options() -> list[tuple[str, int]]:
+    options = []
+    for value in range(16):
+        try:
+            name = Opcode(value).name
+        except ValueError:
+            name = "reserved " + ("non-control" if value < 8 else "control")
+        options.append((f"0x{value:x} {name}", value))
+    return options
+
+
+class FrameInspector(Explorer):
+    """Toggles for FIN and RSV1-3, an opcode, MASK and its key, a payload as text or hex;
+    or raw frame bytes pasted as hex. The diagram and the hex dump follow every change."""
+
+    def __init__(self, payload: str = "Hello", *, opcode: int = Opcode.TEXT, fin: bool = True,
+                 mask_key: bytes | None = b"\x37\xfa\x21\x3d", raw: str = "") -> None:
+        small = W.Layout(width="auto")
+        self.fin = W.Checkbox(value=fin, description="FIN", indent=False, layout=small)
+        self.rsv1 = W.Checkbox(value=False, description="RSV1", indent=False, layout=small)
+        self.rsv2 = W.Checkbox(value=False, description="RSV2", indent=False, layout=small)
+        self.rsv3 = W.Checkbox(value=False, description="RSV3", indent=False, layout=small)
+        self.opcode = W.Dropdown(options=_opcode_options(), value=int(opcode), description="opcode")
+        self.masked = W.Checkbox(value=mask_key is not None, description="MASK", indent=False, layout=small)
+        self.key = W.Text(value=(mask_key or b"\x37\xfa\x21\x3d").hex(" "), description="masking key")
+        self.payload = W.Text(value=payload, description="payload")
+        self.payload_as = W.ToggleButtons(options=["text", "hex"], value="text", description="payload as")
+        self.source = W.ToggleButtons(options=[FIELDS, RAW], value=RAW if raw else FIELDS, description="show")
+        self.raw = W.Text(value=raw, description="raw bytes", placeholder="hex, e.g. 81 05 48 65 6c 6c 6f",
+                          layout=W.Layout(width="95%"))
+        self.data = b""
+        super().__init__([
+            self.source,
+            W.HBox([self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode]),
+            W.HBox([self.masked, self.key]),
+            W.HBox([self.payload, self.payload_as]),
+            self.raw,
+        ])
+        self.raw.observe(self._raw_typed, names="value")
+
+    def frame(self) -> Frame:
+        """The frame the field controls describe."""
+        text = self.payload.value
+        payload = parse_hex(text, "payload") if self.payload_as.value == "hex" else text.encode("utf-8")
+        return Frame(self.opcode.value, payload, fin=self.fin.value, rsv1=self.rsv1.value,
+                     rsv2=self.rsv2.value, rsv3=self.rsv3.value)
+
+    def mask_key(self) -> bytes | None:
+        return parse_key(self.key.value) if self.masked.value else None
+
+    def pictures(self) -> list[Svg]:
+        if self.source.value == RAW:
+            self.data = parse_hex(self.raw.value, "raw bytes")
+            return [frame_diagram(self.data), hexdump(self.data)]
+        frame, key = self.frame(), self.mask_key()
+        from wslab.frames import encode
+        self.data = encode(frame, key)
+        return [frame_diagram(self.data), hexdump(self.data)]
+
+    def problem(self) -> str | None:
+        error = frame_error(self.data)
+        return None if error is None else str(error)
+
+    def describe(self) -> str:
+        shown = self.data[:16].hex(" ") + (" …" if len(self.data) > 16 else "")
+        return f"✓ a valid frame, {len(self.data)} bytes: {shown}"
+
+    def _raw_typed(self, change: dict) -> None:
+        if change["new"].strip() and self.source.value != RAW:
+            self.source.value = RAW  # observing source redraws
+
+    def __repr__(self) -> str:
+        return f"FrameInspector({self.source.value}, {len(self.data)} bytes)"
