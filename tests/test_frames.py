@@ -101,9 +101,9 @@ BAD_FRAMES = [
     ("close reason cut mid-character", b"\x88\x03\x03\xe8\xc3", None, None,
      InvalidUTF8, 1007, "5.5.1", "payload", "close reason is not valid UTF-8", "unexpected end"),
     ("payload over max_size (7-bit)", b"\x82\x65" + bytes(101), None, 100, PayloadTooBig, 1009, "10.4",
-     "payload length", "announces 101 bytes of payload", "limit of 100 bytes"),
+     "payload length", "announces 101 byte(s) of payload", "limit of 100 byte(s)"),
     ("payload over max_size (64-bit)", b"\x82\x7f" + (1 << 40).to_bytes(8, "big"), None, 1 << 20, PayloadTooBig,
-     1009, "10.4", "extended payload length", f"announces {1 << 40} bytes", "limit of 1048576 bytes"),
+     1009, "10.4", "extended payload length", f"announces {1 << 40} byte(s)", "limit of 1048576 byte(s)"),
 ]
 _FORBIDDEN_CLOSE_CODES = [
     (0, "0-999 are not used"), (999, "0-999 are not used"), (1004, "1004 is reserved"),

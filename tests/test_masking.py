@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from wslab import masking
-from wslab.masking import mask, mask_reference, mask_table
+from wslab.masking import mask, mask_python, mask_reference, mask_table
+
+FAST = pytest.mark.parametrize("mask", [mask, mask_python], ids=["mask", "mask_python"])
 
 KEY = bytes.fromhex("37fa213d")
 
@@ -16,7 +18,8 @@ def test_rfc_5_7_hello():
     assert mask_reference(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
 
 
-def test_mask_equals_reference_for_every_length_0_to_64():
+@FAST
+def test_mask_equals_reference_for_every_length_0_to_64(mask):
     rng = random.Random(6455)
     for n in range(65):
         for _ in range(20):
@@ -29,23 +32,26 @@ def test_mask_equals_reference_for_every_length_0_to_64():
 def test_mask_equals_reference_on_both_sides_of_the_switch(n):
     rng = random.Random(n)
     data, key = rng.randbytes(n), rng.randbytes(4)
-    assert mask(data, key) == mask_reference(data, key)
+    assert mask(data, key) == mask_python(data, key) == mask_reference(data, key)
 
 
+@FAST
 @settings(max_examples=300, deadline=None)
 @given(data=st.binary(max_size=5000), key=st.binary(min_size=4, max_size=4))
-def test_mask_equals_reference_random(data, key):
+def test_mask_equals_reference_random(mask, data, key):
     assert mask(data, key) == mask_reference(data, key)
 
 
+@FAST
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=5000), key=st.binary(min_size=4, max_size=4))
-def test_masking_twice_gives_back_the_payload(data, key):
+def test_masking_twice_gives_back_the_payload(mask, data, key):
     assert mask(mask(data, key), key) == data
     assert mask_reference(mask_reference(data, key), key) == data
 
 
-def test_mask_accepts_any_bytes_like_and_returns_bytes():
+@FAST
+def test_mask_accepts_any_bytes_like_and_returns_bytes(mask):
     data = bytes(range(256)) * 20
     for form in (bytearray(data), memoryview(data)):
         out = mask(form, bytearray(KEY))
@@ -54,7 +60,7 @@ def test_mask_accepts_any_bytes_like_and_returns_bytes():
 
 
 @pytest.mark.parametrize("key", [b"", b"\x01", b"\x01\x02\x03", b"\x01\x02\x03\x04\x05"])
-@pytest.mark.parametrize("function", [mask, mask_reference, mask_table])
+@pytest.mark.parametrize("function", [mask, mask_python, mask_reference, mask_table])
 def test_wrong_key_length_is_a_clear_value_error(function, key):
     with pytest.raises(ValueError, match=rf"masking key is exactly 4 bytes \(RFC 6455 §5.3\), got {len(key)}"):
         function(b"Hello", key)
@@ -66,3 +72,12 @@ def test_mask_table_rows():
         (3, 3, 0x6c, 0x3d, 0x51), (4, 0, 0x6f, 0x37, 0x58),
     ]
     assert len(mask_table(bytes(100), KEY, limit=8)) == 8
+
+
+def test_the_c_loop_is_built_by_the_install():
+    # pip install builds wslab/_speedups.c when a compiler is present (it is on
+    # every machine this project runs on); without it `mask` is pure Python.
+    import os
+    if masking._mask_c is None and not os.environ.get("CI"):
+        pytest.skip("wslab._speedups not built (PYTHONPATH run without pip install)")
+    assert masking._mask_c is not None

@@ -19,6 +19,9 @@ adds the rules of messages and of the connection:
 
 The transport must write `data_to_send()` as soon as `receive_data` returns,
 before any later `send_*` bytes, so frames leave in the order they were made.
+Once the state is CLOSED (both Close frames exchanged, or a failure), a server
+writes what is queued and closes TCP; a client waits for the server to close
+it (§7.1.1), with a timeout of its own, then calls `receive_eof()`.
 """
 
 from __future__ import annotations
@@ -111,7 +114,8 @@ class ConnectionFailed:
         return int(self.error.close_code)
 
     def __repr__(self) -> str:
-        return f"ConnectionFailed({close_code_name(self.error.close_code)}: {self.error.message!r} §{self.error.rfc_section})"
+        error = self.error
+        return f"ConnectionFailed({close_code_name(error.close_code)}: {error.message!r} §{error.rfc_section})"
 
 
 Event = Union[TextMessage, BinaryMessage, Ping, Pong, CloseReceived, ConnectionFailed]
@@ -149,7 +153,10 @@ class Connection:
         self.close_sent = False      # we sent a Close frame
         self.close_received = False  # the peer sent one
         # A server receives from clients, so its parser requires masked frames (§5.1).
-        self._parser = FrameParser(role=role, max_size=max_message_size)
+        # The parser refuses a too-big frame by its header; a control frame (at most
+        # 125 bytes, §5.5) is never part of a message, so it is never refused for size.
+        frame_limit = None if max_message_size is None else max(max_message_size, MAX_CONTROL_PAYLOAD)
+        self._parser = FrameParser(role=role, max_size=frame_limit)
         self._outgoing = bytearray()
         self._reset_message()
         self._frame_started = False  # the frame in progress passed _start_frame
@@ -220,18 +227,19 @@ class Connection:
         self._frame_started = True
         if opcode == Opcode.CONTINUATION and self._message_opcode is None:
             raise ProtocolError("a continuation frame arrived but no fragmented message was started",
-                                rfc_section="5.4")
+                                rfc_section="5.4", field="opcode")
         if opcode in (Opcode.TEXT, Opcode.BINARY):
             if self._message_opcode is not None:
                 raise ProtocolError(f"a new {Opcode(opcode).name} frame arrived in the middle of a fragmented "
                                     "message; only CONTINUATION or control frames may come before its end",
-                                    rfc_section="5.4")
+                                    rfc_section="5.4", field="opcode")
             self._message_opcode = Opcode(opcode)
         if opcode in _DATA_OPCODES and self.max_message_size is not None:
             size = self._message_size + payload_length
             if size > self.max_message_size:
                 raise PayloadTooBig(f"message of at least {size} bytes exceeds the limit of "
-                                    f"{self.max_message_size} bytes", rfc_section="10.4")
+                                    f"{self.max_message_size} bytes",
+                                    rfc_section="10.4", field="payload length")
 
     def _check_frame_in_progress(self) -> None:
         """Apply the rules that need not wait for the rest of the frame."""
@@ -268,7 +276,7 @@ class Connection:
         except UnicodeDecodeError as e:
             at = self._decoded - len(pending) + e.start
             raise InvalidUTF8(f"text is not valid UTF-8: {e.reason} at byte {at} of the message",
-                              rfc_section="8.1") from None
+                              rfc_section="8.1", field="payload") from None
         self._decoded += len(data)
         # Python's decoder waits for a third byte after ED A0-BF, but every
         # completion is a UTF-16 surrogate (U+D800-U+DFFF), which UTF-8 forbids.
@@ -276,7 +284,7 @@ class Connection:
         if len(pending) >= 2 and pending[0] == 0xED and pending[1] >= 0xA0:
             at = self._decoded - len(pending)
             raise InvalidUTF8(f"text is not valid UTF-8: a UTF-16 surrogate at byte {at} of the message",
-                              rfc_section="8.1")
+                              rfc_section="8.1", field="payload")
         return text
 
     def _finish_message(self) -> TextMessage | BinaryMessage:

@@ -57,8 +57,10 @@ class Frame:
     rsv3: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.payload, bytes):
+        if type(self.payload) is not bytes:
             object.__setattr__(self, "payload", bytes(self.payload))
+        if type(self.opcode) is Opcode:  # the common case, checked first: frames are decoded by the thousand
+            return
         try:
             object.__setattr__(self, "opcode", Opcode(self.opcode))
         except ValueError:
@@ -127,6 +129,7 @@ def close_payload(code: int | None = None, reason: str = "") -> bytes:
 # --- reading -------------------------------------------------------------------
 
 _EXTENDED_LENGTH_BYTES = {_LENGTH_16: 2, _LENGTH_64: 8}
+_OPCODES = {int(opcode): opcode for opcode in Opcode}  # a dict lookup is faster than Opcode(value)
 
 
 def parse_header(data: bytes, *, role: Role | None = None, max_size: int | None = None) -> Header:
@@ -144,8 +147,10 @@ def parse_header(data: bytes, *, role: Role | None = None, max_size: int | None 
     b0 = data[0]
     fin, rsv1, rsv2, rsv3 = bool(b0 & 0x80), bool(b0 & 0x40), bool(b0 & 0x20), bool(b0 & 0x10)
     opcode = b0 & 0x0F
-    _check_reserved_bits(rsv1, rsv2, rsv3)
-    _check_opcode(opcode)
+    if b0 & 0x70:
+        _check_reserved_bits(rsv1, rsv2, rsv3)
+    if opcode not in _OPCODES:
+        _check_opcode(opcode)
     if len(data) < 2:
         raise IncompleteFrame(1, exact=False)
 
@@ -278,6 +283,34 @@ class FrameParser:
         if self.error is not None:
             raise self.error
         return None
+
+    # --- the frame in progress (for checks that cannot wait for the whole frame) ---
+
+    @property
+    def pending_header(self) -> Header | None:
+        """The header of the frame being received, once its header bytes are all in.
+
+        Set by `feed` while the payload of the last frame fed is incomplete;
+        None between frames. `wslab.connection` uses it to refuse a frame by its header
+        (a message too big, a continuation of nothing) before its payload arrives.
+        """
+        return self._header
+
+    def pending_payload(self, start: int = 0) -> bytes:
+        """The payload bytes of the frame in progress received so far, from `start` on, unmasked.
+
+        Asking only for the bytes after those already seen keeps the caller linear:
+        §8.1 wants invalid UTF-8 caught as soon as it arrives, even mid-frame.
+        Masking restarts at key byte ``start % 4`` (§5.3: byte i uses key[i mod 4]).
+        """
+        header = self._header
+        if header is None:
+            return b""
+        data = bytes(self._buffer[start:header.payload_length])
+        if header.mask_key is None or not data:
+            return data
+        shift = start % 4
+        return mask(data, header.mask_key[shift:] + header.mask_key[:shift])
 
     def _read(self, view: memoryview) -> None:
         pos, end = 0, len(view)
@@ -569,11 +602,11 @@ def _hex(data: bytes, limit: int = 16) -> str:
 
 
 def _opcode_value(opcode: int) -> Opcode | int:
-    return Opcode(opcode) if opcode in Opcode._value2member_map_ else opcode
+    return Opcode(opcode) if opcode in _OPCODES else opcode
 
 
 def _opcode_meaning(opcode: int) -> str:
-    if opcode in Opcode._value2member_map_:
+    if opcode in _OPCODES:
         return Opcode(opcode).meaning
     return f"reserved {'non-control' if opcode < 0x8 else 'control'} opcode: a receiver fails the connection"
 
@@ -591,10 +624,9 @@ def _length_field_meaning(length_field: int) -> str:
 def _frame(header: Header, payload: bytes) -> Frame:
     if header.mask_key is not None:
         payload = mask(payload, header.mask_key)
-    frame = Frame(Opcode(header.opcode), payload, header.fin, header.rsv1, header.rsv2, header.rsv3)
-    if frame.opcode == Opcode.CLOSE:
+    if header.opcode == 0x8:  # Close
         parse_close(payload)
-    return frame
+    return Frame(_OPCODES[header.opcode], payload, header.fin, header.rsv1, header.rsv2, header.rsv3)
 
 
 def _header_size(b0: int, b1: int) -> int:
@@ -612,7 +644,7 @@ def _check_reserved_bits(rsv1: bool, rsv2: bool, rsv3: bool) -> None:
 
 def _check_opcode(opcode: int) -> None:
     """§5.2: an unknown opcode (3-7, 11-15) MUST fail the connection."""
-    if opcode not in Opcode._value2member_map_:
+    if opcode not in _OPCODES:
         kind, first, last = ("non-control", 3, 7) if opcode < 0x8 else ("control", 11, 15)
         raise ProtocolError(f"opcode {opcode} ({opcode:04b}) is reserved: {first}-{last} are kept for future "
                             f"{kind} frames and mean nothing yet", rfc_section="5.2", field="opcode")
@@ -670,8 +702,8 @@ def _check_size(payload_length: int, length_field: int, max_size: int | None) ->
     """§10.4: an endpoint may refuse frames larger than it accepts (close code 1009)."""
     if max_size is not None and payload_length > max_size:
         where = "payload length" if length_field <= MAX_CONTROL_PAYLOAD else "extended payload length"
-        raise PayloadTooBig(f"the frame announces {payload_length} bytes of payload, over this endpoint's "
-                            f"limit of {max_size} bytes", rfc_section="10.4", field=where)
+        raise PayloadTooBig(f"the frame announces {payload_length} byte(s) of payload, over this endpoint's "
+                            f"limit of {max_size} byte(s)", rfc_section="10.4", field=where)
 
 
 def _close_code_problem(code: int) -> str:

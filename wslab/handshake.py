@@ -53,6 +53,8 @@ MAX_HEAD = 16 * 1024
 _CRLF = "\r\n"
 _END_OF_HEAD = b"\r\n\r\n"
 # RFC 7230 §3.2.6: characters allowed in a token (header names, methods, list items)
+# Control bytes may not appear in a head line; horizontal tab is allowed (RFC 7230 §3.2)
+_CONTROL_CHARACTERS = frozenset(chr(c) for c in [*range(0x20), 0x7F]) - {"\t"}
 _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789"
                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -287,10 +289,11 @@ def replace_header(head: bytes, name: str, value: str | None) -> bytes:
     first, *lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
     kept, done = [], False
     for line in lines:
-        if not done and line.split(":", 1)[0].strip().lower() == name.lower():
+        field_name = line.split(":", 1)[0].strip()
+        if not done and field_name.lower() == name.lower():
             done = True
             if value is not None:
-                kept.append(f"{name}: {value}")
+                kept.append(f"{field_name}: {value}")  # keeps the name as it was written
         else:
             kept.append(line)
     if not done and value is not None:
@@ -299,6 +302,11 @@ def replace_header(head: bytes, name: str, value: str | None) -> bytes:
 
 
 def _encode_head(lines: Iterable[str]) -> bytes:
+    lines = list(lines)
+    for line in lines:
+        if any(c in _CONTROL_CHARACTERS for c in line):
+            # a CR or LF inside a value would start a header line of its own
+            raise ValueError(f"control character in head line {line!r}")
     return (_CRLF.join(lines) + _CRLF + _CRLF).encode("latin-1")
 
 
@@ -306,7 +314,7 @@ def _encode_head(lines: Iterable[str]) -> bytes:
 
 def _head_lines(data: bytes, side: str) -> list[str]:
     """The lines of one complete head, without the blank line that ends it."""
-    parts = split_head(data, limit=max(len(data), 1), side=side)
+    parts = split_head(data, side=side)  # the same MAX_HEAD cap as for a head read in pieces
     if parts is None:
         raise _malformed(side, "the head is incomplete: it must end with a blank line (CR LF CR LF)")
     head, rest = parts
@@ -316,7 +324,13 @@ def _head_lines(data: bytes, side: str) -> list[str]:
                          "WebSocket connection)")
     # latin-1 maps every byte to a character, so a stray non-ASCII byte is
     # reported by the checks below instead of crashing the decoder.
-    return head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
+    lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
+    for line in lines:
+        bad = next((c for c in line if c in _CONTROL_CHARACTERS), None)
+        if bad is not None:
+            raise _malformed(side, f"line {line!r} contains the control character {bad!r} "
+                                   "(a lone CR or LF, or another control byte; RFC 7230 §3)")
+    return lines
 
 
 def _parse_headers(lines: list[str], side: str) -> list[tuple[str, str]]:

@@ -9,4 +9,5 @@ from wslab.viz.svg import Svg
 
 __all__ = ["Svg", "frame_diagram", "handshake_view", "hexdump", "masking_view", "overhead", "overhead_chart"]
 
-from wslab.viz.tap import sequence_diagram, tap_table
+from wslab.viz.emit import emit_diagram, timeline  # noqa: E402,F401
+from wslab.viz.tap import sequence_diagram, tap_table  # noqa: E402,F401
