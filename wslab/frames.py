@@ -359,34 +359,6 @@ class FrameParser:
             self._frames.append(_frame(header, payload))
         return pos + len(chunk)
 
-    # --- the frame in progress (for checks that cannot wait for the whole frame) ---
-
-    @property
-    def pending_header(self) -> Header | None:
-        """The header of the frame being received, once its header bytes are all in.
-
-        Set after `next_frame()` returned None for want of payload bytes; None
-        between frames. `wslab.connection` uses it to refuse a frame by its header
-        (a message too big, a continuation of nothing) before its payload arrives.
-        """
-        return self._header
-
-    def pending_payload(self, start: int = 0) -> bytes:
-        """The payload bytes of the frame in progress received so far, from `start` on, unmasked.
-
-        Asking only for the bytes after those already seen keeps the caller linear:
-        §8.1 wants invalid UTF-8 caught as soon as it arrives, even mid-frame.
-        Masking restarts at key byte ``start % 4`` (§5.3: byte i uses key[i mod 4]).
-        """
-        header = self._header
-        if header is None:
-            return b""
-        data = bytes(self._buffer[start:header.payload_length])
-        if header.mask_key is None or not data:
-            return data
-        shift = start % 4
-        return mask(data, header.mask_key[shift:] + header.mask_key[:shift])
-
 
 # --- step by step: the data behind the bit diagrams and the traces ------------
 
