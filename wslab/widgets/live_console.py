@@ -20,6 +20,7 @@ from html import escape
 from typing import Awaitable, Callable
 
 import ipywidgets as widgets
+from IPython.display import display
 
 from wslab.codes import close_code_name
 from wslab.tap import Tap, TapEntry
@@ -202,6 +203,12 @@ class LiveConsole(widgets.VBox):
             self.detail.value = f"<div>{escape(repr(entry))}</div>" + entry.diagram().to_string()
         except ValueError as error:
             self.detail.value = f"<div>{escape(str(error))}</div>"
+
+    def _ipython_display_(self) -> None:
+        # The widget, then a static copy of the tap table for viewers without a
+        # kernel (GitHub, nbviewer), as every wslab widget does.
+        display(self._repr_mimebundle_(), raw=True)
+        display(tap_table(self.tap.entries))
 
     def __repr__(self) -> str:
         return f"LiveConsole(url={self.url.value!r}, {len(self.tap.entries)} tapped entries)"
