@@ -294,3 +294,31 @@ def test_tap_on_wslab_hooks_sees_the_same_bytes_from_both_ends():
     bad, answer = server_tap.select("c2", kinds=["error", "frame"])
     assert bad.kind == "error" and bad.error.rfc_section == "5.1"
     assert answer.sender == "server" and answer.close[0] == 1002
+
+
+def test_only_renumbers_one_connection():
+    tap = Tap()
+    tap.record("c1", CLIENT_TO_SERVER, REQUEST)
+    tap.record("c2", CLIENT_TO_SERVER, REQUEST)
+    tap.record("c2", SERVER_TO_CLIENT, RESPONSE)
+    assert [(e.number, e.connection) for e in tap.only("c2")] == [(1, "c2"), (2, "c2")]
+    assert [e.number for e in tap.select("c2")] == [2, 3]  # the tap itself is unchanged
+
+
+def test_server_answer_reports_the_close_code_of_a_bad_frame():
+    from wslab.net import serve
+    from wslab.tap import server_answer
+
+    async def echo(ws):
+        async for message in ws:
+            await ws.send(message)
+
+    async def scenario():
+        async with serve(echo) as server:
+            return [await server_answer(server.url, data) for data in (
+                encode(Frame(Opcode.TEXT, b"hi", rsv1=True), KEY),
+                encode(Frame(Opcode.TEXT, b"\xff"), KEY),
+                encode(Frame(Opcode.CLOSE, close_payload(4000, "x")), KEY),
+            )]
+    answers = run(scenario())
+    assert [code for code, _ in answers] == [1002, 1007, 4000]
