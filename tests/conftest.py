@@ -13,9 +13,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """A headless Debian Chromium driven by Playwright (no browser download)."""
+    """A headless Debian Chromium driven by Playwright (no browser download).
+
+    Module scope, not session: while Playwright's sync API is open it keeps an
+    event loop marked as running in the main thread, and every `asyncio.run()`
+    in a later test module would fail with "cannot be called from a running event loop".
+    """
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} is missing: install the Debian package `chromium`"
         if os.environ.get("CI"):

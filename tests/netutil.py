@@ -7,6 +7,7 @@ whole module (or that Playwright's sync API talks to) runs on a loop of its own.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 
@@ -78,5 +79,15 @@ class LogRecorder(logging.Handler):
 
 
 def run(coro, timeout: float = 30):
-    """asyncio.run with a time limit, so a hung socket fails one test quickly."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    """asyncio.run with a time limit, so a hung socket fails one test quickly.
+
+    Once the session's Playwright `browser` fixture has started, Playwright's sync
+    API leaves its own loop marked as running in the main thread, and asyncio.run
+    refuses to start there; the coroutine then runs in a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(asyncio.wait_for(coro, timeout))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro, timeout)).result()

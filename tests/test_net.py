@@ -163,3 +163,17 @@ def test_path_and_query_reach_the_handler():
             async with connect(server.url + "room/7?user=kim") as ws:
                 assert await ws.recv() == "/room/7?user=kim"
     run(go())
+
+
+def test_server_close_does_not_wait_for_a_client_stuck_in_the_handshake():
+    async def go():
+        server = await serve(echo, handshake_timeout=30)
+        probe = await Probe.open(server.url)
+        await probe.send(b"GET / HTTP/1.1\r\n")          # and then nothing
+        await asyncio.sleep(0.1)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await server.close()
+        assert loop.time() - started < 1
+        await probe.expect_eof()
+    run(go())

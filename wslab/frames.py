@@ -184,7 +184,7 @@ def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None
     end = header.size + header.payload_length
     if len(data) < end:
         raise IncompleteFrame(end - len(data))
-    return _frame(header, bytes(data[header.size:end])), end
+    return _frame(header, _unmask(header, data[header.size:end])), end
 
 
 def check_frame(frame: Frame) -> None:
@@ -353,7 +353,7 @@ class FrameParser:
         chunk = view[pos:pos + header.payload_length - len(self._buffer)]
         self._buffer += chunk
         if len(self._buffer) == header.payload_length:
-            payload = bytes(self._buffer)
+            payload = _unmask(header, self._buffer)
             self._buffer.clear()
             self._header = None
             self._frames.append(_frame(header, payload))
@@ -593,9 +593,15 @@ def _length_field_meaning(length_field: int) -> str:
 
 # --- the rules -----------------------------------------------------------------
 
+def _unmask(header: Header, payload: bytes | bytearray | memoryview) -> bytes:
+    """The payload as bytes, unmasked if it was masked: one copy, whatever the input."""
+    if header.mask_key is None:
+        return bytes(payload)
+    return mask(payload, header.mask_key)
+
+
 def _frame(header: Header, payload: bytes) -> Frame:
-    if header.mask_key is not None:
-        payload = mask(payload, header.mask_key)
+    """A frame from its header and its unmasked payload."""
     if header.opcode == 0x8:  # Close
         parse_close(payload)
     return Frame(_OPCODES[header.opcode], payload, header.fin, header.rsv1, header.rsv2, header.rsv3)

@@ -44,6 +44,7 @@ __all__ = ["serve", "connect", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
 logger = logging.getLogger("wslab.net")
 
 READ_SIZE = 64 * 1024   # bytes asked of the socket per read: memory per read stays bounded
+WRITE_CHUNK = 256 * 1024  # larger sends are written piece by piece, each piece drained first
 MAX_QUEUE = 16          # received messages waiting for recv() before reading pauses
 CLOSE_TIMEOUT = 5.0     # seconds to wait for the peer's part of closing before dropping TCP
 
@@ -77,6 +78,9 @@ class WebSocket:
         self._messages: asyncio.Queue = asyncio.Queue()
         self._room = asyncio.Event()          # set when recv() makes room in the queue
         self._pings: dict[bytes, list[asyncio.Future]] = {}
+        self._send_lock = asyncio.Lock()        # one message's frames at a time on the wire
+        self._writing_large = False             # a large send is between two of its pieces
+        self._deferred = bytearray()            # control frames made meanwhile, sent right after it
         self._closing = False                  # close() was called: stop pausing reads
         self._close_code: int | None = None    # when there was never a Connection (failed handshake)
         self._task: asyncio.Task | None = None
@@ -194,18 +198,46 @@ class WebSocket:
 
     def _tap(self, direction: str, data: bytes) -> None:
         if self._on_bytes is not None and data:
-            self._on_bytes(self, direction, data)
+            self._on_bytes(self, direction, bytes(data))
 
     def _write(self, data: bytes) -> None:
-        """Write without waiting. One call per output of the Connection keeps frames whole."""
+        """Write the Connection's own output (pongs, close echo) without waiting.
+
+        One call per output keeps frames whole; while a large message is being
+        written piece by piece, the output waits until its last piece is out.
+        """
+        if self._writing_large:
+            self._deferred += data
+        else:
+            self._write_now(data)
+
+    def _write_now(self, data: bytes | memoryview) -> None:
         if data and not self._writer.is_closing():
             self._tap("sent", data)
             self._writer.write(data)
 
     async def _send(self, data: bytes) -> None:
-        self._write(data)
+        """Write frames the application made and wait while the socket's buffer is full.
+
+        A large message goes out in WRITE_CHUNK pieces, each drained before the
+        next, so the transport never holds a second copy of it (§10.4: bounded memory).
+        """
         try:
-            await self._writer.drain()    # backpressure: wait while the socket's buffer is full
+            async with self._send_lock:
+                if len(data) <= WRITE_CHUNK:
+                    self._write_now(data)
+                    await self._writer.drain()
+                    return
+                self._writing_large = True
+                try:
+                    view = memoryview(data)
+                    for start in range(0, len(view), WRITE_CHUNK):
+                        self._write_now(view[start:start + WRITE_CHUNK])
+                        await self._writer.drain()
+                finally:
+                    self._writing_large = False
+                    deferred, self._deferred = bytes(self._deferred), bytearray()
+                    self._write_now(deferred)
         except (ConnectionError, OSError) as error:
             raise ConnectionClosed(self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason,
                                    f"TCP connection lost ({error})") from None
@@ -325,7 +357,8 @@ class Server:
         self.host = ""
         self.port = 0
         self._ids = itertools.count(1)
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()         # one per accepted TCP connection
+        self._handshaking: set[asyncio.Task] = set()   # those still in the opening handshake
         self._server: asyncio.base_events.Server | None = None
 
     @property
@@ -343,6 +376,8 @@ class Server:
         if self._server is None:
             return
         self._server.close()
+        for task in self._handshaking:             # not a WebSocket yet: nothing to close politely
+            task.cancel()
         await asyncio.gather(*(ws.close(code, reason) for ws in list(self.connections)),
                              return_exceptions=True)
         for task in list(self._tasks):
@@ -372,12 +407,18 @@ class Server:
         ws = WebSocket(reader, writer, role="server", id=f"c{next(self._ids)}", on_bytes=self.on_bytes,
                        close_timeout=self.close_timeout)
         try:
+            self._handshaking.add(task)
             try:
                 opened = await asyncio.wait_for(self._handshake(ws), self.handshake_timeout)
             except asyncio.TimeoutError:
                 logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
                 writer.transport.abort()
                 return
+            except asyncio.CancelledError:         # the server is closing
+                writer.transport.abort()
+                return
+            finally:
+                self._handshaking.discard(task)
             if opened:
                 await self._run_handler(ws)
         finally:

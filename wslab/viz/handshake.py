@@ -15,7 +15,7 @@ from wslab.viz.svg import Svg
 
 WIDTH = 760
 LINE = 17
-MEANING_X = 318
+MEANING_X = 352
 
 # §4.1's checks of the response, numbered as handshake.validate_response numbers them,
 # and the line of the response each one is about.
