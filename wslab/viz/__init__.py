@@ -7,6 +7,7 @@ from wslab.viz.hexdump import hexdump
 from wslab.viz.masking import masking_view
 from wslab.viz.overhead import overhead, overhead_chart
 from wslab.viz.svg import Svg
+from wslab.viz.tap import sequence_diagram, tap_table
 
 __all__ = ["Svg", "emit_diagram", "frame_diagram", "handshake_view", "hexdump", "masking_view",
-           "overhead", "overhead_chart", "timeline"]
+           "overhead", "overhead_chart", "sequence_diagram", "tap_table", "timeline"]

@@ -3,6 +3,7 @@
 from wslab.widgets.emit_playground import EmitPlayground
 from wslab.widgets.frame import FrameInspector
 from wslab.widgets.handshake import HandshakeExplorer
+from wslab.widgets.live_console import LiveConsole
 from wslab.widgets.masking import MaskingExplorer
 
-__all__ = ["EmitPlayground", "FrameInspector", "HandshakeExplorer", "MaskingExplorer"]
+__all__ = ["EmitPlayground", "FrameInspector", "HandshakeExplorer", "LiveConsole", "MaskingExplorer"]
