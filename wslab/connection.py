@@ -121,6 +121,7 @@ class ConnectionFailed:
 Event = Union[TextMessage, BinaryMessage, Ping, Pong, CloseReceived, ConnectionFailed]
 
 _DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION)
+_MESSAGE_OPCODES = (Opcode.TEXT, Opcode.BINARY)  # the first frame of a message
 
 
 # --- the connection ------------------------------------------------------------
@@ -208,7 +209,9 @@ class Connection:
         if not self._frame_started:
             self._start_frame(frame.opcode, len(frame.payload))
         self._frame_started = False
-        if frame.opcode in _DATA_OPCODES:
+        if frame.fin and frame.opcode in _MESSAGE_OPCODES and self._frame_seen == 0:
+            events.append(self._single_frame_message(frame))
+        elif frame.opcode in _DATA_OPCODES:
             self._take_payload(frame.payload[self._frame_seen:])
             self._frame_seen = 0
             self._message_size += len(frame.payload)
@@ -286,6 +289,18 @@ class Connection:
             raise InvalidUTF8(f"text is not valid UTF-8: a UTF-16 surrogate at byte {at} of the message",
                               rfc_section="8.1", field="payload")
         return text
+
+    def _single_frame_message(self, frame: Frame) -> TextMessage | BinaryMessage:
+        """The common case, a whole message in one frame seen at once: decoded in
+        one call. Same rules as the incremental path, which handles the rest."""
+        self._message_opcode = None
+        if frame.opcode == Opcode.BINARY:
+            return BinaryMessage(frame.payload)
+        try:
+            return TextMessage(frame.payload.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise InvalidUTF8(f"text is not valid UTF-8: {e.reason} at byte {e.start} of the message",
+                              rfc_section="8.1", field="payload") from None
 
     def _finish_message(self) -> TextMessage | BinaryMessage:
         if self._message_opcode == Opcode.TEXT:
