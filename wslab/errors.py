@@ -33,6 +33,22 @@ class HandshakeError(WslabError):
                 f"the server answers HTTP {self.status} {phrase})")
 
 
+class InvalidResponse(HandshakeError):
+    """The server's response breaks §4.1: the client MUST fail the WebSocket connection.
+
+    There is no HTTP status to answer (the client is the one reading), so
+    ``status`` is None.
+    """
+
+    def __init__(self, message: str, *, rfc_section: str = "4.1") -> None:
+        super().__init__(message, rfc_section=rfc_section)
+        self.status = None  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+                "the client fails the WebSocket connection)")
+
+
 class ProtocolError(WslabError):
     """A frame or message breaks RFC 6455 after the handshake.
 

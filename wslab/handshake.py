@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from wslab.errors import HandshakeError
+from wslab.errors import HandshakeError, InvalidResponse
 
 __all__ = [
     "GUID", "MAX_HEAD", "WEBSOCKET_VERSION", "new_key", "accept_key", "accept_steps",
@@ -186,22 +186,6 @@ class Response(_Head):
 
     def __str__(self) -> str:
         return "\n".join([f"{self.version} {self.status} {self.reason}", *self._head_lines()])
-
-
-class InvalidResponse(HandshakeError):
-    """The server's response breaks §4.1: the client MUST fail the WebSocket connection.
-
-    There is no HTTP status to answer (the client is the one reading), so
-    ``status`` is None.
-    """
-
-    def __init__(self, message: str, *, rfc_section: str = "4.1") -> None:
-        super().__init__(message, rfc_section=rfc_section)
-        self.status = None  # type: ignore[assignment]
-
-    def __str__(self) -> str:
-        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
-                "the client fails the WebSocket connection)")
 
 
 def explain(head: Request | Response) -> str:
