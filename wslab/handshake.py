@@ -37,7 +37,7 @@ __all__ = [
     "GUID", "MAX_HEAD", "WEBSOCKET_VERSION", "new_key", "accept_key", "accept_steps",
     "AcceptSteps", "Request", "Response", "InvalidResponse", "build_request",
     "split_head", "parse_request", "check_origin", "build_response", "build_rejection",
-    "validate_response", "parse_response", "answer", "ServerAnswer", "explain",
+    "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
     "check_request", "replace_header",
 ]
 
@@ -194,9 +194,14 @@ def explain(head: Request | Response) -> str:
     first, *header_lines = str(head).split("\n")
     lines.append(f"{first:<50} {_FIRST_LINE_MEANING[type(head)]}")
     for (name, _), text in zip(head.headers, header_lines):
-        meaning = _HEADER_MEANINGS.get(name.lower(), "not part of the WebSocket handshake")
+        meaning = header_meaning(name)
         lines.append(f"{text:<50} {meaning}")
     return "\n".join(lines)
+
+
+def header_meaning(name: str) -> str:
+    """What a header means in the opening handshake, with the RFC rule that names it."""
+    return _HEADER_MEANINGS.get(name.lower(), "not part of the WebSocket handshake")
 
 
 _FIRST_LINE_MEANING = {

@@ -126,18 +126,11 @@ def _annotated(data: bytes) -> list[tuple[str, str, str]]:
     lines = [("(status line)", first, meaning)]
     for line in rest:
         name = line.partition(":")[0].strip()
-        lines.append((name.lower(), line, _meaning(name)))
+        lines.append((name.lower(), line, handshake.header_meaning(name)))
     body = data.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in data else b""
     for line in body.decode("utf-8", "replace").splitlines():
         lines.append(("(body)", line, "the body: why, for a human reader"))
     return lines
-
-
-def _meaning(name: str) -> str:
-    head = handshake.Request("GET", "/", "HTTP/1.1", [(name, "")])
-    # explain() writes each header line padded to 50 columns, then its meaning.
-    line = handshake.explain(head).split("\n")[1]
-    return line[max(50, len(f"{name}: ")) + 1:]
 
 
 def _accept_lines(key: str | None) -> list[str]:
