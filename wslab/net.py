@@ -240,14 +240,15 @@ class WebSocket(asyncio.BufferedProtocol):
         # "discard": after closing, bytes are read only to reach the peer's FIN (§7.1.1)
 
     def eof_received(self) -> bool:
-        """The peer half-closed TCP (sent FIN)."""
+        """The peer half-closed TCP (sent FIN); without a closing handshake first, that is 1006 (§7.1.5)."""
         _resolve(self._eof)
         self._wake_head_reader()
         if self._phase == "frames":
-            self._handle(self.connection.receive_eof())   # without a closing handshake: 1006
+            self._handle(self.connection.receive_eof())
         return True   # keep our side open: `_close_tcp` closes it
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """TCP is closed, by us or by a reset: every waiter wakes; a vanished peer leaves 1006 (§7.1.5)."""
         _resolve(self._eof)
         _resolve(self._lost)
         self._wake_head_reader()
@@ -259,6 +260,7 @@ class WebSocket(asyncio.BufferedProtocol):
             self._handle(self.connection.receive_eof())
 
     def pause_writing(self) -> None:
+        """The transport's write buffer passed its high-water mark: `_drain` waits from now on."""
         self._writing_paused = True
 
     def resume_writing(self) -> None:
@@ -277,18 +279,21 @@ class WebSocket(asyncio.BufferedProtocol):
         """Act on the events of what was just read, then close TCP if the Connection is CLOSED."""
         self._write(self.connection.data_to_send())   # pongs, the close echo, a failure's close frame
         for event in events:
-            if isinstance(event, (TextMessage, BinaryMessage)):
-                self._deliver(event.data)
-            elif isinstance(event, Pong):
-                for waiter in self._pings.pop(event.payload, []):   # unsolicited pongs wake no one (§5.5.3)
-                    if not waiter.done():
-                        waiter.set_result(None)
-            elif isinstance(event, ConnectionFailed):
-                logger.info("%s failed: %s", self.id, event.error)
-            # Ping, CloseReceived: the Connection already queued the Pong / the Close echo
+            self._on_event(event)
         if self.connection.state is State.CLOSED and self._closer is None:
             self._closer = self._loop.create_task(self._shut_down())
         self._update_reading()
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, (TextMessage, BinaryMessage)):
+            self._deliver(event.data)
+        elif isinstance(event, Pong):
+            for waiter in self._pings.pop(event.payload, []):   # unsolicited pongs wake no one (§5.5.3)
+                if not waiter.done():
+                    waiter.set_result(None)
+        elif isinstance(event, ConnectionFailed):
+            logger.info("%s failed: %s", self.id, event.error)
+        # Ping, CloseReceived: the Connection already queued the Pong / the Close echo
 
     def _deliver(self, message: str | bytes) -> None:
         """Queue a message for recv(); past max_queue it waits in the backlog and reading pauses."""
@@ -541,12 +546,12 @@ class Server:
     def _start(self, ws: WebSocket) -> None:
         task = asyncio.get_running_loop().create_task(self._accept(ws))
         self._tasks.add(task)
-        self._handshaking.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _accept(self, ws: WebSocket) -> None:
         """The opening handshake within `handshake_timeout`, then the handler."""
         task = asyncio.current_task()
+        self._handshaking.add(task)
         try:
             opened = await asyncio.wait_for(self._handshake(ws), self.handshake_timeout)
         except asyncio.TimeoutError:
