@@ -449,6 +449,7 @@ class WebSocket(asyncio.BufferedProtocol):
         await self._lost
 
     async def _shut_down(self) -> None:
+        """The Connection is CLOSED: close TCP, then tell everyone waiting."""
         await self._close_tcp()
         self._finish()
 
