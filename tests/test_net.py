@@ -129,7 +129,7 @@ def test_unread_messages_stop_the_reading():
             except asyncio.TimeoutError:
                 pass
             assert sent < 400, "the server kept reading although nobody consumed the messages"
-            assert holder["ws"]._messages.qsize() <= MAX_QUEUE
+            assert len(holder["ws"]._messages) <= MAX_QUEUE
             probe.writer.transport.abort()
     run(go())
 
@@ -176,4 +176,47 @@ def test_server_close_does_not_wait_for_a_client_stuck_in_the_handshake():
         await server.close()
         assert loop.time() - started < 1
         await probe.expect_eof()
+    run(go())
+
+
+def test_both_sides_send_a_large_message_at_once():
+    """Neither side stops reading while its own large send waits for the socket:
+    otherwise both write buffers fill and neither peer drains the other's."""
+    size = 8 * 1024 * 1024
+
+    async def handler(ws):
+        await asyncio.gather(ws.send(b"s" * size), ws.recv())
+
+    async def go():
+        async with serve(handler, max_message_size=size + 100) as server:
+            async with connect(server.url, max_message_size=size + 100) as ws:
+                _, echoed = await asyncio.wait_for(asyncio.gather(ws.send(b"c" * size), ws.recv()), 10)
+                assert echoed == b"s" * size
+    run(go())
+
+
+def test_pongs_nobody_reads_stop_the_reading():
+    """A peer that floods pings and never reads the pongs: the server stops reading
+    rather than piling up pongs in its write buffer (§10.4: bounded memory)."""
+    holder = {}
+
+    async def lazy(ws):
+        holder["ws"] = ws
+        await asyncio.sleep(3600)
+
+    async def go():
+        async with serve(lazy, close_timeout=0.5) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            pings = frames.encode(frames.Frame(frames.Opcode.PING, b"p" * 125), KEY) * 100
+            sent = 0
+            try:
+                while sent < 200_000:                           # 26 MB of pings, 26 MB of pongs
+                    await asyncio.wait_for(probe.send(pings), 0.5)
+                    sent += 100
+            except asyncio.TimeoutError:
+                pass
+            assert sent < 200_000, "the server kept reading although nobody read its pongs"
+            assert holder["ws"]._transport.get_write_buffer_size() < 1024 * 1024
+            probe.writer.transport.abort()
     run(go())

@@ -3,7 +3,7 @@
 Everything protocol-shaped comes from the sans-I/O core: `wslab.handshake`
 reads and writes the opening handshake (§4), `wslab.connection.Connection`
 turns bytes into messages and messages into bytes (§5-§8). This module only
-moves those bytes between the core and a TCP socket (asyncio streams):
+moves those bytes between the core and a TCP socket:
 
     server = await serve(handler)            # in a notebook: top-level await
     ws = await connect(server.url)
@@ -12,10 +12,19 @@ moves those bytes between the core and a TCP socket (asyncio streams):
 
 Both `serve(...)` and `connect(...)` can also be used as ``async with``.
 
+Each `WebSocket` is the `asyncio.Protocol` of its TCP connection: asyncio calls
+its `data_received(chunk)` as each chunk arrives, and that callback feeds the
+Connection right away and hands finished messages to whoever awaits `recv()`.
+One callback per chunk and one task woken per message: no reader task in
+between (as asyncio streams would need), which is most of the cost of a small
+message.
+
 What the transport adds to the core, and why:
 - a time limit on the opening handshake, so a silent client cannot hold a slot;
-- bounded reads and a bounded queue of received messages: when the application
-  stops calling `recv()`, reading stops and TCP pushes back on the peer (§10.4);
+- a bounded queue of received messages: when the application stops calling
+  `recv()`, reading pauses and TCP pushes back on the peer (§10.4);
+- large sends written in pieces, each waiting until the socket has taken the
+  previous one, so a message is never held twice;
 - the TCP side of closing (§7.1.1): after the closing handshake the server
   closes TCP first, the client waits for it; a peer that vanishes without a
   Close frame leaves close code 1006 (§7.1.5);
@@ -27,6 +36,7 @@ What the transport adds to the core, and why:
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import logging
 import time
@@ -35,8 +45,7 @@ from urllib.parse import urlsplit
 
 from wslab import handshake
 from wslab.codes import CloseCode, close_code_name
-from wslab.connection import (BinaryMessage, CloseReceived, Connection, ConnectionFailed, Ping, Pong,
-                              State, TextMessage)
+from wslab.connection import (BinaryMessage, Connection, ConnectionFailed, Pong, State, TextMessage)
 from wslab.errors import ConnectionClosed, HandshakeError
 
 __all__ = ["serve", "connect", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
@@ -44,47 +53,60 @@ __all__ = ["serve", "connect", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
 logger = logging.getLogger("wslab.net")
 
 READ_SIZE = 64 * 1024   # bytes asked of the socket per read: memory per read stays bounded
-WRITE_CHUNK = 256 * 1024  # larger sends are written piece by piece, each piece drained first
+WRITE_CHUNK = 256 * 1024  # larger sends are written piece by piece, each taken by the socket first
 MAX_QUEUE = 16          # received messages waiting for recv() before reading pauses
 CLOSE_TIMEOUT = 5.0     # seconds to wait for the peer's part of closing before dropping TCP
 
 OnBytes = Callable[["WebSocket", str, bytes], None]
 Handler = Callable[["WebSocket"], Awaitable[None]]
 
-_END = object()  # queued after the last message: the connection is closed
 _client_ids = itertools.count(1)
 
 
-class WebSocket:
+class WebSocket(asyncio.BufferedProtocol):
     """One open WebSocket connection, server side or client side.
 
     Made by `serve` (passed to the handler) and by `connect`; not created directly.
+    It is also the asyncio protocol of its TCP connection: the methods under
+    "what asyncio calls" run inside the event loop as bytes arrive.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, role: str, id: str,
-                 on_bytes: OnBytes | None = None, close_timeout: float = CLOSE_TIMEOUT,
-                 max_queue: int = MAX_QUEUE) -> None:
+    def __init__(self, *, role: str, id: str, on_bytes: OnBytes | None = None,
+                 close_timeout: float = CLOSE_TIMEOUT, max_queue: int = MAX_QUEUE,
+                 on_connected: Callable[[WebSocket], None] | None = None) -> None:
         self.role = role
         self.id = id
-        self.remote: tuple[str, int] | None = _address(writer.get_extra_info("peername"))
+        self.remote: tuple[str, int] | None = None
         self.request: handshake.Request | None = None
         self.response: handshake.Response | bytes | None = None
         self.connection: Connection | None = None
         self.close_timeout = close_timeout
         self.max_queue = max_queue
-        self._reader = reader
-        self._writer = writer
         self._on_bytes = on_bytes
-        self._messages: asyncio.Queue = asyncio.Queue()
-        self._room = asyncio.Event()          # set when recv() makes room in the queue
+        self._on_connected = on_connected
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._read_buffer = memoryview(bytearray(READ_SIZE))
+        self._phase = "head"                   # what a chunk read is for: "head", "frames", "discard"
+        self._head = bytearray()               # handshake bytes read so far
+        self._head_waiter: asyncio.Future | None = None
+        self._messages: collections.deque = collections.deque()   # at most max_queue, for recv()
+        self._backlog: collections.deque = collections.deque()    # read while the queue was full
+        self._getters: list[asyncio.Future] = []                  # recv() calls waiting
         self._pings: dict[bytes, list[asyncio.Future]] = {}
-        self._send_lock = asyncio.Lock()        # one message's frames at a time on the wire
+        self._reading_paused = False
+        self._writing_paused = False           # the transport's buffer is full
+        self._drainers: list[asyncio.Future] = []
+        self._send_lock = asyncio.Lock()        # orders messages written in pieces
         self._writing_large = False             # a large send is between two of its pieces
         self._deferred = bytearray()            # control frames made meanwhile, sent right after it
+        self._output_blocked = False           # the Connection's own output is waiting to go out
         self._closing = False                  # close() was called: stop pausing reads
         self._close_code: int | None = None    # when there was never a Connection (failed handshake)
-        self._task: asyncio.Task | None = None
-        self._done = asyncio.get_running_loop().create_future()
+        self._closer: asyncio.Task | None = None
+        self._eof = self._loop.create_future()    # the peer closed its side (or TCP is gone)
+        self._lost = self._loop.create_future()   # TCP is closed
+        self._done = self._loop.create_future()
 
     # --- what the application uses ---------------------------------------------
 
@@ -106,11 +128,15 @@ class WebSocket:
         Raises `ConnectionClosed` (with the close code and reason) once the
         connection is closed and every message received before has been read.
         """
-        message = await self._messages.get()
-        self._room.set()
-        if message is _END:
-            self._messages.put_nowait(_END)   # every later recv() raises too
-            raise ConnectionClosed(self.close_code, self.close_reason)
+        while not self._messages:
+            if self._done.done():
+                raise ConnectionClosed(self.close_code, self.close_reason)
+            getter = self._loop.create_future()
+            self._getters.append(getter)
+            await getter
+        message = self._messages.popleft()
+        if self._backlog or self._reading_paused:
+            self._make_room()
         return message
 
     def __aiter__(self) -> AsyncIterator[str | bytes]:
@@ -130,7 +156,7 @@ class WebSocket:
         Returns the round-trip time in seconds.
         """
         connection = self._require_connection()
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = self._loop.create_future()
         self._pings.setdefault(bytes(payload), []).append(waiter)
         started = time.perf_counter()
         await self._send(connection.send_ping(bytes(payload)))
@@ -144,19 +170,19 @@ class WebSocket:
         and the close code is 1006.
         """
         self._closing = True
-        self._room.set()
+        self._update_reading()                    # read on: the peer's Close frame must get through
         if self.connection is not None and self.connection.state is State.OPEN:
             try:
                 await self._send(self.connection.send_close(code, reason))
             except ConnectionClosed:
                 pass
-        if self._task is None:                    # never opened: just drop TCP
-            self._writer.close()
+        if self.connection is None:               # never opened: just drop TCP
+            self._transport.close()
             return
         try:
             await asyncio.wait_for(asyncio.shield(self._done), 2 * self.close_timeout)
         except asyncio.TimeoutError:
-            self._writer.transport.abort()
+            self._transport.abort()
             await asyncio.shield(self._done)
 
     async def wait_closed(self) -> None:
@@ -189,7 +215,148 @@ class WebSocket:
             parts += [f"close_code={self.close_code}", f"close_reason={self.close_reason!r}"]
         return f"WebSocket({', '.join(parts)})"
 
-    # --- bytes in and out ---------------------------------------------------------
+    # --- what asyncio calls (the Protocol) ---------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+        self.remote = _address(transport.get_extra_info("peername"))
+        if self._on_connected is not None:
+            self._on_connected(self)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        """Where asyncio reads the next chunk into: READ_SIZE bytes, reused for every read."""
+        return self._read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """A chunk arrived: hand it on at once, in this callback (no task in between)."""
+        data = bytes(self._read_buffer[:nbytes])
+        self._tap("received", data)
+        if self._phase == "frames":
+            self._handle(self.connection.receive_data(data))
+        elif self._phase == "head":
+            self._head += data
+            self._wake_head_reader()
+            self._update_reading()
+        # "discard": after closing, bytes are read only to reach the peer's FIN (§7.1.1)
+
+    def eof_received(self) -> bool:
+        """The peer half-closed TCP (sent FIN); without a closing handshake first, that is 1006 (§7.1.5)."""
+        _resolve(self._eof)
+        self._wake_head_reader()
+        if self._phase == "frames":
+            self._handle(self.connection.receive_eof())
+        return True   # keep our side open: `_close_tcp` closes it
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """TCP is closed, by us or by a reset: every waiter wakes; a vanished peer leaves 1006 (§7.1.5)."""
+        _resolve(self._eof)
+        _resolve(self._lost)
+        self._wake_head_reader()
+        for drainer in self._drainers:
+            if not drainer.done():
+                drainer.set_exception(ConnectionResetError("the TCP connection is closed"))
+        self._drainers.clear()
+        if self._phase == "frames":
+            self._handle(self.connection.receive_eof())
+
+    def pause_writing(self) -> None:
+        """The transport's write buffer passed its high-water mark: `_drain` waits from now on."""
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        for drainer in self._drainers:
+            if not drainer.done():
+                drainer.set_result(None)
+        self._drainers.clear()
+        if self._output_blocked and not self._writing_large:
+            self._output_blocked = False
+            self._update_reading()
+
+    # --- bytes in ------------------------------------------------------------------
+
+    def _handle(self, events: list) -> None:
+        """Act on the events of what was just read, then close TCP if the Connection is CLOSED."""
+        self._write(self.connection.data_to_send())   # pongs, the close echo, a failure's close frame
+        for event in events:
+            self._on_event(event)
+        if self.connection.state is State.CLOSED and self._closer is None:
+            self._closer = self._loop.create_task(self._shut_down())
+        self._update_reading()
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, (TextMessage, BinaryMessage)):
+            self._deliver(event.data)
+        elif isinstance(event, Pong):
+            for waiter in self._pings.pop(event.payload, []):   # unsolicited pongs wake no one (§5.5.3)
+                if not waiter.done():
+                    waiter.set_result(None)
+        elif isinstance(event, ConnectionFailed):
+            logger.info("%s failed: %s", self.id, event.error)
+        # Ping, CloseReceived: the Connection already queued the Pong / the Close echo
+
+    def _deliver(self, message: str | bytes) -> None:
+        """Queue a message for recv(); past max_queue it waits in the backlog and reading pauses."""
+        if self._backlog or len(self._messages) >= self.max_queue:
+            if not self._closing:   # closing and nobody reads: drop rather than grow without bound
+                self._backlog.append(message)
+            return
+        self._messages.append(message)
+        self._wake_getters()
+
+    def _make_room(self) -> None:
+        """recv() took a message: move the backlog up, and read again once there is room (§10.4)."""
+        while self._backlog and len(self._messages) < self.max_queue:
+            self._messages.append(self._backlog.popleft())
+        self._update_reading()
+
+    def _update_reading(self) -> None:
+        """Pause reading while what is read has nowhere to go, so TCP pushes back on the peer."""
+        if self._phase == "head":
+            full = len(self._head) >= handshake.MAX_HEAD
+        elif self._phase == "frames":
+            queue_full = bool(self._backlog) or len(self._messages) >= self.max_queue
+            full = self._output_blocked or (queue_full and not self._closing)
+        else:
+            full = False
+        if full != self._reading_paused and self._transport is not None:
+            self._reading_paused = full
+            if full:
+                self._transport.pause_reading()
+            else:
+                self._transport.resume_reading()
+
+    def _wake_getters(self) -> None:
+        for getter in self._getters:
+            if not getter.done():
+                getter.set_result(None)
+        self._getters.clear()
+
+    def _wake_head_reader(self) -> None:
+        if self._head_waiter is not None and not self._head_waiter.done():
+            self._head_waiter.set_result(None)
+
+    async def _read_head(self, side: str = "request") -> bytes:
+        """Wait for a whole HTTP head (bounded by handshake.MAX_HEAD); later bytes stay buffered."""
+        while (split := handshake.split_head(self._head, side=side)) is None:
+            if self._eof.done():
+                raise EOFError("the peer closed TCP during the opening handshake")
+            self._head_waiter = self._loop.create_future()
+            await self._head_waiter
+        head, rest = split
+        self._head = bytearray(rest)
+        return head
+
+    def _open(self, connection: Connection) -> None:
+        """The opening handshake is done: bytes are frames from now on, those already read first."""
+        self.connection = connection
+        self._phase = "frames"
+        rest, self._head = bytes(self._head), bytearray()
+        self._handle(connection.receive_data(rest) if rest else [])
+        if self._eof.done() and connection.state is not State.CLOSED:
+            self._handle(connection.receive_eof())
+
+    # --- bytes out -------------------------------------------------------------------
 
     def _require_connection(self) -> Connection:
         if self.connection is None or self._done.done():
@@ -205,100 +372,65 @@ class WebSocket:
 
         One call per output keeps frames whole; while a large message is being
         written piece by piece, the output waits until its last piece is out.
+        While it cannot go out, reading pauses: a peer that sends pings and
+        never reads the pongs cannot make them pile up here.
         """
+        if not data:
+            return
         if self._writing_large:
             self._deferred += data
         else:
             self._write_now(data)
+        if self._writing_large or self._writing_paused:
+            self._output_blocked = True
 
     def _write_now(self, data: bytes | memoryview) -> None:
-        if data and not self._writer.is_closing():
+        if data and not self._transport.is_closing():
             self._tap("sent", data)
-            self._writer.write(data)
+            self._transport.write(data)
 
     async def _send(self, data: bytes) -> None:
         """Write frames the application made and wait while the socket's buffer is full.
 
-        A large message goes out in WRITE_CHUNK pieces, each drained before the
-        next, so the transport never holds a second copy of it (§10.4: bounded memory).
+        A large message goes out in WRITE_CHUNK pieces, each taken by the socket
+        before the next, so the transport never holds a second copy of it (§10.4).
         """
         try:
-            async with self._send_lock:
-                if len(data) <= WRITE_CHUNK:
-                    self._write_now(data)
-                    await self._writer.drain()
-                    return
-                self._writing_large = True
-                try:
-                    view = memoryview(data)
-                    for start in range(0, len(view), WRITE_CHUNK):
-                        self._write_now(view[start:start + WRITE_CHUNK])
-                        await self._writer.drain()
-                finally:
-                    self._writing_large = False
-                    deferred, self._deferred = bytes(self._deferred), bytearray()
-                    self._write_now(deferred)
+            if len(data) <= WRITE_CHUNK and not self._send_lock.locked():
+                self._write_now(data)             # one write: the frames stay whole
+            else:
+                async with self._send_lock:
+                    await self._write_in_pieces(data)
+            await self._drain()
         except (ConnectionError, OSError) as error:
             raise ConnectionClosed(self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason,
                                    f"TCP connection lost ({error})") from None
 
-    async def _read(self) -> bytes:
+    async def _write_in_pieces(self, data: bytes) -> None:
+        self._writing_large = True
         try:
-            data = await self._reader.read(READ_SIZE)
-        except (ConnectionError, OSError):
-            return b""
-        self._tap("received", data)
-        return data
-
-    def _open(self, connection: Connection, rest: bytes) -> None:
-        """The opening handshake is done: start reading frames (bytes already read first)."""
-        self.connection = connection
-        self._task = asyncio.get_running_loop().create_task(self._read_frames(rest))
-
-    async def _read_frames(self, data: bytes) -> None:
-        """Feed every byte read to the Connection, act on its events, until it is closed."""
-        connection = self.connection
-        assert connection is not None
-        try:
-            while connection.state is not State.CLOSED:
-                events = connection.receive_data(data) if data else []
-                self._write(connection.data_to_send())   # pongs, the close echo, a failure's close frame
-                for event in events:
-                    await self._on_event(event)
-                if connection.state is State.CLOSED:
-                    break
-                await self._writer.drain()
-                data = await self._read()
-                if not data:
-                    connection.receive_eof()
-                    break
-        except (ConnectionError, OSError):
-            if connection.state is not State.CLOSED:
-                connection.receive_eof()
+            view = memoryview(data)
+            for start in range(0, len(view), WRITE_CHUNK):
+                self._write_now(view[start:start + WRITE_CHUNK])
+                await self._drain()
         finally:
-            await self._close_tcp()
-            self._finish()
+            self._writing_large = False
+            deferred, self._deferred = bytes(self._deferred), bytearray()
+            self._write_now(deferred)
+            if self._output_blocked and not self._writing_paused:
+                self._output_blocked = False
+                self._update_reading()
 
-    async def _on_event(self, event: object) -> None:
-        if isinstance(event, (TextMessage, BinaryMessage)):
-            await self._deliver(event.data)
-        elif isinstance(event, Pong):
-            for waiter in self._pings.pop(event.payload, []):   # unsolicited pongs wake no one (§5.5.3)
-                if not waiter.done():
-                    waiter.set_result(None)
-        elif isinstance(event, ConnectionFailed):
-            logger.info("%s failed: %s", self.id, event.error)
-        elif isinstance(event, (Ping, CloseReceived)):
-            pass   # the Connection already queued the Pong / the Close echo
+    async def _drain(self) -> None:
+        """Wait until the transport's buffer is below its high-water mark again."""
+        if self._lost.done():
+            raise ConnectionResetError("the TCP connection is closed")
+        if self._writing_paused:
+            drainer = self._loop.create_future()
+            self._drainers.append(drainer)
+            await drainer
 
-    async def _deliver(self, message: str | bytes) -> None:
-        """Queue a message for recv(); while the queue is full, stop reading (backpressure)."""
-        while self._messages.qsize() >= self.max_queue:
-            if self._closing:
-                return   # closing and nobody reads: drop rather than grow without bound
-            self._room.clear()
-            await self._room.wait()
-        self._messages.put_nowait(message)
+    # --- closing -----------------------------------------------------------------
 
     async def _close_tcp(self) -> None:
         """Close TCP after the closing handshake (§7.1.1).
@@ -307,23 +439,25 @@ class WebSocket:
         until the client closes too, so no unread byte turns its FIN into a
         reset. The client waits for the server's FIN before closing its side.
         """
-        writer = self._writer
+        self._phase = "discard"
+        self._update_reading()
         try:
-            await writer.drain()
-            if self.role == "server" and writer.can_write_eof():
-                writer.write_eof()
-            await asyncio.wait_for(self._discard_until_eof(), self.close_timeout)
+            await asyncio.wait_for(self._half_close_and_wait(), self.close_timeout)
         except (asyncio.TimeoutError, ConnectionError, OSError):
-            writer.transport.abort()
-        writer.close()
-        try:
-            await writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
+            self._transport.abort()
+        self._transport.close()
+        await self._lost
 
-    async def _discard_until_eof(self) -> None:
-        while await self._read():
-            pass
+    async def _shut_down(self) -> None:
+        """The Connection is CLOSED: close TCP, then tell everyone waiting."""
+        await self._close_tcp()
+        self._finish()
+
+    async def _half_close_and_wait(self) -> None:
+        await self._drain()
+        if self.role == "server" and self._transport.can_write_eof():
+            self._transport.write_eof()
+        await asyncio.shield(self._eof)
 
     def _finish(self) -> None:
         if self.connection is not None and self.connection.state is not State.CLOSED:
@@ -334,9 +468,13 @@ class WebSocket:
                 if not waiter.done():
                     waiter.set_exception(error)
         self._pings.clear()
-        self._messages.put_nowait(_END)
-        if not self._done.done():
-            self._done.set_result(None)
+        _resolve(self._done)
+        self._wake_getters()
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 # --- server --------------------------------------------------------------------
@@ -366,7 +504,7 @@ class Server:
         return f"ws://{self.host}:{self.port}/"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Server:
-        self._server = await asyncio.start_server(self._accept, host, port)
+        self._server = await asyncio.get_running_loop().create_server(self._new_websocket, host, port)
         self.host, self.port = _address(self._server.sockets[0].getsockname())
         logger.info("listening on %s", self.url)
         return self
@@ -401,33 +539,38 @@ class Server:
             return "Server(closed)"
         return f"Server(url={self.url!r}, connections={len(self.connections)})"
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
+    def _new_websocket(self) -> WebSocket:
+        """asyncio's protocol factory: one WebSocket per accepted TCP connection."""
+        return WebSocket(role="server", id=f"c{next(self._ids)}", on_bytes=self.on_bytes,
+                         close_timeout=self.close_timeout, on_connected=self._start)
+
+    def _start(self, ws: WebSocket) -> None:
+        task = asyncio.get_running_loop().create_task(self._accept(ws))
         self._tasks.add(task)
-        ws = WebSocket(reader, writer, role="server", id=f"c{next(self._ids)}", on_bytes=self.on_bytes,
-                       close_timeout=self.close_timeout)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _accept(self, ws: WebSocket) -> None:
+        """The opening handshake within `handshake_timeout`, then the handler."""
+        task = asyncio.current_task()
+        self._handshaking.add(task)
         try:
-            self._handshaking.add(task)
-            try:
-                opened = await asyncio.wait_for(self._handshake(ws), self.handshake_timeout)
-            except asyncio.TimeoutError:
-                logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
-                writer.transport.abort()
-                return
-            except asyncio.CancelledError:         # the server is closing
-                writer.transport.abort()
-                return
-            finally:
-                self._handshaking.discard(task)
-            if opened:
-                await self._run_handler(ws)
+            opened = await asyncio.wait_for(self._handshake(ws), self.handshake_timeout)
+        except asyncio.TimeoutError:
+            logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
+            ws._transport.abort()
+            return
+        except asyncio.CancelledError:         # the server is closing
+            ws._transport.abort()
+            return
         finally:
-            self._tasks.discard(task)
+            self._handshaking.discard(task)
+        if opened:
+            await self._run_handler(ws)
 
     async def _handshake(self, ws: WebSocket) -> bool:
         """Read the client's request and answer it (§4.2): 101, or an HTTP error and close."""
         try:
-            head, rest = await _read_head(ws)
+            head = await ws._read_head()
             request = handshake.parse_request(head)
             ws.request = request
             handshake.check_origin(request.origin, self.allowed_origins)
@@ -435,12 +578,12 @@ class Server:
             await _reject(ws, error)
             return False
         except EOFError:
-            ws._writer.close()
+            ws._transport.close()
             return False
         response = handshake.build_response(request)
         ws.response = response
         await ws._send(response)
-        ws._open(Connection("server", max_message_size=self.max_message_size), rest)
+        ws._open(Connection("server", max_message_size=self.max_message_size))
         logger.info("%s open: %s %s from %s", ws.id, request.method, request.path, _origin_text(request.origin))
         return True
 
@@ -458,17 +601,6 @@ class Server:
             self.connections.remove(ws)
             logger.info("%s closed: %s%s", ws.id, close_code_name(ws.close_code or CloseCode.ABNORMAL_CLOSURE),
                         f" {ws.close_reason!r}" if ws.close_reason else "")
-
-
-async def _read_head(ws: WebSocket, side: str = "request") -> tuple[bytes, bytes]:
-    """Read until the blank line that ends an HTTP head (bounded by handshake.MAX_HEAD)."""
-    buffer = b""
-    while (split := handshake.split_head(buffer, side=side)) is None:
-        data = await ws._read()
-        if not data:
-            raise EOFError("the peer closed TCP during the opening handshake")
-        buffer += data
-    return split
 
 
 async def _reject(ws: WebSocket, error: HandshakeError) -> None:
@@ -556,24 +688,24 @@ def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[
 
 async def _open_client(uri: str, *, origin, mask_key, max_message_size, close_timeout, on_bytes, id) -> WebSocket:
     host, port, path = _parse_uri(uri)
-    reader, writer = await asyncio.open_connection(host, port)
-    ws = WebSocket(reader, writer, role="client", id=id or f"client{next(_client_ids)}",
-                   on_bytes=on_bytes, close_timeout=close_timeout)
+    id = id or f"client{next(_client_ids)}"
+    _, ws = await asyncio.get_running_loop().create_connection(
+        lambda: WebSocket(role="client", id=id, on_bytes=on_bytes, close_timeout=close_timeout), host, port)
     try:
         host_header = host if port == 80 else f"{host}:{port}"
         request = handshake.build_request(host_header, path, origin=origin)
         ws.request = handshake.parse_request(request)
         await ws._send(request)
         try:
-            head, rest = await _read_head(ws, side="response")
+            head = await ws._read_head(side="response")
         except EOFError:
             raise handshake.InvalidResponse("the server closed TCP before answering the handshake") from None
         ws.response = handshake.parse_response(head)
         handshake.validate_response(request, head)   # a refusal (e.g. 403) raises InvalidResponse
     except BaseException:
-        writer.transport.abort()
+        ws._transport.abort()
         raise
-    ws._open(Connection("client", max_message_size=max_message_size, mask_key=mask_key), rest)
+    ws._open(Connection("client", max_message_size=max_message_size, mask_key=mask_key))
     return ws
 
 
