@@ -220,3 +220,28 @@ def test_pongs_nobody_reads_stop_the_reading():
             assert holder["ws"]._transport.get_write_buffer_size() < 1024 * 1024
             probe.writer.transport.abort()
     run(go())
+
+
+def test_a_peer_that_stops_reading_cannot_hold_the_server_after_closing():
+    """The closing handshake is done but the peer never reads what the server still
+    has buffered: TCP is dropped after close_timeout instead of waiting forever."""
+    done = asyncio.Event()
+
+    async def flood(ws):
+        try:
+            await ws.send(b"x" * (8 * 1024 * 1024))    # more than the socket buffers take
+        except ConnectionClosed:
+            pass
+        await ws.wait_closed()
+        done.set()
+
+    async def go():
+        async with serve(flood, close_timeout=0.5, max_message_size=None) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            await asyncio.sleep(0.2)                          # the server's buffers fill; we read nothing
+            await probe.send(frames.encode(frames.Frame(frames.Opcode.CLOSE, frames.close_payload(1000)), KEY))
+            probe.writer.write_eof()                          # our FIN, and still we read nothing
+            await asyncio.wait_for(done.wait(), 5)
+            probe.writer.transport.abort()
+    run(go())

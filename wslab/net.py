@@ -445,8 +445,12 @@ class WebSocket(asyncio.BufferedProtocol):
             await asyncio.wait_for(self._half_close_and_wait(), self.close_timeout)
         except (asyncio.TimeoutError, ConnectionError, OSError):
             self._transport.abort()
-        self._transport.close()
-        await self._lost
+        self._transport.close()   # sends what is still buffered, then closes
+        try:
+            await asyncio.wait_for(asyncio.shield(self._lost), self.close_timeout)
+        except asyncio.TimeoutError:
+            self._transport.abort()   # the peer stopped reading: drop what it never took
+            await self._lost
 
     async def _shut_down(self) -> None:
         """The Connection is CLOSED: close TCP, then tell everyone waiting."""
