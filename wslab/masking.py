@@ -66,8 +66,7 @@ def mask_python(data: bytes, key: bytes) -> bytes:
       ``data[j::4]``; `bytes.translate` with a table mapping b -> b XOR key[j]
       masks such a slice in C. Four slices, four translates.
     """
-    if len(key) != 4:
-        raise ValueError(f"a masking key is exactly 4 bytes (RFC 6455 §5.3), got {len(key)}")
+    _check_key(key)
     n = len(data)
     if n <= SMALL_PAYLOAD:
         repeated_key = (key * (n // 4 + 1))[:n]
