@@ -1,0 +1,119 @@
+"""Capture a real Chromium WebSocket session byte for byte (the lessons show it; a test re-checks it).
+
+    python tests/chromium_capture.py      # rewrites wslab/captures/chromium.json
+
+The page (served over loopback HTTP) opens ``new WebSocket(url, PROTOCOLS)``
+to a wslab echo server whose tap records every chunk of bytes,
+sends "Hello" twice (with permessage-deflate's context takeover the second
+one compresses smaller, RFC 7692 §7.2.3.2) and four bytes of binary, then
+closes with 1000 "done". Stored: the chunks as the server's hook saw them, and
+the events the page saw.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from netutil import ServerThread, echo  # noqa: E402
+
+from wslab.capture import CAPTURES  # noqa: E402
+from wslab.tap import Tap  # noqa: E402
+
+PAGE_DIR = Path(__file__).parent / "browser_page"
+PROTOCOLS: list[str] = []   # Chromium fails the handshake if the server picks none of those offered
+
+SESSION = """async ([url, protocols]) => {
+  const events = [];
+  const ws = new WebSocket(url, protocols);
+  ws.binaryType = "arraybuffer";
+  const next = (type) => new Promise((resolve) => ws.addEventListener(type, resolve, {once: true}));
+  const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  const first = await Promise.race([next("open"), next("close")]);
+  if (first.type === "close") return {events: [{type: "close", code: first.code, reason: first.reason,
+                                                 wasClean: first.wasClean}], userAgent: navigator.userAgent};
+  events.push({type: "open", protocol: ws.protocol, extensions: ws.extensions});
+  for (const data of ["Hello", "Hello", new Uint8Array([0, 1, 2, 3])]) {
+    ws.send(data);
+    events.push(typeof data === "string" ? {type: "send", kind: "text", data, size: data.length}
+                                         : {type: "send", kind: "binary", hex: hex(data), size: data.length});
+    const message = await next("message");
+    events.push(typeof message.data === "string"
+      ? {type: "message", dataType: "string", data: message.data, size: message.data.length}
+      : {type: "message", dataType: "ArrayBuffer", hex: hex(message.data), size: message.data.byteLength});
+  }
+  ws.close(1000, "done");
+  const closed = await next("close");
+  events.push({type: "close", code: closed.code, reason: closed.reason, wasClean: closed.wasClean});
+  return {events, userAgent: navigator.userAgent};
+}"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def page_server():
+    """The test page over loopback HTTP: yields its origin."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(PAGE_DIR)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+
+
+def capture(browser, origin: str, **serve_options) -> dict:
+    """One session from a fresh page of `browser` (a Playwright Browser) to a fresh tapped server."""
+    tap = Tap()
+    server = ServerThread(echo, on_bytes=tap.server_hook, **serve_options)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/index.html")
+        result = page.evaluate(SESSION, [server.url, PROTOCOLS])
+        deadline = time.monotonic() + 5
+        while not any(e.kind == "frame" and e.sender == "server" and e.close for e in tap.entries) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        context.close()
+        server.stop()
+    agent = result["userAgent"]
+    browser_name = next((part for part in agent.split() if "Chrome/" in part), agent)
+    return {"browser": browser_name, "captured_with": "tests/chromium_capture.py",
+            "chunks": [[c, d, data.hex()] for c, d, data in tap.chunks], "events": result["events"]}
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p, page_server() as origin:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            data = capture(browser, origin)
+        finally:
+            browser.close()
+    path = CAPTURES / "chromium.json"
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path.name}: {data['browser']}, {len(data['chunks'])} chunks")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The Chromium session stored for the lessons is real and still current.
+
+The capture (`wslab/captures/chromium.json`, made by tests/chromium_capture.py)
+replays into a tap without a single error; and today's Chromium, captured the
+same way, still offers the same extensions and sends the same request headers
+(a new browser that changed them would make the lesson's "as captured" stale).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chromium_capture import capture, page_server
+from wslab import capture as stored
+from wslab.codes import Opcode
+from wslab.handshake import parse_request
+
+
+@pytest.fixture(scope="module")
+def fresh(browser):
+    with page_server() as origin:
+        return capture(browser, origin)
+
+
+def _request(data: dict):
+    first = next(bytes.fromhex(h) for _, d, h in data["chunks"] if d == "client->server")
+    return parse_request(first[:first.index(b"\r\n\r\n") + 4])
+
+
+def test_the_stored_capture_replays_without_errors():
+    tap = stored.chromium_session()
+    assert [e.kind for e in tap.entries][:2] == ["http", "http"]
+    assert not [e for e in tap.entries if e.kind == "error"]
+    opcodes = [e.opcode for e in tap.frames()]
+    assert opcodes.count(Opcode.CLOSE) == 2 and Opcode.BINARY in opcodes
+    assert all(e.masked for e in tap.frames() if e.sender == "client")
+    assert not any(e.masked for e in tap.frames() if e.sender == "server")
+
+
+def test_todays_chromium_offers_the_same_extensions(fresh):
+    then, now = _request(stored.load()), _request(fresh)
+    assert now.header("Sec-WebSocket-Extensions") == then.header("Sec-WebSocket-Extensions") \
+        == "permessage-deflate; client_max_window_bits"
+    names = lambda request: [name.lower() for name, _ in request.headers]  # noqa: E731
+    assert names(now) == names(then), "Chromium changed its handshake headers: run tests/chromium_capture.py"
+
+
+def test_todays_chromium_sees_the_same_events(fresh):
+    assert fresh["events"] == stored.load()["events"]
