@@ -2,11 +2,12 @@
 
     python tests/chromium_capture.py      # rewrites wslab/captures/chromium.json
 
-The page (served over loopback HTTP) opens ``new WebSocket(url, PROTOCOLS)``
+The page (served over loopback HTTP) opens ``new WebSocket(url, protocols)``
 to a wslab echo server whose tap records every chunk of bytes,
 sends "Hello" twice (with permessage-deflate's context takeover the second
 one compresses smaller, RFC 7692 §7.2.3.2) and four bytes of binary, then
-closes with 1000 "done". Stored: the chunks as the server's hook saw them, and
+closes with 1000 "done"; offered subprotocols the server does not pick, Chromium
+fails the connection instead. Stored: the chunks as the server's hook saw them, and
 the events the page saw.
 """
 
@@ -30,7 +31,9 @@ from wslab.capture import CAPTURES  # noqa: E402
 from wslab.tap import Tap  # noqa: E402
 
 PAGE_DIR = Path(__file__).parent / "browser_page"
-PROTOCOLS: list[str] = []   # Chromium fails the handshake if the server picks none of those offered
+# Stored captures: name -> the subprotocols the page offers. The server picks none, and with an offer
+# Chromium fails the connection (WHATWG Fetch, "establish a WebSocket connection"; RFC 6455 allows it).
+CAPTURES_MADE = {"chromium": [], "chromium_protocols": ["chat.v2", "chat.v1"]}
 
 SESSION = """async ([url, protocols]) => {
   const events = [];
@@ -38,9 +41,12 @@ SESSION = """async ([url, protocols]) => {
   ws.binaryType = "arraybuffer";
   const next = (type) => new Promise((resolve) => ws.addEventListener(type, resolve, {once: true}));
   const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  ws.addEventListener("error", () => events.push({type: "error"}));
   const first = await Promise.race([next("open"), next("close")]);
-  if (first.type === "close") return {events: [{type: "close", code: first.code, reason: first.reason,
-                                                 wasClean: first.wasClean}], userAgent: navigator.userAgent};
+  if (first.type === "close") {   // the handshake failed: the page learns only this
+    events.push({type: "close", code: first.code, reason: first.reason, wasClean: first.wasClean});
+    return {events, userAgent: navigator.userAgent};
+  }
   events.push({type: "open", protocol: ws.protocol, extensions: ws.extensions});
   for (const data of ["Hello", "Hello", new Uint8Array([0, 1, 2, 3])]) {
     ws.send(data);
@@ -76,7 +82,7 @@ def page_server():
         thread.join(5)
 
 
-def capture(browser, origin: str, **serve_options) -> dict:
+def capture(browser, origin: str, protocols: list[str] = (), **serve_options) -> dict:
     """One session from a fresh page of `browser` (a Playwright Browser) to a fresh tapped server."""
     tap = Tap()
     server = ServerThread(echo, on_bytes=tap.server_hook, **serve_options)
@@ -84,11 +90,14 @@ def capture(browser, origin: str, **serve_options) -> dict:
     try:
         page = context.new_page()
         page.goto(f"{origin}/index.html")
-        result = page.evaluate(SESSION, [server.url, PROTOCOLS])
+        result = page.evaluate(SESSION, [server.url, list(protocols)])
+        opened = any(e["type"] == "open" for e in result["events"])
         deadline = time.monotonic() + 5
-        while not any(e.kind == "frame" and e.sender == "server" and e.close for e in tap.entries) \
-                and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (
+                any(e.kind == "frame" and e.sender == "server" and e.close for e in tap.entries) if opened
+                else len([e for e in tap.entries if e.kind == "http"]) >= 2):
             time.sleep(0.05)
+        time.sleep(0.2)   # and the TCP ends, if they come
     finally:
         context.close()
         server.stop()
@@ -99,19 +108,19 @@ def capture(browser, origin: str, **serve_options) -> dict:
 
 
 def main() -> int:
-    from playwright.sync_api import sync_playwright
-
     from conftest import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p, page_server() as origin:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            data = capture(browser, origin)
+            for name, protocols in CAPTURES_MADE.items():
+                data = capture(browser, origin, protocols)
+                path = CAPTURES / f"{name}.json"
+                path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+                print(f"wrote {path.name}: {data['browser']}, {len(data['chunks'])} chunks")
         finally:
             browser.close()
-    path = CAPTURES / "chromium.json"
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {path.name}: {data['browser']}, {len(data['chunks'])} chunks")
     return 0
 
 

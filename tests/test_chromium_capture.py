@@ -9,8 +9,8 @@ same way, still offers the same extensions and sends the same request headers
 from __future__ import annotations
 
 import pytest
+from chromium_capture import CAPTURES_MADE, capture, page_server
 
-from chromium_capture import capture, page_server
 from wslab import capture as stored
 from wslab.codes import Opcode
 from wslab.handshake import parse_request
@@ -18,8 +18,9 @@ from wslab.handshake import parse_request
 
 @pytest.fixture(scope="module")
 def fresh(browser):
+    """Today's Chromium, captured as each stored capture was."""
     with page_server() as origin:
-        return capture(browser, origin)
+        return {name: capture(browser, origin, protocols) for name, protocols in CAPTURES_MADE.items()}
 
 
 def _request(data: dict):
@@ -37,13 +38,21 @@ def test_the_stored_capture_replays_without_errors():
     assert not any(e.masked for e in tap.frames() if e.sender == "server")
 
 
-def test_todays_chromium_offers_the_same_extensions(fresh):
-    then, now = _request(stored.load()), _request(fresh)
+@pytest.mark.parametrize("name", CAPTURES_MADE)
+def test_todays_chromium_offers_the_same_extensions(fresh, name):
+    then, now = _request(stored.load(name)), _request(fresh[name])
     assert now.header("Sec-WebSocket-Extensions") == then.header("Sec-WebSocket-Extensions") \
         == "permessage-deflate; client_max_window_bits"
     names = lambda request: [name.lower() for name, _ in request.headers]  # noqa: E731
     assert names(now) == names(then), "Chromium changed its handshake headers: run tests/chromium_capture.py"
 
 
-def test_todays_chromium_sees_the_same_events(fresh):
-    assert fresh["events"] == stored.load()["events"]
+@pytest.mark.parametrize("name", CAPTURES_MADE)
+def test_todays_chromium_sees_the_same_events(fresh, name):
+    assert fresh[name]["events"] == stored.load(name)["events"]
+
+
+def test_offered_subprotocols_that_the_server_ignores_fail_in_chromium():
+    data = stored.load("chromium_protocols")
+    assert _request(data).header("Sec-WebSocket-Protocol") == "chat.v2, chat.v1"
+    assert data["events"] == [{"type": "error"}, {"type": "close", "code": 1006, "reason": "", "wasClean": False}]

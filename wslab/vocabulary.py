@@ -154,6 +154,11 @@ TERMS: tuple[Term, ...] = (
     Term("compression", "압축", "making the payload smaller before sending it", "11"),
     Term("context takeover", "컨텍스트 테이크오버", "permessage-deflate reusing its compression window from one "
          "message to the next (RFC 7692 §7.1.1)", "11"),
+    Term("decompression bomb", "압축 폭탄", "a small compressed message that inflates to a huge one", "11"),
+    Term("Server-Sent Events", "서버 전송 이벤트", "one HTTP response that never ends, carrying events from "
+         "server to client (`EventSource`)", "11"),
+    Term("TLS", "전송 계층 보안", "Transport Layer Security: encryption and server authentication under "
+         "`wss://` and `https://`", "11"),
     Term("conformance", "적합성", "meeting every MUST of a specification; checked by the conformance suite", "ex"),
 )
 

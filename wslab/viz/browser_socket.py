@@ -15,9 +15,9 @@ whether the page and the wire tell the same story.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
 
 from wslab.codes import Opcode, close_code_name
 from wslab.handshake import parse_response

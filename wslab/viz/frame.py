@@ -2,6 +2,8 @@
 
     frame_diagram(Frame(Opcode.TEXT, b"Hello"), mask_key=b"\\x37\\xfa\\x21\\x3d")
     frame_diagram(bytes.fromhex("c1 05 48 65 6c 6c 6f"))   # invalid: RSV1 set
+    frame_diagram(bytes.fromhex("c1 07 f2 48 cd c9 c9 07 00"), compressed=True)
+                                  # permessage-deflate negotiated: RSV1 = compressed (RFC 7692 §6)
 
 Every field is a box over its bits, with the bits written in it, its name
 under them and its decoded value under that; a table below repeats each field
@@ -11,6 +13,8 @@ error message (RFC section, close code) written underneath.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from wslab import frames
 from wslab.errors import IncompleteFrame, ProtocolError, WslabError
@@ -37,13 +41,35 @@ def frame_bytes(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) ->
     return bytes(frame_or_bytes)
 
 
-def frame_error(data: bytes, role: frames.Role | None = None) -> WslabError | None:
-    """What is wrong with the frame at the start of `data`, or None if it decodes."""
+def frame_error(data: bytes, role: frames.Role | None = None, *, compressed: bool = False) -> WslabError | None:
+    """What is wrong with the frame at the start of `data`, or None if it decodes.
+
+    `compressed`: permessage-deflate was negotiated, so RSV1 is its
+    "Per-Message Compressed" bit (RFC 7692 §6), allowed on the first frame of a data message only.
+    """
     try:
+        if compressed:
+            _check_compressed_bit(data)
+            data = data[:1] and bytes([data[0] & ~0x40]) + data[1:]
         frames.decode(data, role=role)
     except (ProtocolError, IncompleteFrame) as error:
         return error
     return None
+
+
+def _check_compressed_bit(data: bytes) -> None:
+    """RFC 7692 §6.1: RSV1 never on a control frame nor on a non-first fragment (the receiver fails with 1002)."""
+    if not data or not data[0] & 0x40:
+        return
+    opcode = data[0] & 0x0F
+    if opcode >= 0x8:
+        problem = "RSV1 (\"Per-Message Compressed\") set on a control frame: control frames are never compressed"
+    elif opcode == 0x0:
+        problem = ("RSV1 (\"Per-Message Compressed\") set on a continuation frame: only the first frame "
+                   "of a compressed message carries it")
+    else:
+        return
+    raise ProtocolError(problem, rfc_section="6.1", rfc="RFC 7692", field="RSV1")
 
 
 def error_field(error: WslabError | None) -> str | None:
@@ -54,21 +80,25 @@ def error_field(error: WslabError | None) -> str | None:
 
 
 def frame_diagram(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, *,
-                  role: frames.Role | None = None) -> Svg:
+                  role: frames.Role | None = None, compressed: bool = False) -> Svg:
     """Draw a frame (or raw bytes) in the §5.2 layout, with bits, names and values.
 
     `role` is the receiving endpoint ("server" or "client") when the masking
-    rule of §5.1 should be checked too.
+    rule of §5.1 should be checked too. `compressed`: permessage-deflate was
+    negotiated, so RSV1 = 1 means "this message is compressed" (RFC 7692 §6)
+    and the payload is inflated underneath.
     """
     data = frame_bytes(frame_or_bytes, mask_key)
     fields = header_fields(data)
-    error = frame_error(data, role)
+    error = frame_error(data, role, compressed=compressed)
+    if compressed:
+        fields = [_compressed_meaning(f) for f in fields]
     bad = error_field(error)
     segments = list(_segments(fields, data))
     rows = max((seg[0] for seg in segments), default=0) + 1
     table_top = RULER + rows * ROW + 14
     table = _table_lines(fields, data, bad)
-    message = _error_lines(error) if error is not None else []
+    message = _error_lines(error) if error is not None else _inflated_lines(fields, data) if compressed else []
     height = table_top + 16 * len(table) + (8 + 15 * len(message) if message else 0) + 24
     svg = Svg(WIDTH, height, title=_title(fields, data, error))
     _ruler(svg)
@@ -77,7 +107,8 @@ def frame_diagram(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, 
     _write_table(svg, table, table_top)
     y = table_top + 16 * len(table) + 8
     for line in message:
-        svg.text(LEFT, y + 12, line, size=11, fill=style.ERROR, font_weight="bold")
+        svg.text(LEFT, y + 12, line, size=11, fill=style.ERROR if error is not None else style.INK,
+                 font_weight="bold")
         y += 15
     svg.text(LEFT, height - 8, _summary(fields, data), size=11, fill=style.MUTED)
     return svg
@@ -234,4 +265,40 @@ def _title(fields, data: bytes, error: WslabError | None) -> str:
     name = getattr(opcode, "name", "reserved opcode" if opcode is not None else "no opcode")
     masked = "masked" if values.get("MASK") else "unmasked"
     state = "invalid" if isinstance(error, ProtocolError) else "incomplete" if error else "valid"
-    return f"frame diagram: {state} {name} frame, {masked}, {len(data)} bytes"
+    compressed = ", compressed" if values.get("RSV1") and "compressed" in _meaning(fields, "RSV1") else ""
+    return f"frame diagram: {state} {name} frame{compressed}, {masked}, {len(data)} bytes"
+
+
+def _meaning(fields, name: str) -> str:
+    return next((f.meaning for f in fields if f.name == name), "")
+
+
+def _compressed_meaning(field):
+    """RSV1 as permessage-deflate defines it (RFC 7692 §6)."""
+    if field.name != "RSV1":
+        return field
+    meaning = ("1: compressed (permessage-deflate, §6)" if field.value
+               else "0: not compressed (deflate negotiated)")
+    return replace(field, meaning=meaning)
+
+
+def _inflated_lines(fields, data: bytes) -> list[str]:
+    """What a compressed first frame's payload inflates to (RFC 7692 §7.2.2), if it inflates on its own."""
+    values = {f.name: f.value for f in fields}
+    payload_field = next((f for f in fields if f.name == "payload"), None)
+    if not values.get("RSV1") or payload_field is None or not values.get("FIN"):
+        return []
+    from wslab.deflate import inflate_steps
+
+    payload = data[payload_field.offset // 8:]
+    key = _key_of(data)
+    if key is not None:
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    try:
+        message = inflate_steps(payload, limit=1 << 20).message
+    except WslabError:
+        return style.wrap("RSV1 = 1: the payload does not inflate on its own: with context takeover it needs "
+                          "the window of the messages before it (RFC 7692 §7.1.1)", WIDTH - 2 * LEFT, 11)
+    shown = message.decode("utf-8", "replace") if values.get("opcode") == frames.Opcode.TEXT else message.hex(" ")
+    return style.wrap(f"RSV1 = 1: payload + 00 00 ff ff inflates to {shown[:60]!r} ({len(message)} bytes, "
+                      f"{len(payload)} on the wire; RFC 7692 §7.2.2)", WIDTH - 2 * LEFT, 11)

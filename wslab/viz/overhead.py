@@ -215,3 +215,115 @@ def _crossover(svg: Svg, o: Overhead, messages: int, top: int) -> None:
     x = _x(n, messages)
     svg.line(x, Y0 + 40, x, Y1, stroke=style.INK, stroke_width=1, stroke_dasharray="3 3")
     svg.text(x + 6, Y0 + 54, f"crossover: from N = {n} polling costs more", size=11)
+
+
+# --- the alternatives (lesson 11): the same messages by other means ---------------------
+
+def sse_request() -> bytes:
+    """The GET an `EventSource` sends to open a Server-Sent Events stream (WHATWG HTML, "Server-sent events")."""
+    lines = ["GET /events HTTP/1.1", f"Host: {HOST}", *(f"{k}: {v}" for k, v in BROWSER_HEADERS),
+             "Accept: text/event-stream", "Cache-Control: no-cache", f"Referer: https://{HOST}/room/7",
+             "Connection: keep-alive"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def sse_response_head() -> bytes:
+    """The head of the never-ending response: chunked, because its length is not known (RFC 9112 §7.1)."""
+    lines = ["HTTP/1.1 200 OK", "Date: Mon, 01 Jan 2024 09:00:00 GMT", "Content-Type: text/event-stream",
+             "Cache-Control: no-cache", "Transfer-Encoding: chunked", "Connection: keep-alive"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def sse_event(body: bytes) -> bytes:
+    """One event, ``data: ...`` and a blank line, in its own HTTP/1.1 chunk (size in hex, CRLF, data, CRLF)."""
+    event = b"data: " + body + b"\n\n"
+    return f"{len(event):x}\r\n".encode("ascii") + event + b"\r\n"
+
+
+def h2_frame(frame_type: int, flags: int, stream: int, payload: bytes) -> bytes:
+    """An HTTP/2 frame: 24-bit length, type, flags, 31-bit stream id, payload (RFC 9113 §4.1)."""
+    return len(payload).to_bytes(3, "big") + bytes([frame_type, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def _hpack_literal(headers: list[tuple[str, str]]) -> bytes:
+    """Headers as HPACK "literal without indexing, new name", no Huffman (RFC 7541 §6.2.2):
+    valid, and the longest encoding; a real browser's is shorter. Every string here is under 127 bytes."""
+    out = bytearray()
+    for name, value in headers:
+        out += b"\x00" + bytes([len(name)]) + name.encode("ascii") + bytes([len(value)]) + value.encode("ascii")
+    return bytes(out)
+
+
+def h2_connect_request(stream: int = 1) -> bytes:
+    """The extended CONNECT that opens a WebSocket on one HTTP/2 stream (RFC 8441 §4): a HEADERS frame."""
+    headers = [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"), (":path", "/chat"),
+               (":authority", HOST), ("sec-websocket-version", "13"), ("origin", f"https://{HOST}"),
+               *((k.lower(), v) for k, v in BROWSER_HEADERS)]
+    return h2_frame(0x1, 0x4, stream, _hpack_literal(headers))   # END_HEADERS
+
+
+def h2_connect_response(stream: int = 1) -> bytes:
+    """The server's ``:status 200`` (RFC 8441 §5: no 101, no Sec-WebSocket-Accept on HTTP/2)."""
+    return h2_frame(0x1, 0x4, stream, _hpack_literal([(":status", "200")]))
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way to deliver messages: bytes to open it once, bytes per message after that."""
+
+    name: str
+    opening: int
+    per_message: int
+    note: str
+
+    def total(self, n: int) -> int:
+        return self.opening + n * self.per_message
+
+
+def alternatives(message_size: int = 20) -> list[Alternative]:
+    """Long polling, Server-Sent Events, WebSocket over HTTP/1.1 and over HTTP/2 (RFC 8441), measured in bytes
+    the same way as `overhead` (application layer only; server -> client messages)."""
+    body = b"x" * message_size
+    o = overhead(message_size)
+    ws_frame = frames.encode(frames.Frame(frames.Opcode.TEXT, body))
+    return [
+        Alternative("long polling (HTTP/1.1)", 0, o.per_poll, "a request and a response head for every message"),
+        Alternative("Server-Sent Events", len(sse_request()) + len(sse_response_head()), len(sse_event(body)),
+                    "one response that never ends; server to client only"),
+        Alternative("WebSocket (HTTP/1.1 Upgrade)", o.handshake, len(ws_frame), "the handshake once, then frames"),
+        Alternative("WebSocket over HTTP/2 (RFC 8441)", len(h2_connect_request()) + len(h2_connect_response()),
+                    len(h2_frame(0x0, 0x0, 1, ws_frame)), "a stream of a shared connection: HTTP/2 DATA frames "
+                                                          "carry the WebSocket frames"),
+    ]
+
+
+# Colour and dash pattern per series: the lines stay apart in greyscale too.
+_SERIES = (("#c0392b", "none"), ("#8e44ad", "2 3"), ("#1f5fa8", "8 4"), ("#16a085", "12 3 2 3"))
+
+
+def alternatives_chart(message_size: int = 20, messages: int = 20) -> Svg:
+    """Total bytes against N for each of `alternatives(message_size)`; WebTransport is named, not drawn."""
+    options = alternatives(message_size)
+    top = _nice(max(a.total(messages) for a in options))
+    note = style.wrap("WebTransport (HTTP/3 over QUIC) is not drawn: QUIC encrypts its packets, headers "
+                      "included, so no bytes can be counted here", X1 - X0 + 60, 12)
+    height = Y1 + 52 + 18 * (len(options) + len(note)) + 10
+    svg = Svg(W, height, title=f"alternatives: {messages} messages of {message_size} bytes, "
+                               + ", ".join(f"{a.name} {a.total(messages)} B" for a in options))
+    svg.text(X0, 20, f"Bytes on the wire to deliver N messages of {message_size} bytes, server to client",
+             size=13, font_weight="bold")
+    _axes(svg, messages, top)
+    for (colour, dash), option in zip(_SERIES, options):
+        points = " ".join(f"{_x(n, messages):.1f},{_y(option.total(n), top):.1f}" for n in range(messages + 1))
+        svg.add(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5" '
+                f'stroke-dasharray="{dash}"/>')
+    y = Y1 + 52
+    for (colour, dash), option in zip(_SERIES, options):
+        svg.line(X0 - 62, y - 4, X0 - 40, y - 4, stroke=colour, stroke_width=2.5, stroke_dasharray=dash)
+        svg.text(X0 - 34, y, f"{option.name}: {option.opening} B once + N × {option.per_message} B "
+                             f"(at N = {messages}: {option.total(messages):,} B)", size=12)
+        y += 18
+    for line in note:
+        svg.text(X0 - 62, y, line, size=12, fill=style.MUTED)
+        y += 18
+    return svg

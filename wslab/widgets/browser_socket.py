@@ -20,8 +20,8 @@ docs/jupyter-server-proxy.md explains the proxy that makes it reachable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import anywidget
 import traitlets as t
@@ -118,8 +118,8 @@ def _static(widget: BrowserSocket) -> str:
     """The widget as a viewer without a kernel (GitHub, nbviewer) shows it: its settings and the picture."""
     from html import escape
 
-    settings = (f"new WebSocket({widget.url!r}, [{', '.join(repr(p.strip()) for p in widget.protocols.split(',') if p.strip())}])"
-                f" · binaryType {widget.binary_type!r}")
+    protocols = ", ".join(repr(p.strip()) for p in widget.protocols.split(",") if p.strip())
+    settings = f"new WebSocket({widget.url!r}, [{protocols}]) · binaryType {widget.binary_type!r}"
     return (f'<div class="wslab-browser-static" style="font-size:12px">'
             f'<div style="font-family:monospace;font-size:12px;color:#4b5563">BrowserSocket (live in JupyterLab '
-            f"with a running kernel): {escape(settings)}</div>{widget.view().html}</div>")
+            f"with a running kernel): {escape(settings, quote=False)}</div>{widget.view().html}</div>")

@@ -27,16 +27,23 @@ def _opcode_options() -> list[tuple[str, int]]:
 
 class FrameInspector(Explorer):
     """Toggles for FIN and RSV1-3, an opcode, MASK and its key, a payload as text or hex;
-    or raw frame bytes pasted as hex. The diagram and the hex dump follow every change."""
+    or raw frame bytes pasted as hex. The diagram and the hex dump follow every change.
+
+    With "permessage-deflate" ticked the extension counts as negotiated: RSV1
+    then means "compressed" (RFC 7692 §6), and a frame built with RSV1 carries
+    its payload compressed (DEFLATE, the tail 00 00 ff ff removed, §7.2.1)."""
 
     def __init__(self, payload: str = "Hello", *, opcode: int = Opcode.TEXT, fin: bool = True,
-                 mask_key: bytes | None = b"\x37\xfa\x21\x3d", raw: str = "") -> None:
+                 mask_key: bytes | None = b"\x37\xfa\x21\x3d", raw: str = "", deflate: bool = False,
+                 rsv1: bool = False) -> None:
         small = W.Layout(width="auto")
         self.fin = W.Checkbox(value=fin, description="FIN", indent=False, layout=small)
-        self.rsv1 = W.Checkbox(value=False, description="RSV1", indent=False, layout=small)
+        self.rsv1 = W.Checkbox(value=rsv1, description="RSV1", indent=False, layout=small)
         self.rsv2 = W.Checkbox(value=False, description="RSV2", indent=False, layout=small)
         self.rsv3 = W.Checkbox(value=False, description="RSV3", indent=False, layout=small)
         self.opcode = W.Dropdown(options=_opcode_options(), value=int(opcode), description="opcode")
+        self.deflate = W.Checkbox(value=deflate, description="permessage-deflate negotiated", indent=False,
+                                  layout=small)
         self.masked = W.Checkbox(value=mask_key is not None, description="MASK", indent=False, layout=small)
         self.key = W.Text(value=(mask_key or b"\x37\xfa\x21\x3d").hex(" "), description="masking key")
         self.payload = W.Text(value=payload, description="payload")
@@ -47,7 +54,7 @@ class FrameInspector(Explorer):
         self.data = b""
         super().__init__([
             self.source,
-            W.HBox([self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode]),
+            W.HBox([self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode, self.deflate]),
             W.HBox([self.masked, self.key]),
             W.HBox([self.payload, self.payload_as]),
             self.raw,
@@ -58,6 +65,10 @@ class FrameInspector(Explorer):
         """The frame the field controls describe."""
         text = self.payload.value
         payload = parse_hex(text, "payload") if self.payload_as.value == "hex" else text.encode("utf-8")
+        if self.deflate.value and self.rsv1.value and self.opcode.value in (Opcode.TEXT, Opcode.BINARY):
+            from wslab.deflate import deflate_steps
+
+            payload = deflate_steps(payload).payload   # a fresh window: the message's first compression
         return Frame(self.opcode.value, payload, fin=self.fin.value, rsv1=self.rsv1.value,
                      rsv2=self.rsv2.value, rsv3=self.rsv3.value)
 
@@ -67,14 +78,14 @@ class FrameInspector(Explorer):
     def pictures(self) -> list[Svg]:
         if self.source.value == RAW:
             self.data = parse_hex(self.raw.value, "raw bytes")
-            return [frame_diagram(self.data), hexdump(self.data)]
+            return [frame_diagram(self.data, compressed=self.deflate.value), hexdump(self.data)]
         frame, key = self.frame(), self.mask_key()
         from wslab.frames import encode
         self.data = encode(frame, key)
-        return [frame_diagram(self.data), hexdump(self.data)]
+        return [frame_diagram(self.data, compressed=self.deflate.value), hexdump(self.data)]
 
     def problem(self) -> str | None:
-        error = frame_error(self.data)
+        error = frame_error(self.data, compressed=self.deflate.value)
         return None if error is None else str(error)
 
     def describe(self) -> str:
