@@ -36,7 +36,8 @@ PAGE_DIR = Path(__file__).parent / "browser_page"
 CAPTURES_MADE = {"chromium": [], "chromium_protocols": ["chat.v2", "chat.v1"]}
 
 SESSION = """async ([url, protocols]) => {
-  const events = [];
+  const events = [{type: "call", call: `new WebSocket('${url}', [${protocols.map((p) => `'${p}'`).join(", ")}])`,
+                   url, protocols}];
   const ws = new WebSocket(url, protocols);
   ws.binaryType = "arraybuffer";
   const next = (type) => new Promise((resolve) => ws.addEventListener(type, resolve, {once: true}));
