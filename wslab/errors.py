@@ -17,18 +17,25 @@ class HandshakeError(WslabError):
 
     `status` is the HTTP status a server answers with; `headers` are extra
     response header lines it must add (e.g. ``Sec-WebSocket-Version: 13`` with 426).
+    `header` names the header field the error is about, as the request or
+    response spells it (e.g. "Sec-WebSocket-Key"), or None when it is about the
+    request or status line, or the head as a whole. `check` is the number of the
+    check in §4.1's list of what a client verifies in the response (1-6), or None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str, status: int = 400,
-                 headers: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(self, message: str, *, rfc_section: str, status: int | None = 400,
+                 headers: tuple[tuple[str, str], ...] = (), header: str | None = None,
+                 check: int | None = None) -> None:
         self.message = message
         self.rfc_section = rfc_section
         self.status = status
         self.headers = headers
+        self.header = header
+        self.check = check
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        phrase = HTTPStatus(self.status).phrase
+        phrase = HTTPStatus(self.status or 400).phrase
         return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
                 f"the server answers HTTP {self.status} {phrase})")
 
@@ -40,9 +47,9 @@ class InvalidResponse(HandshakeError):
     ``status`` is None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str = "4.1") -> None:
-        super().__init__(message, rfc_section=rfc_section)
-        self.status = None  # type: ignore[assignment]
+    def __init__(self, message: str, *, rfc_section: str = "4.1", header: str | None = None,
+                 check: int | None = None) -> None:
+        super().__init__(message, rfc_section=rfc_section, status=None, header=header, check=check)
 
     def __str__(self) -> str:
         return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
