@@ -38,7 +38,7 @@ __all__ = [
     "AcceptSteps", "Request", "Response", "InvalidResponse", "build_request",
     "split_head", "parse_request", "check_origin", "build_response", "build_rejection",
     "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
-    "check_request", "replace_header",
+    "check_request", "replace_header", "WebSocketURI", "parse_uri",
 ]
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # §1.3: fixed by the RFC, the same for everyone
@@ -106,6 +106,41 @@ def accept_steps(key: str) -> AcceptSteps:
 def accept_key(key: str) -> str:
     """``Sec-WebSocket-Accept`` for a ``Sec-WebSocket-Key``: base64(SHA-1(key + GUID)) (§1.3)."""
     return accept_steps(key).accept
+
+
+# --- URIs (§3) -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WebSocketURI:
+    """A ``ws://`` or ``wss://`` URI taken apart as §3 does: host, port, /resource name/."""
+
+    secure: bool
+    host: str
+    port: int
+    resource_name: str  # the path ("/" if empty) and the query, as the request line carries it
+
+    @property
+    def host_header(self) -> str:
+        """The Host header for it (§4.1 item 4): the port only when it is not the scheme's default."""
+        default = 443 if self.secure else 80
+        return self.host if self.port == default else f"{self.host}:{self.port}"
+
+
+def parse_uri(uri: str) -> WebSocketURI:
+    """Take apart a WebSocket URI (§3); ValueError says what is wrong with it.
+
+    ``ws`` defaults to port 80, ``wss`` to 443; a fragment MUST NOT be used.
+    """
+    parts = urlsplit(uri)
+    if parts.scheme not in ("ws", "wss"):
+        raise ValueError(f"{uri!r}: a WebSocket URI starts with ws:// or wss:// (RFC 6455 §3)")
+    if parts.fragment:
+        raise ValueError(f"{uri!r}: fragment identifiers MUST NOT be used in WebSocket URIs (RFC 6455 §3)")
+    if not parts.hostname:
+        raise ValueError(f"{uri!r}: a WebSocket URI names a host (RFC 6455 §3)")
+    secure = parts.scheme == "wss"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return WebSocketURI(secure, parts.hostname, parts.port or (443 if secure else 80), path)
 
 
 # --- heads: parsed requests and responses ---------------------------------------

@@ -27,10 +27,10 @@ import asyncio
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Literal
-from urllib.parse import urlsplit
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ProtocolError
+from wslab.handshake import parse_uri
 from wslab.frames import Frame, FrameParser, Header, header_size, parse_close, parse_header
 
 __all__ = ["TapEntry", "StreamDecoder", "Tap", "Relay", "wiretap", "server_answer", "CLIENT_TO_SERVER",
@@ -507,13 +507,12 @@ class Relay:
 
 def _target(target: tuple[str, int] | str) -> tuple[str, int, str]:
     if isinstance(target, str):
-        parts = urlsplit(target)
-        if parts.scheme not in ("ws", "http"):
-            raise ValueError(f"the relay speaks plain TCP: use a ws:// URL, not {parts.scheme}://")
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        return parts.hostname, parts.port or 80, path
+        if target.startswith("http://"):
+            target = "ws://" + target[len("http://"):]
+        uri = parse_uri(target)
+        if uri.secure:
+            raise ValueError("the relay speaks plain TCP: use a ws:// URL, not wss://")
+        return uri.host, uri.port, uri.resource_name
     host, port = target
     return host, int(port), "/"
 
