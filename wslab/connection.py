@@ -314,6 +314,8 @@ class Connection:
         self._decoder: codecs.IncrementalDecoder | None = None
 
     def _take_payload(self, data: bytes) -> None:
+        if not data:
+            return  # e.g. a single-frame message seen mid-frame before its payload: it may end on the fast path
         if self._message_opcode == Opcode.TEXT:
             self._decode(data)  # checks §8.1 as the bytes arrive; the text is decoded once, at the end
         self._data += data
