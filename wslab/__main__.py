@@ -22,11 +22,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-<<<<<<< HEAD
-__all__ = ["main", "run_server", "doctor"]
-=======
-__all__ = ["main", "echo", "run_server", "doctor", "conformance"]
->>>>>>> main
+__all__ = ["main", "run_server", "doctor", "conformance"]
 
 
 # --- serve ---------------------------------------------------------------------
