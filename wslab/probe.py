@@ -121,6 +121,14 @@ class Probe:
         if more or self.received:
             raise AssertionError(f"bytes after the Close frame: {bytes(self.received)!r}")
 
+    async def is_open(self, timeout: float = 0.2) -> bool:
+        """True if the server neither sent anything nor closed within `timeout` seconds."""
+        try:
+            await self._fill(timeout)
+        except asyncio.TimeoutError:
+            return True
+        return False   # bytes arrived, or TCP closed
+
     async def close(self) -> None:
         self.writer.close()
         try:
