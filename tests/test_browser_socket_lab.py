@@ -61,7 +61,7 @@ def _drive(widget, page) -> None:
     expect(status).to_contain_text("readyState 3 CLOSED")
 
 
-def test_browser_socket_widget_agrees_with_the_kernels_tap(lab_page, tmp_path):
+def test_browser_socket_widget_agrees_with_the_kernels_tap(lab_page, tmp_path):  # noqa: F811
     page = lab_page
     page.evaluate(OPEN_AND_RUN, NOTEBOOK)
     try:

@@ -18,10 +18,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from wslab.codes import Opcode, close_code_name
 from wslab.handshake import parse_response
-from wslab.tap import CLIENT_TO_SERVER, TapEntry
+
+# The tap's entries (`wslab.tap.TapEntry`) are read by their attributes only: pictures
+# do not import the transport layer (ARCHITECTURE.md).
+TapEntry = Any
+CLIENT_TO_SERVER, SERVER_TO_CLIENT = "client->server", "server->client"
 
 __all__ = ["READY_STATES", "Check", "BrowserView", "browser_code_allowed", "describe_event", "agreement",
            "connections_of", "wire_messages", "browser_view", "MAX_ROWS"]
@@ -164,8 +169,13 @@ def agreement(events: Sequence[dict], entries: Sequence[TapEntry]) -> list[Check
     wire = [e for e in entries if e.connection == tapped[number - 1]]
     checks = [Check(None, f"connection attempt {number} is the tap's connection {tapped[number - 1]}")]
     checks += _handshake_checks(page, wire)
+    negotiated = _header(wire, "Sec-WebSocket-Extensions") or ""
+    if negotiated and any(e.kind in ("error", "data") for e in wire):
+        checks.append(Check(None, f"the frames are compressed ({negotiated!r}): the tap shows their bytes, "
+                                  "but does not inflate them, so only the page's side of the messages is readable"))
+        return checks
     for label, kind, direction in (("sent by the page", "send", CLIENT_TO_SERVER),
-                                   ("received by the page", "message", "server->client")):
+                                   ("received by the page", "message", SERVER_TO_CLIENT)):
         said, seen = _page_messages(page, kind), wire_messages(wire, direction)
         if not said and not seen:
             continue
@@ -207,7 +217,7 @@ def _close_checks(page: Sequence[dict], wire: Sequence[TapEntry]) -> list[Check]
                             f"the page's {first.get('call')} → the client's Close frame: {shown}"))
     closed = next((e for e in page if e.get("type") == "close"), None)
     if closed is not None:
-        server_closes = _closes(wire, "server->client")
+        server_closes = _closes(wire, SERVER_TO_CLIENT)
         if server_closes:
             code, reason = server_closes[0]
             expected = (1005 if code is None else code, reason)

@@ -313,12 +313,12 @@ def alternatives_chart(message_size: int = 20, messages: int = 20) -> Svg:
     svg.text(X0, 20, f"Bytes on the wire to deliver N messages of {message_size} bytes, server to client",
              size=13, font_weight="bold")
     _axes(svg, messages, top)
-    for (colour, dash), option in zip(_SERIES, options):
+    for (colour, dash), option in zip(_SERIES, options, strict=True):
         points = " ".join(f"{_x(n, messages):.1f},{_y(option.total(n), top):.1f}" for n in range(messages + 1))
         svg.add(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5" '
                 f'stroke-dasharray="{dash}"/>')
     y = Y1 + 52
-    for (colour, dash), option in zip(_SERIES, options):
+    for (colour, dash), option in zip(_SERIES, options, strict=True):
         svg.line(X0 - 62, y - 4, X0 - 40, y - 4, stroke=colour, stroke_width=2.5, stroke_dasharray=dash)
         svg.text(X0 - 34, y, f"{option.name}: {option.opening} B once + N × {option.per_message} B "
                              f"(at N = {messages}: {option.total(messages):,} B)", size=12)
