@@ -55,7 +55,7 @@ def describe_event(event: dict) -> str:
         return str(event.get("call", ""))
     if kind == "readyState":
         value = event.get("value")
-        return f"readyState → {value} {READY_STATES.get(value, '?')}"
+        return f"readyState → {value} {READY_STATES.get(value, '?') if isinstance(value, int) else '?'}"
     if kind == "open":
         return f"open: protocol {event.get('protocol', '')!r}, extensions {event.get('extensions', '')!r}"
     if kind == "send":
@@ -115,7 +115,9 @@ def connections_of(events: Sequence[dict]) -> list[list[dict]]:
 def wire_messages(entries: Sequence[TapEntry], direction: str) -> list[tuple[str, str]]:
     """The data messages in one direction, reassembled from their frames (§5.4):
     ``("text", the text)`` or ``("binary", hex)``."""
-    messages, parts, kind = [], [], None
+    messages: list[tuple[str, str]] = []
+    parts: list[bytes] = []
+    kind = None
     for entry in entries:
         if entry.kind != "frame" or entry.direction != direction or entry.frame.opcode.is_control:
             continue
@@ -282,7 +284,8 @@ def _status(state: dict) -> str:
     if not state:
         return "readyState: no WebSocket yet"
     ready = state.get("readyState")
-    return (f"readyState {ready} {READY_STATES.get(ready, '')} · bufferedAmount {state.get('bufferedAmount', 0)} · "
+    name = READY_STATES.get(ready, "") if isinstance(ready, int) else ""
+    return (f"readyState {ready} {name} · bufferedAmount {state.get('bufferedAmount', 0)} · "
             f"protocol {state.get('protocol', '')!r} · extensions {state.get('extensions', '')!r} · "
             f"binaryType {state.get('binaryType', '')!r}")
 

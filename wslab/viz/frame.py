@@ -269,7 +269,7 @@ def _inflated_lines(fields, data: bytes) -> list[str]:
     from wslab.deflate import inflate_steps
 
     payload = data[payload_field.offset // 8:]
-    key = _key_of(data)
+    key = next((f.value for f in fields if f.name == "masking key"), None)
     if key is not None:
         payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
     try:

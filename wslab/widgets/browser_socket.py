@@ -22,12 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets as t
 
 from wslab.tap import Tap, TapEntry
 from wslab.viz.browser_socket import MAX_ROWS, BrowserView, agreement, browser_view
+
+if TYPE_CHECKING:
+    from wslab.net import Server
 
 __all__ = ["BrowserSocket", "STATIC"]
 
@@ -53,7 +57,7 @@ class BrowserSocket(anywidget.AnyWidget):
     picture = t.Unicode("").tag(sync=True)            # drawn here, shown by the page
 
     def __init__(self, url: str, *, tap: Tap | None = None, protocols: Iterable[str] = (),
-                 binary_type: str = "blob", message: str = "hello", server: object = None) -> None:
+                 binary_type: str = "blob", message: str = "hello", server: Server | None = None) -> None:
         self.tap = tap if tap is not None else Tap()
         self.server = server
         super().__init__(url=url, protocols=", ".join(protocols), binary_type=binary_type, message=message)
@@ -63,7 +67,7 @@ class BrowserSocket(anywidget.AnyWidget):
 
     @classmethod
     async def start(cls, host: str = "127.0.0.1", port: int = 0, *, protocols: Iterable[str] = (),
-                    **serve_options: object) -> BrowserSocket:
+                    **serve_options: Any) -> BrowserSocket:
         """Start an echo server with a tap (`wslab.net.serve`) and a widget pointed at it.
 
         The server declines permessage-deflate unless `serve_options` say otherwise
@@ -112,8 +116,8 @@ class BrowserSocket(anywidget.AnyWidget):
 
     # --- display: one output, the live widget or its static copy ---------------------------
 
-    def _repr_mimebundle_(self, **kwargs: object) -> tuple[dict, dict]:
-        data, metadata = super()._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
+        data, metadata = super()._repr_mimebundle_(**kwargs) or ({}, {})
         data["text/html"] = _static(self)
         return data, metadata
 
