@@ -461,3 +461,17 @@ def test_saved_unsolved_notebook_says_only_not_done_yet(path):
     assert checked == {e.name for e in exercises.lesson(number)}, "every exercise has its check cell"
     markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert f"](../{exercises.lesson(number).stem}.ipynb)" in markdown, "links back to its lesson"
+
+
+async def _raising_handler(ws):
+    async for message in ws:
+        await ws.send(message.uppercase())   # the student's mistake
+
+
+def test_live_handler_exception_is_feedback_not_a_logged_traceback(caplog):
+    import logging
+    with caplog.at_level(logging.DEBUG):
+        result = exercises.get("06.upper_echo").evaluate(_raising_handler)
+    assert result.status == fb.ERROR and result.error.type == "AttributeError"
+    assert result.error.line.startswith("await ws.send(message.uppercase())")
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
