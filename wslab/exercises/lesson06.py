@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from typing import Any
 
 from wslab import frames
 from wslab.exercises import checks, solutions
@@ -49,7 +50,7 @@ async def _exchange(url: str, messages, *, library: bool = False) -> list:
     else:
         from wslab.net import connect
         ws = await connect(url)
-    answers = []
+    answers: list[Any] = []
     try:
         for message in messages:
             await ws.send(message)

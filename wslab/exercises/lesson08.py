@@ -28,7 +28,9 @@ def recipients(pattern: str, sender: str = "alice", *, disconnected: tuple[str, 
     for name in disconnected:
         io.clients[name].disconnect()
     emit_as(io, pattern, sender, "chat", "hi")
-    return set(io.trace.last_event().recipients)
+    delivery = io.trace.last_event()
+    assert delivery is not None
+    return set(delivery.recipients)
 
 
 def _heard() -> list:
