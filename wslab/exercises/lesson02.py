@@ -170,7 +170,7 @@ EXERCISES = [
         checker=checks.request_refused(status=400, section="4.2.1 item 4",
                                        wanted="HTTP 400 because of §4.2.1 item 4 (Connection)",
                                        rule="RFC 6455 §4.2.1 item 4"),
-        solution=handshake.replace_header(REQUEST, "Connection", "keep-alive"),
+        solution=solutions.request_without_upgrade_token,
         hints=["Start from handshake.build_request('example.com', '/chat') and change one header.",
                "handshake.replace_header(request, 'Connection', 'keep-alive') changes just that line."],
         explanation="Every other rule kept, only Connection broken: 400, §4.2.1 item 4."),
