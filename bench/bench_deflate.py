@@ -127,7 +127,7 @@ async def main(clients: int, messages: int, rounds: int) -> None:
     try:
         for name, size in SIZES.items():
             count = messages if size <= 128 else max(clients, messages // 20)
-            for kind, (process, url) in servers.items():   # warm-up: imports, first compressors
+            for _process, url in servers.values():   # warm-up: imports, first compressors
                 await load(url, size, clients, clients * 5, 0)
             for r in range(rounds):
                 for kind, (process, url) in servers.items():

@@ -7,11 +7,11 @@ Real loopback sockets, wslab with itself and with the `websockets` library.
 from __future__ import annotations
 
 import pytest
+from netutil import echo, run
 from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import serve as ws_serve
 from websockets.exceptions import InvalidStatus
 
-from netutil import echo, run
 from wslab import handshake
 from wslab.errors import InvalidResponse
 from wslab.net import connect, serve

@@ -11,10 +11,10 @@ import ssl
 
 import pytest
 import trustme
+from netutil import echo, run
 from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import serve as ws_serve
 
-from netutil import echo, run
 from wslab.net import connect, serve
 
 TEXT = "over TLS, the frames are the same: " * 20
