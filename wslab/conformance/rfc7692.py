@@ -32,24 +32,24 @@ SIZES = [16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072]
 MESSAGES = 10   # per case: Autobahn sends 1000; ten already make the context carry over nine times
 
 RULES = {
-    "echo": "RFC 7692 §6: a compressed message (RSV1 on its first frame) is inflated to the application's "
+    "echo": "§6 of RFC 7692: a compressed message (RSV1 on its first frame) is inflated to the application's "
             "message; the echo may come back compressed or not",
-    "fragments": "RFC 7692 §6.1: a compressed message may be fragmented; RSV1 is set on the first frame only",
-    "uncompressed": "RFC 7692 §6: with the extension on, a message may still be sent uncompressed (RSV1 = 0)",
-    "empty": "RFC 7692 §7.2.3.6: an empty message compresses to the single byte 00",
-    "offer": "RFC 7692 §7.1: the server accepts the offer with an answer that fits it (window no larger than "
+    "fragments": "§6.1 of RFC 7692: a compressed message may be fragmented; RSV1 is set on the first frame only",
+    "uncompressed": "§6 of RFC 7692: with the extension on, a message may still be sent uncompressed (RSV1 = 0)",
+    "empty": "§7.2.3.6 of RFC 7692: an empty message compresses to the single byte 00",
+    "offer": "§7.1 of RFC 7692: the server accepts the offer with an answer that fits it (window no larger than "
              "offered, no_context_takeover answered), and then compresses as agreed",
-    "decline": "RFC 7692 §5.1: a server MUST decline an offer with an unknown parameter, a bad value or a "
+    "decline": "§5.1 of RFC 7692: a server MUST decline an offer with an unknown parameter, a bad value or a "
                "parameter twice; the connection goes on without compression (or with a later offer)",
-    "rsv1-cont": "RFC 7692 §6.1: RSV1 MUST NOT be set on a non-first fragment; the receiver MUST Fail the "
+    "rsv1-cont": "§6.1 of RFC 7692: RSV1 MUST NOT be set on a non-first fragment; the receiver MUST Fail the "
                  "Connection (1002)",
-    "rsv1-control": "RFC 7692 §6.1: RSV1 MUST NOT be set on a control frame; the receiver MUST Fail the "
+    "rsv1-control": "§6.1 of RFC 7692: RSV1 MUST NOT be set on a control frame; the receiver MUST Fail the "
                     "Connection (1002)",
-    "bomb": "RFC 6455 §10.4 with RFC 7692 §8: the size limit applies to the inflated message; a few bytes that "
+    "bomb": "§10.4 of RFC 6455 with §8 of RFC 7692: the size limit applies to the inflated message; a few bytes that "
             "inflate past it are refused with 1009, without inflating it all",
-    "bad-deflate": "RFC 7692 §6.2: a compressed message that is not valid DEFLATE data cannot be inflated; the "
+    "bad-deflate": "§6.2 of RFC 7692: a compressed message that is not valid DEFLATE data cannot be inflated; the "
                    "connection fails (1007 as the data does not fit its type, or 1002)",
-    "utf8": "RFC 6455 §8.1: the inflated text must be UTF-8 (1007)",
+    "utf8": "§8.1 of RFC 6455: the inflated text must be UTF-8 (1007)",
 }
 
 
