@@ -34,8 +34,9 @@ from __future__ import annotations
 import codecs
 import enum
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING, Union
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
