@@ -96,12 +96,14 @@ class WireCount:
 
 async def load(url: str, size: int, clients: int, messages: int, start: int) -> tuple[float, int, int, str]:
     """Echo `messages` messages spread over `clients` connections; (seconds, wire bytes, payload bytes, agreed)."""
+    from wslab.deflate import Offer
     from wslab.net import connect
 
     wire = WireCount()
     per_client = messages // clients
     payloads = [message(size, start + i) for i in range(per_client)]
-    sockets = [await connect(url, on_bytes=wire, max_message_size=1 << 20) for _ in range(clients)]
+    sockets = [await connect(url, on_bytes=wire, max_message_size=1 << 20, compression=Offer())
+               for _ in range(clients)]
     agreed = sockets[0].extensions
 
     async def client(ws) -> None:

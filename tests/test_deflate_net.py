@@ -183,6 +183,22 @@ def test_wslab_client_offers_are_honoured_by_websockets(offer):
     run(go())
 
 
+def test_websockets_server_declines_a_window_of_8_which_wslab_accepts():
+    """zlib has no raw compressor for window 8; websockets declines server_max_window_bits=8
+    ("use 9"), wslab's server accepts it and compresses with matches of distance 1 (Z_RLE)."""
+    async def go():
+        async with ws_serve(ws_echo, "127.0.0.1", 0, compression="deflate") as server:
+            async with connect(f"ws://127.0.0.1:{port_of(server)}/",
+                               compression=Offer(server_max_window_bits=8)) as ws:
+                assert ws.extensions == "" and ws.connection.deflate is None
+        async with serve(echo) as server:
+            async with connect(server.url, compression=Offer(server_max_window_bits=8)) as ws:
+                assert ws.extensions == "permessage-deflate; server_max_window_bits=8"
+                await ws.send(TEXT)
+                assert await ws.recv() == TEXT
+    run(go())
+
+
 def test_wslab_client_without_compression():
     async def go():
         async with ws_serve(ws_echo, "127.0.0.1", 0, compression="deflate") as server:
