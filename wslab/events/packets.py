@@ -187,9 +187,13 @@ def decode_packet(text: str) -> Packet:
     while i < len(text) and text[i].isdigit():
         i += 1
     ack_id = int(text[start:i]) if i > start else None
-    data = json.loads(text[i:]) if i < len(text) else None
+    data = json.loads(text[i:], parse_constant=_not_json) if i < len(text) else None
     _check_payload(packet_type, data, text)
     return Packet(packet_type, data, namespace, ack_id, attachments)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259); JavaScript's JSON.parse refuses it")
 
 
 def _check_payload(packet_type: PacketType, data: Any, text: str) -> None:
