@@ -83,7 +83,8 @@ def js_number(x: int | float) -> str:
     if x == 0:
         return "0"  # also -0: JSON.stringify(-0) === "0"
     sign = "-" if x < 0 else ""
-    digits_tuple, exponent = Decimal(repr(abs(x))).as_tuple()[1:]
+    decimal = Decimal(repr(abs(x))).as_tuple()
+    digits_tuple, exponent = decimal.digits, int(decimal.exponent)   # finite here: never "n", "N" or "F"
     digits = "".join(map(str, digits_tuple)).rstrip("0") or "0"
     k = len(digits)
     n = len(digits_tuple) + exponent  # value = 0.d1d2...dk * 10**n

@@ -154,7 +154,7 @@ class _BroadcastAck:
         self.done = False
         for socket in recipients:
             socket.expect_ack(ack_id, self.answer)
-        if self.expected == 0 and timeout is not None:
+        if self.expected == 0:   # nobody to ask: (null, []) at once, as broadcast-operator.ts checkCompleteness
             server.network.later(lambda: self.finish(None))
         else:
             _start_timer(server, recipients, timeout, lambda: self.finish(AckTimeout()))
