@@ -31,9 +31,18 @@ from wslab.capture import CAPTURES  # noqa: E402
 from wslab.tap import Tap  # noqa: E402
 
 PAGE_DIR = Path(__file__).parent / "browser_page"
-# Stored captures: name -> the subprotocols the page offers. The server picks none, and with an offer
-# Chromium fails the connection (WHATWG Fetch, "establish a WebSocket connection"; RFC 6455 allows it).
-CAPTURES_MADE = {"chromium": [], "chromium_protocols": ["chat.v2", "chat.v1"]}
+# Stored captures: name -> (the subprotocols the page offers, the server's options).
+# "chromium": the server declines permessage-deflate, so the tap can read every frame;
+# "chromium_deflate": it accepts (wslab's default), and Chromium compresses;
+# "chromium_protocols": offered subprotocols the server ignores: Chromium fails the connection
+# (WHATWG Fetch, "establish a WebSocket connection"; RFC 6455 would allow it);
+# "chromium_subprotocol": the server picks one of them.
+CAPTURES_MADE = {
+    "chromium": ([], {"compression": None}),
+    "chromium_deflate": ([], {}),
+    "chromium_protocols": (["chat.v2", "chat.v1"], {"compression": None}),
+    "chromium_subprotocol": (["chat.v2", "chat.v1"], {"compression": None, "subprotocols": ["chat.v1"]}),
+}
 
 SESSION = """async ([url, protocols]) => {
   const events = [{type: "call", call: `new WebSocket('${url}', [${protocols.map((p) => `'${p}'`).join(", ")}])`,
@@ -115,8 +124,8 @@ def main() -> int:
     with sync_playwright() as p, page_server() as origin:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            for name, protocols in CAPTURES_MADE.items():
-                data = capture(browser, origin, protocols)
+            for name, (protocols, options) in CAPTURES_MADE.items():
+                data = capture(browser, origin, protocols, **options)
                 path = CAPTURES / f"{name}.json"
                 path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
                 print(f"wrote {path.name}: {data['browser']}, {len(data['chunks'])} chunks")

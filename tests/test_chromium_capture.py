@@ -20,7 +20,8 @@ from wslab.handshake import parse_request
 def fresh(browser):
     """Today's Chromium, captured as each stored capture was."""
     with page_server() as origin:
-        return {name: capture(browser, origin, protocols) for name, protocols in CAPTURES_MADE.items()}
+        return {name: capture(browser, origin, protocols, **options)
+                for name, (protocols, options) in CAPTURES_MADE.items()}
 
 
 def _request(data: dict):
@@ -58,3 +59,20 @@ def test_offered_subprotocols_that_the_server_ignores_fail_in_chromium():
     data = stored.load("chromium_protocols")
     assert _request(data).header("Sec-WebSocket-Protocol") == "chat.v2, chat.v1"
     assert data["events"][1:] == [{"type": "error"}, {"type": "close", "code": 1006, "reason": "", "wasClean": False}]
+
+
+def test_the_subprotocol_the_server_picks_is_the_pages_ws_protocol():
+    data = stored.load("chromium_subprotocol")
+    assert data["events"][1] == {"type": "open", "protocol": "chat.v1", "extensions": ""}
+
+
+def test_chromium_compresses_once_the_server_accepts_permessage_deflate():
+    data = stored.load("chromium_deflate")
+    assert data["events"][1] == {"type": "open", "protocol": "", "extensions": "permessage-deflate"}
+    sent = stored.frames_of("chromium_deflate", "client->server")
+    assert [f[0] for f in sent[:3]] == [0xC1, 0xC1, 0xC2]   # FIN + RSV1 + TEXT, TEXT, BINARY: all compressed
+    assert all(f[1] & 0x80 for f in sent)                    # and masked
+    assert len(sent[1]) < len(sent[0])                       # context takeover: the second "Hello" is shorter
+    received = stored.frames_of("chromium_deflate", "server->client")
+    assert [f.hex(" ") for f in received[:2]] == ["c1 07 f2 48 cd c9 c9 07 00",   # RFC 7692 §7.2.3.1
+                                                  "c1 05 f2 00 11 00 00"]         # §7.2.3.2

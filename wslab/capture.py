@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from wslab.tap import Tap
+from wslab.frames import decode
+from wslab.tap import CLIENT_TO_SERVER, Tap
 
-__all__ = ["CAPTURES", "load", "chromium_session"]
+__all__ = ["CAPTURES", "load", "chromium_session", "frames_of"]
 
 CAPTURES = Path(__file__).parent / "captures"
 
@@ -35,3 +36,18 @@ def chromium_session(name: str = "chromium") -> Tap:
         tap.record(connection, direction, bytes.fromhex(data))
     return tap
 
+
+
+def frames_of(name: str, direction: str, connection: str = "c1") -> list[bytes]:
+    """The frames one side sent, each exactly as on the wire, split with `wslab.frames.decode`
+    (RSV1 allowed: a capture with permessage-deflate has compressed frames, which a tap does not inflate)."""
+    stream = b"".join(bytes.fromhex(data) for conn, way, data in load(name)["chunks"]
+                      if conn == connection and way == direction)
+    rest = stream[stream.index(b"\r\n\r\n") + 4:]
+    receiver = "server" if direction == CLIENT_TO_SERVER else "client"
+    found = []
+    while rest:
+        _, used = decode(rest, role=receiver, rsv1_allowed=True)
+        found.append(rest[:used])
+        rest = rest[used:]
+    return found

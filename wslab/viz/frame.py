@@ -48,15 +48,17 @@ def frame_error(data: bytes, role: frames.Role | None = None, *, compressed: boo
     try:
         if compressed:
             _check_compressed_bit(data)
-            data = data[:1] and bytes([data[0] & ~0x40]) + data[1:]
-        frames.decode(data, role=role)
+        frames.decode(data, role=role, rsv1_allowed=compressed)
     except (ProtocolError, IncompleteFrame) as error:
         return error
     return None
 
 
 def _check_compressed_bit(data: bytes) -> None:
-    """RFC 7692 §6.1: RSV1 never on a control frame nor on a non-first fragment (the receiver fails with 1002)."""
+    """RFC 7692 §6.1: RSV1 never on a control frame nor on a non-first fragment (the receiver fails with 1002).
+
+    `wslab.connection` applies the same rule to a live stream; this is its one-frame form, for a picture
+    that has no connection around it."""
     if not data or not data[0] & 0x40:
         return
     opcode = data[0] & 0x0F
