@@ -244,7 +244,8 @@ function render({ model, el }) {
   const draw = () => { picture.innerHTML = model.get("picture"); };
   model.on("change:picture", draw);
 
-  el.classList.add("wslab-bs");
+  // "jupyter-widgets" marks a rendered widget view, as ipywidgets' own views are marked (the lesson test looks for it).
+  el.classList.add("jupyter-widgets", "wslab-bs");
   el.append(
     element("div", { class: "wslab-bs-row" }, [input(model, "url", "server", 28), input(model, "protocols", "protocols", 16),
       element("label", { class: "wslab-bs-label" }, ["binaryType ", binaryType]), button("connect", connect), proxyButton]),
