@@ -1,6 +1,7 @@
 """Pictures of what a wire tap saw: a table of frames and a sequence diagram.
 
-Pure functions from `wslab.tap.TapEntry` lists to deterministic HTML/SVG:
+Pure functions from tap entries (`wslab.stream.TapEntry`: a list of them, or a
+`wslab.tap.Tap`, which iterates over its entries) to deterministic HTML/SVG:
 entries are shown by their order (#1, #2, ...), never by wall-clock time,
 so a saved lesson output is the same on every run.
 """
@@ -8,10 +9,11 @@ so a saved lesson output is the same on every run.
 from __future__ import annotations
 
 from html import escape
-from typing import Sequence
+from collections.abc import Iterable
 
 from wslab.codes import Opcode
-from wslab.tap import CLIENT_TO_SERVER, TapEntry, summary
+from wslab.stream import CLIENT_TO_SERVER, TapEntry, summary
+from wslab.viz.frame import frame_diagram
 from wslab.viz.svg import Svg, num
 
 __all__ = ["TapTable", "tap_table", "sequence_diagram", "entry_diagram"]
@@ -45,13 +47,14 @@ class TapTable:
 _COLUMNS = ("#", "conn", "direction", "what", "FIN", "length", "MASK (key)", "payload / detail")
 
 
-def tap_table(entries: Sequence[TapEntry], *, limit: int = 24, keys: bool = True) -> TapTable:
+def tap_table(entries: Iterable[TapEntry], *, limit: int = 24, keys: bool = True) -> TapTable:
     """One row per entry: order, connection, direction, opcode, FIN, length, mask, payload preview.
 
     Client frames show MASK=1 and their key; server frames MASK=0 (RFC 6455 §5.1).
     `keys=False` leaves the masking keys out: a client that follows §5.3 picks
     a fresh random key per frame, so a saved table of its traffic would change every run.
     """
+    entries = list(entries)
     head = "".join(f'<th style="{_CELL}text-align:left">{escape(c)}</th>' for c in _COLUMNS)
     rows = "".join(_row(e, limit, keys) for e in entries)
     html = (f'<table class="wslab-tap" style="border-collapse:collapse;font-family:monospace;font-size:12px">'
@@ -98,13 +101,14 @@ LANE_GAP = 70
 SPAN = 430  # distance from the last client lifeline to the server's
 
 
-def sequence_diagram(entries: Sequence[TapEntry], *, title: str = "", limit: int = 20) -> Svg:
+def sequence_diagram(entries: Iterable[TapEntry], *, title: str = "", limit: int = 20) -> Svg:
     """The exchange drawn as arrows between the client(s) and the server, in order.
 
     One lifeline per connection on the left (c1, c2, ...), the server on the
     right. Each arrow is one entry, labelled with its number: the handshake
     (HTTP), every frame (masked or not), errors in red, TCP FIN dashed.
     """
+    entries = list(entries)
     connections = list(dict.fromkeys(e.connection for e in entries)) or ["c1"]
     lanes = {conn: 60 + i * LANE_GAP for i, conn in enumerate(connections)}
     server_x = lanes[connections[-1]] + SPAN
@@ -171,8 +175,6 @@ def entry_diagram(entry: TapEntry, **options: object):
         return _head_picture(entry, hide=options.get("hide", ()))
     if entry.kind == "eof":
         raise ValueError(f"#{entry.number} is the end of a TCP stream: it has no bytes to draw")
-    from wslab.viz.frame import frame_diagram
-
     receiver = "server" if entry.direction == CLIENT_TO_SERVER else "client"
     return frame_diagram(entry.data, role=receiver, **options)
 
