@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from netutil import echo, run
+
 from wslab import frames
 from wslab.errors import ConnectionClosed, HandshakeError
 from wslab.net import MAX_QUEUE, connect, serve

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import HandshakeError, ProtocolError
@@ -30,9 +30,9 @@ from wslab.handshake import split_head
 __all__ = ["TapEntry", "StreamDecoder", "describe", "summary", "preview", "wire_size", "CLIENT_TO_SERVER",
            "SERVER_TO_CLIENT", "Direction", "Kind"]
 
-CLIENT_TO_SERVER = "client->server"
-SERVER_TO_CLIENT = "server->client"
 Direction = Literal["client->server", "server->client"]
+CLIENT_TO_SERVER: Final = "client->server"
+SERVER_TO_CLIENT: Final = "server->client"
 Kind = Literal["http", "body", "frame", "error", "data", "eof"]
 
 
@@ -63,7 +63,7 @@ class TapEntry:
         return self.direction.split("->")[0]
 
     @property
-    def opcode(self) -> Opcode | None:
+    def opcode(self) -> Opcode | int | None:
         return self.frame.opcode if self.frame is not None else None
 
     @property
@@ -118,6 +118,7 @@ def describe(entry: TapEntry) -> str:
     if entry.kind == "error":
         return f"bad bytes: {entry.error}"
     frame = entry.frame
+    assert frame is not None, "an entry of kind 'frame' has its frame"
     name = frame.opcode.name if isinstance(frame.opcode, Opcode) else f"opcode {frame.opcode:#x}"
     parts = [name if frame.fin else f"{name} (FIN=0)", summary(frame)]
     size = len(frame.payload)
@@ -198,7 +199,7 @@ class StreamDecoder:
     def _read_head(self) -> list[tuple]:
         side = "request" if self.direction == CLIENT_TO_SERVER else "response"
         try:
-            split = split_head(self._pending, side=side)
+            split = split_head(bytes(self._pending), side=side)
         except HandshakeError as error:   # no blank line within MAX_HEAD bytes
             self.state = _Reading.RAW
             data, self._pending = bytes(self._pending), bytearray()
@@ -227,7 +228,7 @@ class StreamDecoder:
     def _read_frames(self, data: bytes) -> list[tuple]:
         self._pending += data
         self._parser.feed(data)
-        items = []
+        items: list[tuple] = []
         while True:
             try:
                 frame = self._parser.next_frame()

@@ -226,6 +226,8 @@ class Relay:
 
     @property
     def address(self) -> tuple[str, int]:
+        if self.port is None:
+            raise RuntimeError("the relay is not started")
         return self.host, self.port
 
     async def start(self) -> Relay:
@@ -252,6 +254,7 @@ class Relay:
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        assert task is not None  # asyncio runs each accepted connection in a task
         self._tasks.add(task)
         self._count += 1
         label = f"c{self._count}"

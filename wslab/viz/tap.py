@@ -8,8 +8,8 @@ so a saved lesson output is the same on every run.
 
 from __future__ import annotations
 
-from html import escape
 from collections.abc import Iterable
+from html import escape
 
 from wslab.codes import Opcode
 from wslab.stream import CLIENT_TO_SERVER, TapEntry, summary
@@ -78,8 +78,9 @@ def _row(entry: TapEntry, limit: int, keys: bool) -> str:
 def _cells(entry: TapEntry, limit: int, keys: bool) -> tuple[str, str, str, str, str]:
     if entry.kind == "frame":
         frame, header = entry.frame, entry.header
+        assert frame is not None and header is not None, "an entry of kind 'frame' has its frame and header"
         name = frame.opcode.name if isinstance(frame.opcode, Opcode) else hex(frame.opcode)
-        mask = "0" if not header.masked else f"1 ({header.mask_key.hex(' ')})" if keys else "1"
+        mask = "0" if header.mask_key is None else f"1 ({header.mask_key.hex(' ')})" if keys else "1"
         detail = summary(frame, limit)
         return f"{name} ({int(frame.opcode):#x})", str(int(frame.fin)), str(len(frame.payload)), mask, detail
     if entry.kind == "http":
@@ -145,6 +146,7 @@ def _arrow(svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float
 def _label(entry: TapEntry, limit: int) -> str:
     if entry.kind == "frame":
         frame = entry.frame
+        assert frame is not None, "an entry of kind 'frame' has its frame"
         name = frame.opcode.name if isinstance(frame.opcode, Opcode) else hex(frame.opcode)
         if not frame.fin:
             name += " FIN=0"
@@ -166,20 +168,19 @@ def _n(x: float) -> str:
 
 # --- one entry in full ---------------------------------------------------------------
 
-def entry_diagram(entry: TapEntry, **options: object):
+def entry_diagram(entry: TapEntry, *, hide: Iterable[str] = ()) -> Svg:
     """The full picture of one entry: `wslab.viz.frame_diagram` for a frame or a
     bad frame (its bytes exactly as captured, masking key included, checked in
     the receiver's role so a broken rule is marked), the head for HTTP
     (``hide=["Sec-WebSocket-Key"]`` leaves out the values of those headers)."""
     if entry.kind in ("http", "body"):
-        return _head_picture(entry, hide=options.get("hide", ()))
+        return _head_picture(entry, hide=hide)
     if entry.kind == "eof":
         raise ValueError(f"#{entry.number} is the end of a TCP stream: it has no bytes to draw")
-    receiver = "server" if entry.direction == CLIENT_TO_SERVER else "client"
-    return frame_diagram(entry.data, role=receiver, **options)
+    return frame_diagram(entry.data, role="server" if entry.direction == CLIENT_TO_SERVER else "client")
 
 
-def _head_picture(entry: TapEntry, hide=()) -> Svg:
+def _head_picture(entry: TapEntry, hide: Iterable[str] = ()) -> Svg:
     lines = entry.text(hide=hide).rstrip("\n").split("\n")
     width = 20 + 7.2 * max(len(line) for line in lines)
     svg = Svg(width, 16 * len(lines) + 14, title=f"#{entry.number} HTTP {'head' if entry.kind == 'http' else 'body'}")

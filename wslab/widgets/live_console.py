@@ -16,8 +16,8 @@ console's status, never an exception in the notebook.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from html import escape
-from typing import Awaitable, Callable
 
 import ipywidgets as widgets
 from IPython.display import display
