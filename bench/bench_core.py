@@ -149,10 +149,12 @@ def wsproto_decode(wire: bytes) -> list[bytes]:
 
 def bench_decoding(count: int = 10_000) -> None:
     wire, payloads = small_frames_stream(count)
-    print(f"\ndecoding {count:,} masked binary frames of 0-125 bytes ({len(wire):,} bytes in one chunk, best of {REPEAT})")
+    print(f"\ndecoding {count:,} masked binary frames of 0-125 bytes ({len(wire):,} bytes in one chunk, "
+          f"best of {REPEAT})")
     print(f"  {'implementation':42} {'total':>12} {'per frame':>12} {'frames/s':>12}")
     runs = {}
-    for name, function in [("wslab FrameParser", wslab_decode), ("websockets Frame.parse + StreamReader", websockets_decode),
+    for name, function in [("wslab FrameParser", wslab_decode),
+                           ("websockets Frame.parse + StreamReader", websockets_decode),
                            ("wsproto FrameProtocol", wsproto_decode)]:
         assert [bytes(p) for p in function(wire)] == payloads, name
         runs[name] = (lambda function=function: function(wire), 1)
@@ -168,7 +170,8 @@ def main() -> None:
           f"wsproto {wsproto.__version__}; wslab.mask switches method at {masking.SMALL_PAYLOAD} bytes")
     small = bench_masking(125)
     large = bench_masking(1 << 20)
-    c_name, py_peers = "websockets C speedups.apply_mask", ["websockets pure-Python utils.apply_mask", "wsproto XorMaskerSimple"]
+    c_name = "websockets C speedups.apply_mask"
+    py_peers = ["websockets pure-Python utils.apply_mask", "wsproto XorMaskerSimple"]
     fastest_peer = min(py_peers, key=small.get)
     ratio_1m = large[c_name] / large[WSLAB_MASK]
     ratio_125 = small[fastest_peer] / small[WSLAB_MASK]
