@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from wslab import engineio, handshake
+from wslab.codes import Opcode
 from wslab.engineio import EngineIOError, ErrorCode, Packet, Session, SessionState
 from wslab.errors import ConnectionClosed, HandshakeError
-from wslab.codes import Opcode
 from wslab.net import WebSocket, _address
 
 if TYPE_CHECKING:
