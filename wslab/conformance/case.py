@@ -87,7 +87,7 @@ class Deflated:
         pieces = [payload[i:i + step] for i in range(0, len(payload), step)] or [b""]
         pieces += [b""] * (self.frames - len(pieces))
         return b"".join(
-            frames.encode(Frame(self.opcode if i == 0 else Opcode.CONTINUATION, piece, i == len(pieces) - 1,
+            frames.encode(Frame(Opcode(self.opcode) if i == 0 else Opcode.CONTINUATION, piece, i == len(pieces) - 1,
                                 rsv1=i == 0 or self.rsv1_on_all), mask_key=PROBE_KEY)
             for i, piece in enumerate(pieces))
 
