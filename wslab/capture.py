@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from wslab.frames import decode
+from wslab.frames import Role, decode
 from wslab.tap import CLIENT_TO_SERVER, Tap
 
 __all__ = ["CAPTURES", "load", "chromium_session", "frames_of"]
@@ -44,7 +44,7 @@ def frames_of(name: str, direction: str, connection: str = "c1") -> list[bytes]:
     stream = b"".join(bytes.fromhex(data) for conn, way, data in load(name)["chunks"]
                       if conn == connection and way == direction)
     rest = stream[stream.index(b"\r\n\r\n") + 4:]
-    receiver = "server" if direction == CLIENT_TO_SERVER else "client"
+    receiver: Role = "server" if direction == CLIENT_TO_SERVER else "client"
     found = []
     while rest:
         _, used = decode(rest, role=receiver, rsv1_allowed=True)
