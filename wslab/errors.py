@@ -17,19 +17,27 @@ class HandshakeError(WslabError):
 
     `status` is the HTTP status a server answers with; `headers` are extra
     response header lines it must add (e.g. ``Sec-WebSocket-Version: 13`` with 426).
+    `header` names the header field the error is about, as the request or
+    response spells it (e.g. "Sec-WebSocket-Key"), or None when it is about the
+    request or status line, or the head as a whole. `check` is the number of the
+    check in §4.1's list of what a client verifies in the response (1-6), or None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str, status: int = 400,
-                 headers: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(self, message: str, *, rfc_section: str, status: int | None = 400,
+                 headers: tuple[tuple[str, str], ...] = (), header: str | None = None,
+                 check: int | None = None, rfc: str = "RFC 6455") -> None:
         self.message = message
         self.rfc_section = rfc_section
+        self.rfc = rfc  # "RFC 7692" for the rules of permessage-deflate
         self.status = status
         self.headers = headers
+        self.header = header
+        self.check = check
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        phrase = HTTPStatus(self.status).phrase
-        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+        phrase = HTTPStatus(self.status or 400).phrase
+        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
                 f"the server answers HTTP {self.status} {phrase})")
 
 
@@ -40,13 +48,32 @@ class InvalidResponse(HandshakeError):
     ``status`` is None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str = "4.1") -> None:
-        super().__init__(message, rfc_section=rfc_section)
-        self.status = None  # type: ignore[assignment]
+    def __init__(self, message: str, *, rfc_section: str = "4.1", rfc: str = "RFC 6455",
+                 header: str | None = None, check: int | None = None) -> None:
+        super().__init__(message, rfc_section=rfc_section, status=None, header=header, check=check, rfc=rfc)
 
     def __str__(self) -> str:
-        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
                 "the client fails the WebSocket connection)")
+
+
+class NegotiationError(WslabError):
+    """An extension offer or answer that breaks RFC 7692's negotiation rules (§5, §7.1).
+
+    A server that finds one in an offer declines that offer (the handshake goes
+    on, without the extension, or with a later offer); a client that finds one
+    in the server's answer fails the WebSocket connection (§5.1).
+    `parameter` names the extension parameter at fault, or None.
+    """
+
+    def __init__(self, message: str, *, rfc_section: str, parameter: str | None = None) -> None:
+        self.message = message
+        self.rfc_section = rfc_section
+        self.parameter = parameter
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.message} (RFC 7692 §{self.rfc_section})"
 
 
 class ProtocolError(WslabError):
@@ -61,15 +88,16 @@ class ProtocolError(WslabError):
     default_close_code = CloseCode.PROTOCOL_ERROR
 
     def __init__(self, message: str, *, rfc_section: str, close_code: int | None = None,
-                 field: str | None = None) -> None:
+                 field: str | None = None, rfc: str = "RFC 6455") -> None:
         self.message = message
         self.rfc_section = rfc_section
         self.close_code = CloseCode(close_code or self.default_close_code)
         self.field = field
+        self.rfc = rfc  # "RFC 7692" for the rules of permessage-deflate
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
                 f"the endpoint closes with {close_code_name(self.close_code)})")
 
 
