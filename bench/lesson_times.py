@@ -49,7 +49,8 @@ class LessonTime:
 def word_count(path: Path) -> int:
     """Words in the markdown and code cells of a notebook (outputs excluded)."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return sum(len(WORD.findall("".join(cell["source"]))) for cell in cells if cell["cell_type"] in ("markdown", "code"))
+    read = [cell for cell in cells if cell["cell_type"] in ("markdown", "code")]
+    return sum(len(WORD.findall("".join(cell["source"]))) for cell in read)
 
 
 def run_seconds(path: Path, timeout: int = 600) -> float:

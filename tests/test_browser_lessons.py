@@ -179,6 +179,8 @@ REPORT = "() => {" + WIDGET_NODES + """
   return {
     errors, unrun, doubled,
     widgetViews: views.length,
+    wslabWidgets: views.filter(v => v && v.querySelector('.wslab-frame-inspector, .wslab-masking-explorer, ' +
+      '.wslab-handshake-explorer, .wslab-live-console, .wslab-emit-playground')).length,
     brokenViews: views.filter(v => !rendered(v)).length,
     pictures: pictures.length,
     picturesWithoutSvg: pictures.filter(p => !p.querySelector('svg, img[src^="data:image/svg"]')).length,
@@ -221,6 +223,7 @@ def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
     assert report["brokenViews"] == 0, f"{notebook.name}: widget views not rendered: {report}"
     assert report["picturesWithoutSvg"] == 0, f"{notebook.name}: pictures without an SVG: {report}"
     assert report["doubled"] == [], f"{notebook.name}: a widget shown as two pictures: {report['doubled']}"
+    assert len([what for what, _ in driven if what.startswith("wslab-")]) == report["wslabWidgets"], driven
     failed = [what for what, ok in driven if not ok]
     assert failed == [], f"{notebook.name}: after Run All these live widgets did not work: {failed}"
 

@@ -23,12 +23,14 @@ def code(stem: str) -> str:
 
 SAYS = {
     "01_why_websocket": [
-        "HyBi working group", "December 2011", "the JavaScript API stayed with the WHATWG", '"came with HTML5", is fair',
+        "HyBi working group", "December 2011", "the JavaScript API stayed with the WHATWG",
+        '"came with HTML5", is fair',
         "WebSocket does not shrink HTTP headers", "It stops sending HTTP after the `101`",
         "holds for HTTP/1.1", "HTTP/2 has header compression", "Long polling", "persistent connection",
     ],
     "02_handshake": [
-        '"an appropriate HTTP error code (such as 400 Bad Request)"', "426 Upgrade Required with a `Sec-WebSocket-Version`",
+        '"an appropriate HTTP error code (such as 400 Bad Request)"',
+        "426 Upgrade Required with a `Sec-WebSocket-Version`",
         "this server's choice", "SHOULD NOT be treated as coming from a browser client",
     ],
     "03_frames": [
@@ -42,12 +44,14 @@ SAYS = {
         "Appendix (optional): why the fast path is fast",
     ],
     "05_control_and_close": [
-        "unless it already received a Close frame", "1004 is reserved", "need not delay a Ping, if the sender fragments it",
-        "while six bytes of the frame are still missing", "top-level await", "1009 (message too big", "as binary (opcode `0x2`) are fine",
+        "unless it already received a Close frame", "1004 is reserved",
+        "need not delay a Ping, if the sender fragments it", "while six bytes of the frame are still missing",
+        "top-level await", "1009 (message too big", "as binary (opcode `0x2`) are fine",
     ],
     "06_live_connection": ["Clean-up (optional)", "keep working after Run All"],
     "07_origin_and_cors": [
-        "`SameSite=Strict` and `SameSite=Lax` cookies are withheld", "`SameSite=None` cookies", "once for each new session",
+        "`SameSite=Strict` and `SameSite=Lax` cookies are withheld", "`SameSite=None` cookies",
+        "once for each new session",
         "is not asked again",
     ],
 }

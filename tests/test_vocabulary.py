@@ -85,7 +85,8 @@ def test_every_korean_term_comes_from_the_vocabulary(path):
 
 
 def test_the_quoted_seed_notes_are_not_terms():
-    assert korean_phrases(QUOTED.sub(" ", '> 6-1. 소켓이 연결되면 cors 설정\n| §8-6: "이벤트가 한 번만" | `"안녕"` |')) == []
+    quoted = '> 6-1. 소켓이 연결되면 cors 설정\n| §8-6: "이벤트가 한 번만" | `"안녕"` |'
+    assert korean_phrases(QUOTED.sub(" ", quoted)) == []
 
 
 def test_lesson_00_renders_its_glossary_from_the_vocabulary():
