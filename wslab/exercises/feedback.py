@@ -170,7 +170,7 @@ def failed(exercise: str, summary: str, case: Case | None = None) -> Feedback:
 def errored(exercise: str, exc: BaseException, input: str = "", expected: Any = None) -> Feedback:
     error = student_error(exc)
     case = Case(input, expected, described("an exception"), reveal=expected is not None) if input else None
-    summary = f"your code raised {error.type}" + (f" on {input}" if input else "")
+    summary = f"your code raised {error.type}" + (f" on {input}" if input and len(input) <= 60 else "")
     return Feedback(exercise, ERROR, summary, case=case, error=error)
 
 

@@ -113,8 +113,9 @@ def _show_request(request: handshake.Request) -> str:
     return "validate_request(" + " ⏎ ".join(str(request).split("\n")) + ")"
 
 
-def _refusal(data: bytes, allowed=None) -> int:
-    return handshake.answer(data, allowed_origins=allowed).error.status
+def _refusal(data: bytes, allowed=None) -> int | None:
+    error = handshake.answer(data, allowed_origins=allowed).error
+    return None if error is None else error.status
 
 
 def _statuses():

@@ -22,6 +22,7 @@ KEY = b"\x37\xfa\x21\x3d"
 def _decoded() -> dict:
     header = frames.parse_header(RFC_FRAME)
     frame, _ = frames.decode(RFC_FRAME)
+    assert header.mask_key is not None
     return {"fin": int(header.fin), "opcode": header.opcode, "mask": int(header.masked),
             "payload length": header.payload_length, "masking key": header.mask_key.hex(" "),
             "payload": frame.payload.decode()}
