@@ -293,8 +293,9 @@ def drive_live_widgets(page) -> list[tuple[str, bool]]:
             widget.scroll_into_view_if_needed()
             results.append((f"{css} #{i + 1}", drive(page, widget)))
     # Lesson 06's last part: a browser tab joins the chat server the lesson left running.
-    snippet = page.locator(".jp-OutputArea-output", has_text="new WebSocket(").first
-    if snippet.count():
-        url = re.search(r'new WebSocket\("(ws://[^"]+)"\)', snippet.inner_text()).group(1)
-        results.append(("the chat server, from the browser", page.evaluate(BROWSER_CHAT, url) == "welcome"))
+    for output in page.locator(".jp-OutputArea-output", has_text="new WebSocket(").all():
+        chat_snippet = re.search(r'new WebSocket\("(ws://[^"]+)"\);\s*ws\.onopen', output.inner_text())
+        if chat_snippet:
+            welcome = page.evaluate(BROWSER_CHAT, chat_snippet.group(1)) == "welcome"
+            results.append(("the chat server, from the browser", welcome))
     return results
