@@ -102,3 +102,21 @@ def test_lesson_06_leaves_its_servers_running():
                                      (7, "07_origin_and_cors")])
 def test_lesson_links_its_exercises(n, stem):
     assert f"](exercises/{stem}.ipynb)" in prose(stem)
+
+
+HEADER = re.compile(r"^# \d\d · .+\n\n\*About (\d+) minutes \(reading and running; .+\) · before this: (.+)\*\n\n")
+
+
+@pytest.mark.parametrize("stem", ["00_start_here", *sorted(SAYS)])
+def test_lesson_header_says_how_long_and_what_comes_before(stem):
+    import sys
+    sys.path.insert(0, str(NOTEBOOKS.parent / "bench"))
+    from lesson_times import lesson_time
+
+    cells = json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    header = HEADER.match("".join(cells[0]["source"]))
+    assert header, "the first cell: title, then *About N minutes (...) · before this: ...*"
+    reading_only = lesson_time(NOTEBOOKS / f"{stem}.ipynb", run=False).minutes
+    assert reading_only <= int(header.group(1)) <= reading_only + 5, "re-measure with bench/lesson_times.py"
+    if stem != "00_start_here":
+        assert re.search(r"`\d\d_\w+`", header.group(2))
