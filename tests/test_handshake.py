@@ -37,8 +37,9 @@ VALID_LINES = (
 )
 
 
-def with_lines(replace: dict[int, str | None] = {}, extra: tuple[str, ...] = ()) -> bytes:
+def with_lines(replace: dict[int, str | None] | None = None, extra: tuple[str, ...] = ()) -> bytes:
     """VALID_LINES with line i replaced (None: removed) and extra lines appended."""
+    replace = replace or {}
     lines = [replace.get(i, line) for i, line in enumerate(VALID_LINES)]
     return raw(*[line for line in lines if line is not None], *extra)
 
@@ -87,8 +88,8 @@ def test_built_request_parses_and_exposes_its_fields():
 @pytest.mark.parametrize("data", [
     raw(*(line.upper() if i and ":" in line and not line.startswith("Sec-WebSocket-Key")
           else line for i, line in enumerate(VALID_LINES))),     # names and values upper case
-    raw("GET /chat HTTP/1.1", *(l.split(":")[0].lower() + ":" + l.split(":", 1)[1]
-                                for l in VALID_LINES[1:])),      # names lower case
+    raw("GET /chat HTTP/1.1", *(line.split(":")[0].lower() + ":" + line.split(":", 1)[1]
+                                for line in VALID_LINES[1:])),      # names lower case
     with_lines({3: "Connection: keep-alive, Upgrade"}),
     with_lines({3: "Connection: keep-alive"}, extra=("Connection: upgrade",)),
     with_lines({2: "Upgrade: WebSocket"}),
@@ -240,8 +241,9 @@ def test_answer_accepts_chooses_subprotocol_and_keeps_pipelined_bytes():
     result = handshake.answer(request_bytes(subprotocols=["mqtt", "chat"]) + frame,
                               subprotocols=["chat", "mqtt"])
     assert result.accepted and result.rest == frame
+    # §4.2.2: the server's choice, by its own order of preference (as websockets does)
     assert handshake.validate_response(request_bytes(subprotocols=["mqtt", "chat"]),
-                                       result.response).subprotocol == "mqtt"
+                                       result.response).subprotocol == "chat"
     assert str(result).startswith("accepted")
 
 
@@ -350,7 +352,7 @@ def test_validate_response_accepts_the_good_one():
                                         handshake.accept_key(OTHER_KEY)), 4, RFC_ACCEPT),
     (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept", RFC_KEY), 4, "expected"),
     (lambda r: handshake.replace_header(r, "Sec-WebSocket-Extensions", "permessage-deflate"), 5,
-     "did not ask for"),
+     "did not offer"),
     (lambda r: handshake.replace_header(r, "Sec-WebSocket-Protocol", "chat"), 6,
      "did not offer (offered: none)"),
 ])
@@ -427,8 +429,8 @@ def test_websockets_client_rejects_our_tampered_response():
 
 
 def test_our_request_is_accepted_by_websockets_server():
-    from websockets.server import ServerProtocol
     from websockets.protocol import State
+    from websockets.server import ServerProtocol
 
     data = handshake.build_request("example.com", "/chat", origin="http://example.com",
                                    subprotocols=["superchat", "chat"])

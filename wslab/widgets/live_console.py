@@ -23,7 +23,7 @@ import ipywidgets as widgets
 
 from wslab.codes import close_code_name
 from wslab.tap import Tap, TapEntry
-from wslab.viz.tap import sequence_diagram, tap_table
+from wslab.viz.tap import entry_diagram, sequence_diagram, tap_table
 from wslab.widgets.base import StaticCopy
 
 __all__ = ["LiveConsole", "CLOSE_CODES"]
@@ -211,7 +211,7 @@ class LiveConsole(StaticCopy, widgets.VBox):
             return
         entry = self.tap[number]
         try:
-            self.detail.value = f"<div>{escape(repr(entry))}</div>" + entry.diagram().to_string()
+            self.detail.value = f"<div>{escape(repr(entry))}</div>" + entry_diagram(entry).to_string()
         except ValueError as error:
             self.detail.value = f"<div>{escape(str(error))}</div>"
 
