@@ -33,7 +33,8 @@ def test_each_widget_output_carries_its_static_picture(path):
         static = {k for k in output["data"] if k in ("image/svg+xml", "text/html")}
         assert static, f"cell {n}: the widget output has no static picture"
         cell = nb.cells[n]
-        others = [o for o in cell.outputs if o is not output and {"image/svg+xml", "text/html"} & set(o.get("data", {}))]
+        pictures = {"image/svg+xml", "text/html"}
+        others = [o for o in cell.outputs if o is not output and pictures & set(o.get("data", {}))]
         assert others == [], f"cell {n}: a second picture beside the widget"
 
 
