@@ -10,8 +10,7 @@ against Node's own `socket.io` server, so every expectation below is first of al
 import asyncio
 
 import pytest
-
-from tests.sio_jsutil import need_node, node_lines, node_server, wslab_server
+from sio_jsutil import need_node, node_lines, node_server, wslab_server
 
 pytestmark = pytest.mark.timeout(90)
 

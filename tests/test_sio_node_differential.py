@@ -13,8 +13,7 @@ named in DELIBERATE below together with the lesson that explains it.
 import asyncio
 
 import pytest
-
-from tests.sio_jsutil import need_node, node_lines, node_server, wslab_server
+from sio_jsutil import need_node, node_lines, node_server, wslab_server
 
 pytestmark = pytest.mark.timeout(120)
 
