@@ -1,4 +1,4 @@
-"""The command line: ``python -m wslab serve`` and ``python -m wslab doctor``.
+"""The command line: ``python -m wslab serve``, ``doctor`` and ``conformance``.
 
     python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
                           [--handshake-timeout SECONDS]
@@ -6,6 +6,10 @@
         own handshake and connection code; logs each connection to stderr; Ctrl-C stops it.
     python -m wslab doctor
         checks this install for a classroom machine; exit status 0 only if every check passes.
+    python -m wslab conformance ws://127.0.0.1:9001/ [--cases 5.*,6.*] [--json FILE] [--html FILE]
+                                [--max-size BYTES]
+        runs the conformance suite (wslab.conformance) against any WebSocket server and prints a
+        table of verdicts per category; exit status 0 only if every case passed (OK or NON-STRICT).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ import importlib
 import logging
 import signal
 import sys
-from typing import Callable
+from collections.abc import Callable
 
-__all__ = ["main", "echo", "run_server", "doctor"]
+__all__ = ["main", "echo", "run_server", "doctor", "conformance"]
 
 
 # --- serve ---------------------------------------------------------------------
@@ -149,6 +153,31 @@ def _marks() -> tuple[str, str]:
         return "OK", "FAIL"
 
 
+# --- conformance ---------------------------------------------------------------
+
+def conformance(url: str, cases: str | None, json_file: str | None, html_file: str | None,
+                max_size: int) -> int:
+    """Run the suite against `url`, print the table (and each case not OK), write the reports asked for."""
+    from wslab import conformance as suite
+
+    def progress(result) -> None:
+        print(f"{result.case.id:<6} {result.verdict.value:<10} {result.case.title}", file=sys.stderr, flush=True)
+
+    selected = suite.select(suite.all_cases(max_size), cases)
+    if not selected:
+        print(f"no case matches {cases!r} (ids look like 1.1, 5.3, H.2)", file=sys.stderr)
+        return 2
+    results = asyncio.run(suite.run_cases(url, selected, progress))
+    print(suite.summary(results))
+    if json_file:
+        with open(json_file, "w", encoding="utf-8") as out:
+            out.write(suite.to_json(results, server=url))
+    if html_file:
+        with open(html_file, "w", encoding="utf-8") as out:
+            out.write(suite.to_html(results, server=url))
+    return 0 if all(result.passed for result in results) else 1
+
+
 # --- main ----------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,10 +193,21 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--handshake-timeout", type=float, default=10.0, metavar="SECONDS",
                            help="drop a client that has not completed its handshake by then (default 10)")
     commands.add_parser("doctor", help="check this install for a classroom")
+    conformance_cmd = commands.add_parser("conformance", help="run the RFC 6455 conformance suite against a server")
+    conformance_cmd.add_argument("url", help="the server's ws:// URL, e.g. ws://127.0.0.1:9001/")
+    conformance_cmd.add_argument("--cases", metavar="PATTERNS",
+                                 help="comma-separated glob patterns of case ids, e.g. '5.*,6.*' (default: all)")
+    conformance_cmd.add_argument("--json", metavar="FILE", dest="json_file", help="also write the results as JSON")
+    conformance_cmd.add_argument("--html", metavar="FILE", dest="html_file",
+                                 help="also write a self-contained HTML report")
+    conformance_cmd.add_argument("--max-size", type=int, default=1 << 20, metavar="BYTES",
+                                 help="the server's message-size limit, for the 9.x cases (default 1 MiB)")
     args = parser.parse_args(argv)
 
     if args.command == "doctor":
         return doctor()
+    if args.command == "conformance":
+        return conformance(args.url, args.cases, args.json_file, args.html_file, args.max_size)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
         asyncio.run(run_server(args.host, args.port, args.origins, args.max_size, args.handshake_timeout))

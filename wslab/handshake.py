@@ -38,7 +38,7 @@ __all__ = [
     "AcceptSteps", "Request", "Response", "InvalidResponse", "build_request",
     "split_head", "parse_request", "check_origin", "build_response", "build_rejection",
     "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
-    "check_request", "replace_header",
+    "check_request", "replace_header", "parse_http_request",
 ]
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # §1.3: fixed by the RFC, the same for everyone
@@ -371,6 +371,20 @@ def parse_request(data: bytes) -> Request:
     request = _parse_request_line(request_line)
     request.headers = _parse_headers(header_lines, "request")
     check_request(request)
+    return request
+
+
+def parse_http_request(data: bytes) -> Request:
+    """Read any HTTP/1.1 request head (request line and header fields, RFC 7230 §3), without the
+    WebSocket rules of `parse_request`: for servers that also answer plain HTTP on the same port
+    (Engine.IO's long-polling). Raises HandshakeError (400, 431, 505) for a malformed head."""
+    request_line, *header_lines = _head_lines(data, "request")
+    parts = request_line.split(" ")
+    if len(parts) != 3 or not all(parts) or not _is_token(parts[0]):
+        raise _malformed("request", f"request line {request_line!r} is not 'METHOD SP TARGET SP HTTP/x.y'")
+    _check_http_version(parts[2])
+    request = Request(parts[0], _resource_name(parts[1]), parts[2])
+    request.headers = _parse_headers(header_lines, "request")
     return request
 
 

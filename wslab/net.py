@@ -215,6 +215,23 @@ class WebSocket(asyncio.BufferedProtocol):
             parts += [f"close_code={self.close_code}", f"close_reason={self.close_reason!r}"]
         return f"WebSocket({', '.join(parts)})"
 
+    @classmethod
+    def take_over(cls, transport: asyncio.Transport, request: handshake.Request, response: bytes,
+                  rest: bytes = b"", *, id: str, max_message_size: int | None = 1 << 20,
+                  on_bytes: OnBytes | None = None, close_timeout: float = CLOSE_TIMEOUT) -> WebSocket:
+        """The server side of a TCP connection whose opening handshake another HTTP server read and
+        checked (Engine.IO's transports answer polling and WebSocket on one port): writes the 101
+        ``response`` and carries on as a WebSocket, with ``rest`` as the first bytes of frames."""
+        ws = cls(role="server", id=id, on_bytes=on_bytes, close_timeout=close_timeout)
+        transport.set_protocol(ws)
+        ws.connection_made(transport)
+        ws.request, ws.response = request, response
+        ws._write_now(response)
+        ws._head = bytearray(rest)
+        ws._open(Connection("server", max_message_size=max_message_size))
+        transport.resume_reading()
+        return ws
+
     # --- what asyncio calls (the Protocol) ---------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
