@@ -530,7 +530,7 @@ class EngineIOServer:
         conn.upgraded = True
         self._connections.discard(conn)
         ws = WebSocket.take_over(conn.transport, request, handshake.build_response(request), bytes(conn.buffer),
-                                 id=conn.id.replace("h", "w", 1), max_message_size=self.max_payload,
+                                 id=conn.id, max_message_size=self.max_payload,
                                  on_bytes=self.on_bytes)
         self._websockets.add(ws)
         try:

@@ -181,10 +181,11 @@ class StreamDecoder:
         self.direction = direction
         # The receiver's role: a server reads client->server frames (§5.1).
         self.role = "server" if direction == CLIENT_TO_SERVER else "client"
-        self.state = "head"  # -> "frames", or "raw" after an error / a refused handshake
+        self.state = "head"  # -> "frames"; "message body" (then "head" again); "body" or "raw" to the end
         self._pending = bytearray()  # bytes fed but not yet part of an item
         self._parser = FrameParser(role=self.role)
         self.extensions = ""  # Sec-WebSocket-Extensions of a 101 response (server->client only)
+        self._body_left = 0  # bytes of the current HTTP message body still to come
 
     def feed(self, data: bytes) -> list[tuple]:
         if self.state in ("raw", "body"):
@@ -192,11 +193,28 @@ class StreamDecoder:
         if self.state == "frames":
             return self._read_frames(data)
         self._pending += data
-        items = self._read_head()
-        if self.state == "frames":
+        items: list[tuple] = []
+        while self._pending and self.state in ("head", "message body"):
+            if self.state == "message body":
+                items += self._read_body()
+                continue
+            done = self._read_head()
+            items += done
+            if not done:
+                break
+        if self.state in ("frames", "body") and self._pending:
             rest, self._pending = bytes(self._pending), bytearray()
-            items += self._read_frames(rest)
+            items += self._read_frames(rest) if self.state == "frames" else [("body", rest, None, None, None)]
         return items
+
+    def _read_body(self) -> list[tuple]:
+        """Up to the rest of a Content-Length body (RFC 9112 §6.3); then the next head (HTTP/1.1 keep-alive)."""
+        piece = bytes(self._pending[:self._body_left])
+        del self._pending[:len(piece)]
+        self._body_left -= len(piece)
+        if self._body_left == 0:
+            self.state = "head"
+        return [("body", piece, None, None, None)]
 
     def _read_head(self) -> list[tuple]:
         end = self._pending.find(END_OF_HEAD)
@@ -209,22 +227,28 @@ class StreamDecoder:
             return []
         head = bytes(self._pending[:end + len(END_OF_HEAD)])
         del self._pending[:len(head)]
-        refused = self.direction == SERVER_TO_CLIENT and not head.startswith(b"HTTP/1.1 101")
+        headers = {}
         for line in head.decode("latin-1").split("\r\n")[1:]:
             name, _, value = line.partition(":")
-            if name.strip().lower() == "sec-websocket-extensions":
-                self.extensions = value.strip()
-        if not refused:
+            headers[name.strip().lower()] = value.strip()
+        if self.direction == SERVER_TO_CLIENT:
+            self.extensions = headers.get("sec-websocket-extensions", self.extensions)
+            upgrade = head.startswith(b"HTTP/1.1 101")
+        else:
+            # A request without `Upgrade: websocket` is plain HTTP (Engine.IO's long-polling, say): a body,
+            # then the next request on the same connection. An upgrade request is followed by frames.
+            upgrade = "websocket" in headers.get("upgrade", "").lower()
+        if upgrade:
             self.state = "frames"
             return [("http", head, None, None, None)]
-        # §4.1: a response other than 101 ends the WebSocket attempt; what
-        # follows is an HTTP body, not frames.
-        self.state = "body"
-        items = [("http", head, None, None, None)]
-        if self._pending:
-            items.append(("body", bytes(self._pending), None, None, None))
-            self._pending = bytearray()
-        return items
+        # §4.1: a response other than 101 ends the WebSocket attempt; what follows is an HTTP body, not
+        # frames: Content-Length bytes of it, or (no length given) the rest of the stream.
+        length = headers.get("content-length", "0" if self.direction == CLIENT_TO_SERVER else None)
+        if length is None or not length.isdigit():
+            self.state = "body"
+        else:
+            self.state, self._body_left = ("message body", int(length)) if int(length) else ("head", 0)
+        return [("http", head, None, None, None)]
 
     def _read_frames(self, data: bytes) -> list[tuple]:
         self._pending += data
