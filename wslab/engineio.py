@@ -312,6 +312,8 @@ class Session:
             self.close_reason = reason
             if self.transport == "polling":
                 self.send(Packet(PacketType.CLOSE))
+            elif self.on_output is not None:
+                self.on_output()   # nothing to queue over WebSocket: the transport closes after what is queued
 
     def closed(self, reason: str) -> None:
         """The transport is gone (TCP closed, a poll failed ...): the session ends with ``reason``."""

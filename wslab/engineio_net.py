@@ -77,8 +77,8 @@ def _handshake_of(request: handshake.Request, address: str) -> Handshake:
     for name, value in request.headers:
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    return Handshake(headers, query, address, formatdate(now, usegmt=True), int(now * 1000), request.path,
-                     "origin" in headers)
+    date = time.strftime("%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)", time.gmtime(now))
+    return Handshake(headers, query, address, date, int(now * 1000), request.path, "origin" in headers)
 
 
 class _HttpConnection(asyncio.Protocol):
@@ -88,16 +88,17 @@ class _HttpConnection(asyncio.Protocol):
         self.server = server
         self.id = f"h{next(_ids)}"
         self.role = "server"
-        self.transport: asyncio.Transport | None = None
+        self.transport: asyncio.Transport = None  # type: ignore[assignment]  # set by connection_made
         self.buffer = bytearray()
         self.eof = False
         self.upgraded = False
+        self.keep_alive = True
         self._waiter: asyncio.Future | None = None
         self._want = handshake.MAX_HEAD
 
     # what asyncio calls
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport  # type: ignore[assignment]  # a TCP connection: a Transport
         self.address = (_address(transport.get_extra_info("peername")) or ("", 0))[0]
         self.server._start(self)
 
@@ -132,7 +133,7 @@ class _HttpConnection(asyncio.Protocol):
         """The next request head; None when the client closed the connection between requests."""
         self._want = handshake.MAX_HEAD
         self.transport.resume_reading()
-        while (split := handshake.split_head(self.buffer)) is None:   # 431 past MAX_HEAD
+        while (split := handshake.split_head(bytes(self.buffer))) is None:   # 431 past MAX_HEAD
             if self.eof:
                 if self.buffer:
                     raise EOFError("the client closed the connection in the middle of a request head")
@@ -220,7 +221,7 @@ class EngineIOServer:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> EngineIOServer:
         self._server = await asyncio.get_running_loop().create_server(lambda: _HttpConnection(self), host, port)
-        self.host, self.port = _address(self._server.sockets[0].getsockname())
+        self.host, self.port = _address(self._server.sockets[0].getsockname()) or (host, port)
         logger.info("Engine.IO listening on %s%s", self.url, self.path)
         return self
 
@@ -367,15 +368,16 @@ class EngineIOServer:
         if "websocket" in (request.header("Upgrade") or "").lower():
             await self._websocket(conn, request, query)
             return False
-        keep = (request.header("Connection") or "").lower() != "close"
-        return await self._polling(conn, request, query) and keep
+        conn.keep_alive = "close" not in (request.header("Connection") or "").lower()
+        return await self._polling(conn, request, query) and conn.keep_alive
 
     def _respond(self, conn: _HttpConnection, status: int, body: str | bytes, *, content_type: str = "text/plain",
                  headers: Iterable[tuple[str, str]] = (), close: bool = False) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", f"Content-Type: {content_type}",
                  f"Content-Length: {len(data)}", *(f"{name}: {value}" for name, value in headers),
-                 f"Date: {formatdate(usegmt=True)}", "Connection: close" if close else "Connection: keep-alive"]
+                 f"Date: {formatdate(usegmt=True)}",
+                 "Connection: keep-alive" if conn.keep_alive and not close else "Connection: close"]
         conn.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data)
 
     def _cors_headers(self, request: handshake.Request) -> list[tuple[str, str]]:
@@ -591,14 +593,14 @@ class EngineIOServer:
         await ws.close()
 
     async def _write_websocket(self, live: _Live) -> None:
-        ws = live.ws
-        session = live.session
+        ws, session = live.ws, live.session
+        if ws is None:
+            return
         try:
             while session.buffer and ws is live.ws:
                 for packet in session.take():
                     await ws.send(engineio.encode_packet(packet))
             if session.state is SessionState.CLOSING:
-                await ws.close()
-                session.closed("forced close")
+                session.closed("forced close")   # ends the session, then closes its WebSocket (_ended)
         except ConnectionClosed:
             session.closed("transport close")

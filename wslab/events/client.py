@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from wslab.events.errors import check_event_name
+from wslab.events.errors import ConnectError, check_event_name
 from wslab.events.listeners import Listeners
 from wslab.events.packets import Packet, PacketType, encode_binary
 
@@ -43,7 +43,7 @@ class Client(Listeners):
     def connect(self) -> Client:
         """Open the connection: ``40`` to the server, ``40{"sid":...}`` back, then ``connect`` fires."""
         if not self.connected:
-            self.server._open(self)
+            self.server.accept(self)
             self.server.network.pump()
         return self
 
@@ -55,7 +55,7 @@ class Client(Listeners):
             socket = self._socket
             self.server.network.to_server(self, socket, Packet(PacketType.DISCONNECT), kind="disconnect",
                                           call=f"{self.name}.disconnect")
-            self._onclose("io client disconnect")
+            self.handle_close("io client disconnect")
             self.server.network.pump()
         return self
 
@@ -88,7 +88,12 @@ class Client(Listeners):
 
     # --- what the network delivers to this client ---------------------------------
 
-    def _onconnect(self, socket: Socket) -> None:
+    @property
+    def server_socket(self) -> Socket | None:
+        """The server's Socket for the current connection (a simulation can see both ends), or None."""
+        return self._socket
+
+    def handle_connect(self, socket: Socket) -> None:
         """CONNECT ``40{"sid":...}`` received: as socket.io-client's onconnect."""
         self.id = socket.id
         self._socket = socket
@@ -98,13 +103,15 @@ class Client(Listeners):
             self.server.network.to_server(self, socket, packet, kind="event", call=f"{self.name}.emit")
         self._fire("connect")
 
-    def _onclose(self, reason: str) -> None:
+    def handle_close(self, reason: str) -> None:
+        """The connection ended (``reason`` as socket.io-client names it): ``disconnect`` fires."""
         self.connected = False
         self.id = None
         self._socket = None
         self._fire("disconnect", reason)
 
-    def _on_event(self, socket: Socket, event: str, args: list[Any], ack_id: int | None) -> None:
+    def handle_event(self, socket: Socket, event: str, args: list[Any], ack_id: int | None) -> None:
+        """An EVENT from the server: the listeners run; the first answer that is not None is the ACK."""
         results = self._fire(event, *args)
         answer = next((result for result in results if result is not None), None)
         if ack_id is not None and answer is not None:
@@ -113,10 +120,15 @@ class Client(Listeners):
             packet = Packet(PacketType.ACK, ack_arguments(answer), id=ack_id)
             self.server.network.to_server(self, socket, packet, kind="ack", call=f"{self.name} acks")
 
-    def _on_ack(self, ack_id: int, args: list[Any]) -> None:
+    def handle_ack(self, ack_id: int, args: list[Any]) -> None:
+        """An ACK from the server: the callback given to ``emit`` runs."""
         callback = self._acks.pop(ack_id, None)
         if callback is not None:
             callback(*args)
+
+    def handle_connect_error(self, error: ConnectError) -> None:
+        """The server refused the connection: ``connect_error`` fires with ``error``."""
+        self._fire("connect_error", error)
 
 
 def ack_arguments(value: Any) -> list[Any]:

@@ -138,12 +138,12 @@ class Network:
             return
         data = _decoder(packet, wire, attachments)
         if kind == "disconnect":
-            socket._onclose("client namespace disconnect")
+            socket.handle_close("client namespace disconnect")
         elif kind == "ack":
-            socket._on_ack(packet.id, data())
+            socket.handle_ack(packet.id or 0, data())
         else:
             event, *args = data()
-            socket._on_event(event, args, packet.id)
+            socket.handle_event(event, args, packet.id)
 
 
 _KINDS: dict[PacketType, Kind] = {PacketType.EVENT: "event", PacketType.BINARY_EVENT: "event",

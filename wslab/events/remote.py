@@ -160,9 +160,9 @@ class RemoteConnection(Connection):
         self._closed = True
         self._timer.cancel()
         for socket in list(self.sockets.values()):
-            socket._onclose(reason)
+            socket.handle_close(reason)
         self.sockets.clear()
-        self.server._remotes.discard(self)
+        self.server.remotes.discard(self)
         self.server.network.pump()
 
     def _trace_engine_packet(self, direction: str, packet: engineio.Packet) -> None:

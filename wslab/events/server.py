@@ -150,7 +150,7 @@ class _BroadcastAck:
         self.responses: list[Any] = []
         self.done = False
         for socket in recipients:
-            socket._acks[ack_id] = self.answer
+            socket.expect_ack(ack_id, self.answer)
         if self.expected == 0 and timeout is not None:
             server.network.later(lambda: self.finish(None))
         else:
@@ -178,7 +178,10 @@ def _start_timer(server: Server, recipients: list[Socket], timeout: float | None
     elif all(not s.remote for s in recipients):
         server.network.when_idle(fire)
     else:
-        asyncio.get_running_loop().call_later(timeout, lambda: (fire(), server.network.pump()))
+        def expire() -> None:
+            fire()
+            server.network.pump()
+        asyncio.get_running_loop().call_later(timeout, expire)
 
 
 class Socket(NodeListeners):
@@ -305,7 +308,7 @@ class Socket(NodeListeners):
             self.server.network.to_clients([self], Packet(PacketType.DISCONNECT, namespace=self.nsp.name),
                                            kind="disconnect", pattern="disconnect", call="socket.disconnect",
                                            sender=self.name)
-            self._onclose("server namespace disconnect")
+            self.handle_close("server namespace disconnect")
             self.server.network.pump()
             if close:
                 self.conn.close()
@@ -313,7 +316,8 @@ class Socket(NodeListeners):
 
     # --- what the network delivers to this socket ------------------------------------
 
-    def _on_event(self, event: str, args: list[Any], ack_id: int | None) -> None:
+    def handle_event(self, event: str, args: list[Any], ack_id: int | None) -> None:
+        """An EVENT from the client: the listeners run; the first answer that is not None is the ACK."""
         if not self.connected:
             return  # "ignore packet received after disconnection"
         with self.server.handling(self):
@@ -327,13 +331,18 @@ class Socket(NodeListeners):
                                        sender=self.name)
         self.server.network.pump()
 
-    def _on_ack(self, ack_id: int, args: list[Any]) -> None:
+    def expect_ack(self, ack_id: int, callback: Callable[..., Any]) -> None:
+        """Run ``callback`` with the arguments of the client's ACK ``ack_id``."""
+        self._acks[ack_id] = callback
+
+    def handle_ack(self, ack_id: int, args: list[Any]) -> None:
+        """An ACK from the client: the callback waiting for it runs."""
         callback = self._acks.pop(ack_id, None)
         if callback is not None:
             with self.server.handling(self):
                 callback(*args)
 
-    def _onclose(self, reason: str) -> None:
+    def handle_close(self, reason: str) -> None:
         """As socket.ts ``_onclose``: ``disconnecting`` (still in its rooms), leave all, ``disconnect``."""
         if not self.connected:
             return
@@ -398,26 +407,26 @@ class SimulatedConnection(Connection):
         return self.client.name
 
     def carries(self, socket: Socket) -> bool:
-        return self.client._socket is socket
+        return self.client.server_socket is socket
 
     def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
                 data: Callable[[], list[Any]]) -> None:
         client = self.client
         if packet.type == PacketType.DISCONNECT:
-            if client._socket is socket:
-                client._onclose("io server disconnect")
+            if client.server_socket is socket:
+                client.handle_close("io server disconnect")
         elif packet.type == PacketType.ACK:
-            client._on_ack(packet.id, data())
+            client.handle_ack(packet.id or 0, data())
         elif packet.type == PacketType.CONNECT:
             if socket.connected:
-                client._onconnect(socket)
+                client.handle_connect(socket)
         else:
             event, *args = data()
-            client._on_event(socket, event, args, packet.id)
+            client.handle_event(socket, event, args, packet.id)
 
     def close(self) -> None:
-        if self.client._socket is not None:
-            self.client._onclose("transport close")
+        if self.client.server_socket is not None:
+            self.client.handle_close("transport close")
 
 
 class _Handling:
@@ -553,7 +562,7 @@ class Server:
         self.namespaces: dict[str, Namespace] = {}
         self.sockets_nsp = self.of("/")
         self.engines: list[EngineIOServer] = []
-        self._remotes: set[RemoteConnection] = set()
+        self.remotes: set[RemoteConnection] = set()   # real clients' connections
         self._id_count = 0
         self._context: Socket | None = None
 
@@ -646,9 +655,10 @@ class Server:
         client = self.clients.get(name)
         if client is None:
             raise KeyError(f"no client called {name!r}")
-        if client._socket is None:
+        socket = client.server_socket
+        if socket is None:
             raise NotConnected(f"{name} is not connected, so the server has no socket for {name}")
-        return client._socket
+        return socket
 
     def origin_refused(self, origin: str | None) -> str | None:
         """Why python-socketio would refuse this Origin (only under ``origin_policy="python-socketio"``)."""
@@ -681,7 +691,7 @@ class Server:
         return Handshake(headers, {"EIO": "4", "transport": "websocket"}, "127.0.0.1", "", 0,
                          "/socket.io/?EIO=4&transport=websocket", client.origin is not None)
 
-    def _open(self, client: Client) -> None:
+    def accept(self, client: Client) -> None:
         """A simulated client opens its Engine.IO session (the checks a real handshake gets) and sends ``40``."""
         shake = self._sim_handshake(client)
         refused = self.origin_refused(client.origin)
@@ -698,7 +708,7 @@ class Server:
                    "so no Socket.IO packet was exchanged")
         self.network.record("connect_error", SERVER, None, "connect_error", "handshake", (client.name,),
                             f"HTTP {status}", note=f"Origin {client.origin} refused" if status == 400 else "")
-        client._fire("connect_error", ConnectError(message, http_status=status))
+        client.handle_connect_error(ConnectError(message, http_status=status))
 
     def _on_connect_packet(self, client: Client, shake: Handshake) -> None:
         self.network.record("connect", client.name, None, "connect", f"{client.name}.connect", (SERVER,),
@@ -711,7 +721,7 @@ class Server:
             def deliver() -> None:
                 self.network.record("connect_error", SERVER, None, "connect_error", "next(err)", (client.name,),
                                     wire)
-                client._fire("connect_error", ConnectError(refused.message, refused.data))
+                client.handle_connect_error(ConnectError(refused.message, refused.data))
             self.network.later(deliver)
         self.sockets_nsp.connect(conn, self._new_id(), {}, shake, refuse)
 
@@ -726,7 +736,7 @@ class Server:
         from wslab.events.remote import RemoteConnection
 
         def on_session(session, handshake) -> None:
-            self._remotes.add(RemoteConnection(self, session, handshake))
+            self.remotes.add(RemoteConnection(self, session, handshake))
         engine = EngineIOServer(on_session, path=path, ping_interval=self.ping_interval,
                                 ping_timeout=self.ping_timeout, max_payload=self.max_http_buffer_size,
                                 transports=transports, cors_allowed_origins=self.cors_allowed_origins,
@@ -741,12 +751,12 @@ class Server:
         close (``transport close`` on their side), the listening servers stop."""
         for nsp in self.namespaces.values():
             for socket in list(nsp.connected.values()):
-                socket._onclose("server shutting down")
-        for conn in list(self._remotes):
+                socket.handle_close("server shutting down")
+        for conn in list(self.remotes):
             conn.close()
         for client in self.clients.values():
-            if client._socket is not None or client.connected:
-                client._onclose("transport close")
+            if client.server_socket is not None or client.connected:
+                client.handle_close("transport close")
         engines, self.engines = self.engines, []
         for engine in engines:
             await engine.close()
