@@ -14,8 +14,9 @@ from sio_jsutil import need_node, node_lines, node_server, wslab_server
 
 pytestmark = pytest.mark.timeout(90)
 
-TIMINGS = {"ping_interval": 0.3, "ping_timeout": 0.2, "connect_timeout": 1}
-NODE_TIMINGS = {"pingInterval": 300, "pingTimeout": 200, "connectTimeout": 1000}
+# Pings every 0.3 s (the story waits for three); a pong may take 2 s on a loaded machine.
+TIMINGS = {"ping_interval": 0.3, "ping_timeout": 2, "connect_timeout": 5}
+NODE_TIMINGS = {"pingInterval": 300, "pingTimeout": 2000, "connectTimeout": 5000}
 SOME_ARGS = [1, "2", {"3": [False]}]
 
 

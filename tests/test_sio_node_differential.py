@@ -17,8 +17,10 @@ from sio_jsutil import need_node, node_lines, node_server, wslab_server
 
 pytestmark = pytest.mark.timeout(120)
 
-TIMINGS = {"ping_interval": 0.3, "ping_timeout": 0.2, "connect_timeout": 1}
-NODE_TIMINGS = {"pingInterval": 300, "pingTimeout": 200, "connectTimeout": 1000}
+# The servers' defaults (25 s, 20 s, 45 s): the scenario is about emits and acks, not the heartbeat, and a
+# tight pingTimeout drops polling sessions on a loaded machine (Node's and wslab's alike).
+TIMINGS: dict = {}
+NODE_TIMINGS: dict = {}
 
 # Deliberate differences from Node's socket.io 4.8, each with the lesson that says why. None today.
 DELIBERATE: dict[str, str] = {}
@@ -84,7 +86,8 @@ def test_same_ack_results(both):
 def test_same_disconnect_reasons_on_both_sides(both):
     (node, node_server_side), (wslab, wslab_server_side) = both
     assert wslab["reasons"] == node["reasons"]
-    assert wslab_server_side == node_server_side
+    key = lambda r: (r["name"], r["nsp"], r["reason"])   # across namespaces of one client, order is a race
+    assert sorted(wslab_server_side, key=key) == sorted(node_server_side, key=key)
 
 
 def test_what_node_does_is_what_the_lessons_say(both):

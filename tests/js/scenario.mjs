@@ -20,7 +20,10 @@ function next(emitter, event) {
 }
 
 function ack(socket, event, ...args) {
-  return new Promise((resolve) => socket.emit(event, ...args, (...answer) => resolve(plain(answer))));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for ${socket.auth.name}'s ${JSON.stringify([event, ...args])}`)), WAIT_MS);
+    socket.emit(event, ...args, (...answer) => { clearTimeout(timer); resolve(plain(answer)); });
+  });
 }
 
 const received = { A: [], B: [], C: [], "A/custom": [] };
