@@ -22,8 +22,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from wslab import engineio
+from wslab.codes import Opcode
 from wslab.events.packets import PacketType as SocketIOType
-from wslab.tap import CLIENT_TO_SERVER, Tap, TapEntry
+from wslab.stream import CLIENT_TO_SERVER, TapEntry
 
 ENGINEIO_MEANING = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message", "5": "upgrade",
                     "6": "noop"}
@@ -72,14 +73,14 @@ class EngineIOView:
                 f"font-size:12px'><tr>{head}</tr>{''.join(body)}</table>")
 
 
-def engineio_view(tap: Tap | Iterable[TapEntry], *, since: int = 0, heartbeat: bool = True,
+def engineio_view(tap: Iterable[TapEntry], *, since: int = 0, heartbeat: bool = True,
                   headers: Sequence[str] = (), first: int | None = None, refusals: bool = False) -> EngineIOView:
     """The view of the tap's entries numbered above `since` (`first`: only that many rows;
     `refusals`: only the answers with a 4xx status, and their bodies).
     `heartbeat=False` leaves out pings and pongs (they come whenever the interval says, so a page that
     must read the same every run can hide them); `headers` names HTTP headers to show under their
     request or status line."""
-    entries = [e for e in (tap.entries if isinstance(tap, Tap) else tap) if e.number > since and e.kind != "eof"]
+    entries = [e for e in tap if e.number > since and e.kind != "eof"]   # a Tap iterates over its entries
     names = _Names()
     rows: list[Row] = []
     for group in _messages(entries):
@@ -145,10 +146,10 @@ def _row(group: list[TapEntry], names: _Names, headers: Sequence[str]) -> Row:
         return Row(connection, first.direction, what, _body_packets(body, names) if body else [])
     if first.kind == "frame" and first.frame is not None:
         frame = first.frame
-        if frame.opcode.name == "TEXT":
+        if frame.opcode == Opcode.TEXT:
             text = frame.payload.decode("utf-8", "replace")
             return Row(connection, first.direction, "WebSocket text frame", [_packet(text, names)])
-        if frame.opcode.name == "BINARY":
+        if frame.opcode == Opcode.BINARY:
             return Row(connection, first.direction, "WebSocket binary frame",
                        [(f"<{len(frame.payload)} bytes>", "binary attachment of the packet before")])
         return Row(connection, first.direction, f"WebSocket {first.describe()}")
