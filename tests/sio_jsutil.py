@@ -52,15 +52,30 @@ async def node_lines(script: str, *args: str, timeout: float = 60) -> list[dict[
     return [json.loads(line) for line in out.decode().split("\n") if line.strip()]   # not splitlines: U+2028
 
 
+async def until(predicate, timeout: float = 10) -> None:
+    """Wait until `predicate()` holds (server-side reports come a moment after the client is done)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.02)
+
+
 class NodeServer:
     """`node_server.mjs` running: `.url`, and `.reports` (its server-side JSON lines so far)."""
 
     def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
         self.process, self.url, self.reports = process, f"http://127.0.0.1:{port}", []
+        self.reader = asyncio.ensure_future(self._read_reports())
 
-    async def read_reports(self) -> None:
+    async def _read_reports(self) -> None:
         async for line in self.process.stdout:
             self.reports.append(json.loads(line))
+
+    async def exited(self, timeout: float = 10) -> list[dict[str, Any]]:
+        """Wait until the server has closed itself (the app's "close-server") and every report is read."""
+        await asyncio.wait_for(asyncio.gather(self.process.wait(), self.reader), timeout)
+        return self.reports
 
 
 @contextlib.asynccontextmanager
@@ -69,10 +84,7 @@ async def node_server(**options: Any) -> AsyncIterator[NodeServer]:
                                                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     try:
         first = await asyncio.wait_for(process.stdout.readline(), 30)
-        server = NodeServer(process, json.loads(first)["port"])
-        reader = asyncio.ensure_future(server.read_reports())
-        yield server
-        await asyncio.wait_for(asyncio.shield(reader), 5) if process.returncode is not None else None
+        yield NodeServer(process, json.loads(first)["port"])
     finally:
         if process.returncode is None:
             process.stdin.close()

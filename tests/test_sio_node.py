@@ -10,7 +10,7 @@ against Node's own `socket.io` server, so every expectation below is first of al
 import asyncio
 
 import pytest
-from sio_jsutil import need_node, node_lines, node_server, wslab_server
+from sio_jsutil import need_node, node_lines, node_server, until, wslab_server
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -66,7 +66,7 @@ def test_story_against_wslab(transports):
     async def main():
         async with wslab_server(**TIMINGS) as (io, reports, url):
             lines = await node_lines("run_story.mjs", url, *TRANSPORTS[transports])
-            await asyncio.sleep(0.1)
+            await until(lambda: len(reports) >= len(SERVER_REASONS))
             return lines, reports
     lines, reports = asyncio.run(main())
     check(lines, "websocket" if TRANSPORTS[transports] else "polling")
@@ -78,7 +78,7 @@ def test_story_against_node_itself(transports):
     async def main():
         async with node_server(**NODE_TIMINGS) as server:
             lines = await node_lines("run_story.mjs", server.url, *TRANSPORTS[transports])
-            await asyncio.sleep(0.1)
+            await until(lambda: len(server.reports) >= len(SERVER_REASONS))
             return lines, server.reports
     lines, reports = asyncio.run(main())
     check(lines, "websocket" if TRANSPORTS[transports] else "polling")

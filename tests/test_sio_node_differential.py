@@ -13,7 +13,7 @@ named in DELIBERATE below together with the lesson that explains it.
 import asyncio
 
 import pytest
-from sio_jsutil import need_node, node_lines, node_server, wslab_server
+from sio_jsutil import need_node, node_lines, node_server, until, wslab_server
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -39,14 +39,13 @@ def node_and_packages():
 async def on_node(transport):
     async with node_server(**NODE_TIMINGS) as server:
         [result] = await node_lines("scenario.mjs", server.url, transport)
-        await asyncio.sleep(0.2)
-        return result, server.reports
+        return result, await server.exited()       # C's "close-server" ends it
 
 
 async def on_wslab(transport):
     async with wslab_server(**TIMINGS) as (io, reports, url):
         [result] = await node_lines("scenario.mjs", url, transport)
-        await asyncio.sleep(0.2)
+        await until(lambda: any(r["reason"] == "server shutting down" for r in reports))
         return result, reports
 
 
