@@ -347,3 +347,50 @@ async def _read_raw_frame(probe: Probe) -> bytes:
     data = bytes(probe.received[:size])
     del probe.received[:size]
     return data
+
+
+# --- strict order: the answer before the failure's Close, and no longer than that ------------
+
+def test_the_answer_goes_before_the_failures_close():
+    async def go():
+        async with serve(echo) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            await probe.send(encode(Frame(Opcode.TEXT, b"good"), PROBE_KEY) + encode(Frame(3, b""), PROBE_KEY))
+            answer = await probe.read_frame()
+            assert (answer.opcode, answer.payload) == (Opcode.TEXT, b"good")
+            assert (await probe.read_close())[0] == 1002
+            await probe.close()
+    run(go())
+
+
+def test_a_failure_with_nothing_to_answer_goes_out_at_once():
+    async def go():
+        async with serve(echo) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            started = asyncio.get_running_loop().time()
+            await probe.send(encode(Frame(3, b""), PROBE_KEY))
+            assert (await probe.read_close())[0] == 1002
+            assert asyncio.get_running_loop().time() - started < 1
+            await probe.close()
+    run(go())
+
+
+def test_a_busy_application_holds_the_failure_at_most_close_timeout():
+    """The handler takes a message and never asks for the next: the Close waits for its answer
+    only `close_timeout` seconds, then goes out with the failure's code."""
+    async def busy(ws):
+        await ws.recv()
+        await asyncio.sleep(30)
+
+    async def go():
+        async with serve(busy, close_timeout=0.5) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            started = asyncio.get_running_loop().time()
+            await probe.send(encode(Frame(Opcode.TEXT, b"work"), PROBE_KEY) + encode(Frame(3, b""), PROBE_KEY))
+            assert (await probe.read_close(timeout=5))[0] == 1002
+            assert 0.4 < asyncio.get_running_loop().time() - started < 3
+            await probe.close()
+    run(go())
