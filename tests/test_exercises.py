@@ -480,13 +480,13 @@ def test_live_handler_exception_is_feedback_not_a_logged_traceback(caplog):
 def test_checks_inside_a_running_kernel(tmp_path):
     """In a real kernel (whose event loop is running): a live check works, and a student's error shows
     the line of their own cell, no path and no traceback."""
-    import nbformat
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
     cells = ["from wslab import exercises\nfrom wslab.exercises import solutions",
              "exercises.get('06.upper_echo').check(solutions.upper_echo)",
-             "def accept_key(key):\n    extra = 1\n    return key + extra\n\nexercises.get('02.accept_key').check(accept_key)"]
+             "def accept_key(key):\n    extra = 1\n    return key + extra\n\n"
+             "exercises.get('02.accept_key').check(accept_key)"]
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     live, error = (["".join(o.get("data", {}).get("text/plain", "")) for o in c.outputs] for c in nb.cells[1:])

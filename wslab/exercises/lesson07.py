@@ -97,7 +97,7 @@ EXERCISES = [
         "refuses with 403", kind="bytes",
         checker=checks.request_refused(status=403, section="10.2", allowed_origins=ALLOWED,
                                        wanted="HTTP 403 because of the Origin (§10.2)", rule="RFC 6455 §10.2"),
-        solution=handshake.build_request("chat.example", "/", origin="https://evil.example"),
+        solution=solutions.foreign_origin_request,
         hints=["handshake.build_request(host, path, origin=...) builds a valid request.",
                "Every rule of §4.2.1 kept: only the Origin is not on the list."],
         explanation="A valid request with Origin: https://evil.example."),
