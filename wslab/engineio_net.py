@@ -16,6 +16,13 @@ with `wslab.handshake`. This module only moves bytes and keeps time, and it
 bounds what a client can make it hold: a head (``handshake.MAX_HEAD``), a body
 (``max_payload``, else 413), the time to send a request (``request_timeout``), one
 poll and one POST at a time per session, one WebSocket per session.
+
+Where it answers differently from the JavaScript server (engine.io 6.6), on purpose:
+a POST body that is not an Engine.IO payload gets ``400 {"code":3,...}`` (engine.io
+answers ``200 ok`` and closes the session; here the session closes too, and the
+client is told why); a POST without ``Content-Length`` (chunked) gets 411; a second
+WebSocket for a session is closed with 1008 and a reason (engine.io closes it
+without one).
 """
 
 from __future__ import annotations
@@ -266,7 +273,7 @@ class EngineIOServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _new_session(self, transport: str, shake: Handshake) -> _Live:
+    def _new_session(self, transport: engineio.TransportName, shake: Handshake) -> _Live:
         loop = asyncio.get_running_loop()
         upgrades = ["websocket"] if transport == "polling" and "websocket" in self.transports else []
         session = Session(engineio.new_sid(), transport, loop.time(), ping_interval=self.ping_interval,
