@@ -650,15 +650,27 @@ def tapped_packets(tap: Tap, connection: str | None = None) -> list[TappedPacket
     """The Engine.IO packets inside what ``tap`` recorded (a server started with ``on_bytes=tap.server_hook``):
     each WebSocket message frame holds one, each polling body (``\x1e``-joined) several. Frames that are
     not text or binary (ping, pong, close) and bodies that are not payloads (``ok``, errors) hold none."""
-    out = []
-    for entry in tap.select(connection, kinds=("frame", "body")):
+    out: list[TappedPacket] = []
+    bodies: dict[tuple[str, str], tuple[TapEntry, bytes]] = {}   # a body that arrived in several chunks
+
+    def body_done(key: tuple[str, str]) -> None:
+        if key in bodies:
+            first, data = bodies.pop(key)
+            out.extend(TappedPacket(first, "polling", p) for p in engineio.packets_in(data, polling=True))
+    for entry in tap.select(connection):
+        key: tuple[str, str] = (entry.connection, entry.direction)
+        if entry.kind == "body":
+            first, so_far = bodies.get(key, (entry, b""))
+            bodies[key] = (first, so_far + entry.data)
+            continue
+        body_done(key)
         if entry.kind == "frame":
             frame = entry.frame
             if frame is None or frame.opcode not in (Opcode.TEXT, Opcode.BINARY) or not frame.fin:
                 continue
-            data: str | bytes = frame.payload if frame.opcode == Opcode.BINARY else frame.payload.decode(
+            message: str | bytes = frame.payload if frame.opcode == Opcode.BINARY else frame.payload.decode(
                 "utf-8", "replace")
-            out += [TappedPacket(entry, "websocket", p) for p in engineio.packets_in(data, polling=False)]
-        else:
-            out += [TappedPacket(entry, "polling", p) for p in engineio.packets_in(entry.data, polling=True)]
+            out += [TappedPacket(entry, "websocket", p) for p in engineio.packets_in(message, polling=False)]
+    for pending in list(bodies):
+        body_done(pending)
     return out
