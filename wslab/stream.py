@@ -10,10 +10,6 @@ them incrementally (RFC 6455 §4, §5):
    role: client -> server frames as a server reads them (they MUST be masked),
    server -> client frames as a client reads them (they MUST NOT be, §5.1).
 
-A request without ``Upgrade`` and a response other than 101 are plain HTTP: their
-body (``Content-Length`` bytes) comes as "body" items, and on a keep-alive
-connection the next head follows (RFC 7230 §6.3), as in Engine.IO's long-polling.
-
 A broken frame becomes an "error" item, never an exception: a tap only watches.
 `TapEntry` is one decoded item; `wslab.tap.Tap` records entries from real
 connections, `wslab.viz.tap` draws them.
@@ -164,7 +160,8 @@ class _Reading(enum.Enum):
 
     HEAD = "head"      # the HTTP head of the opening handshake (§4)
     FRAMES = "frames"  # WebSocket frames (§5)
-    BODY = "body"      # an HTTP body: of a refused handshake (§4.1), or of plain HTTP (Engine.IO's polling)
+    BODY = "body"      # the HTTP body of a refused handshake, to the end of the stream: not frames (§4.1)
+    MESSAGE_BODY = "message body"  # a Content-Length body; then the next head (HTTP/1.1 keep-alive)
     RAW = "raw"        # after an error: the receiver stops reading (§7.1.7), so the decoder stops decoding
 
 
@@ -185,36 +182,38 @@ class StreamDecoder:
         self._pending = bytearray()  # bytes fed but not yet part of an item
         self._parser = FrameParser(role=self.role)
         self.extensions = ""  # Sec-WebSocket-Extensions of a 101 response (server->client only)
-        self._body_left: int | None = None   # bytes of the current HTTP body still to come (None: until the end)
+        self._body_left = 0  # bytes of the current HTTP message body still to come
 
     def feed(self, data: bytes) -> list[tuple]:
         if self.state is _Reading.RAW:
             return [("data", bytes(data), None, None, None)] if data else []
+        if self.state is _Reading.BODY:
+            return [("body", bytes(data), None, None, None)] if data else []
         if self.state is _Reading.FRAMES:
             return self._read_frames(data)
         self._pending += data
         items: list[tuple] = []
-        while self._pending and self.state in (_Reading.HEAD, _Reading.BODY):
-            before = self.state
-            new = self._read_head() if self.state is _Reading.HEAD else self._read_body()
-            items += new
-            if not new and self.state is before:
-                break   # the rest of a head has not arrived yet
-        if self.state is _Reading.FRAMES:
+        while self._pending and self.state in (_Reading.HEAD, _Reading.MESSAGE_BODY):
+            if self.state is _Reading.MESSAGE_BODY:
+                items += self._read_body()
+                continue
+            done = self._read_head()
+            items += done
+            if not done:
+                break
+        if self._pending and self.state in (_Reading.FRAMES, _Reading.BODY):
             rest, self._pending = bytes(self._pending), bytearray()
-            items += self._read_frames(rest)
+            items += self._read_frames(rest) if self.state is _Reading.FRAMES else [("body", rest, None, None, None)]
         return items
 
     def _read_body(self) -> list[tuple]:
-        """Body bytes, as they arrive. After ``Content-Length`` bytes the next head follows (HTTP/1.1
-        keep-alive, RFC 7230 §6.3: Engine.IO's long-polling requests); without one, it lasts to the end."""
-        left = self._body_left if self._body_left is not None else len(self._pending)
-        body, self._pending = bytes(self._pending[:left]), self._pending[left:]
-        if self._body_left is not None:
-            self._body_left -= len(body)
-            if self._body_left == 0:
-                self.state = _Reading.HEAD
-        return [("body", body, None, None, None)] if body else []
+        """Up to the rest of a Content-Length body (RFC 9112 §6.3); then the next head (HTTP/1.1 keep-alive)."""
+        piece = bytes(self._pending[:self._body_left])
+        del self._pending[:len(piece)]
+        self._body_left -= len(piece)
+        if self._body_left == 0:
+            self.state = _Reading.HEAD
+        return [("body", piece, None, None, None)]
 
     def _read_head(self) -> list[tuple]:
         side = "request" if self.direction == CLIENT_TO_SERVER else "response"
@@ -228,25 +227,27 @@ class StreamDecoder:
             return []
         head, rest = split
         self._pending = bytearray(rest)
-        fields = {}
+        headers = {}
         for line in head.decode("latin-1").split("\r\n")[1:]:
             name, _, value = line.partition(":")
-            fields[name.strip().lower()] = value.strip()
-        self.extensions = fields.get("sec-websocket-extensions", self.extensions)
-        length = fields.get("content-length", "")
-        self._body_left = int(length) if length.isdigit() else None
+            headers[name.strip().lower()] = value.strip()
         if self.direction == SERVER_TO_CLIENT:
-            upgraded = head.startswith(b"HTTP/1.1 101")
-        else:   # a request without Upgrade is plain HTTP (a polling request of Engine.IO, on the same port)
-            upgraded = "upgrade" in fields
-        if upgraded:
-            self.state = _Reading.FRAMES
-        elif self.direction == CLIENT_TO_SERVER:
-            self.state = _Reading.BODY if self._body_left else _Reading.HEAD
+            self.extensions = headers.get("sec-websocket-extensions", self.extensions)
+            upgrade = head.startswith(b"HTTP/1.1 101")
         else:
-            # §4.1: a response other than 101 ends the WebSocket attempt; what follows is an HTTP body,
-            # not frames (then, after Content-Length bytes, maybe the next response of a keep-alive connection)
-            self.state = _Reading.BODY if self._body_left != 0 else _Reading.HEAD
+            # A request without `Upgrade: websocket` is plain HTTP (Engine.IO's long polling, say): a body,
+            # then the next request on the same connection. An upgrade request is followed by frames.
+            upgrade = "websocket" in headers.get("upgrade", "").lower()
+        if upgrade:
+            self.state = _Reading.FRAMES
+            return [("http", head, None, None, None)]
+        # §4.1: a response other than 101 ends the WebSocket attempt; what follows is an HTTP body, not
+        # frames: Content-Length bytes of it, then the next message; without a length, the rest of the stream.
+        length = headers.get("content-length", "0" if self.direction == CLIENT_TO_SERVER else None)
+        if length is None or not length.isdigit():
+            self.state = _Reading.BODY
+        elif int(length):
+            self.state, self._body_left = _Reading.MESSAGE_BODY, int(length)
         return [("http", head, None, None, None)]
 
     def _read_frames(self, data: bytes) -> list[tuple]:
