@@ -122,6 +122,7 @@ class Case:
     request: Sent | None = None
     request_chunk: int | None = None
     status: int = 101
+    also_ok: tuple[int, ...] = ()          # other refusal statuses that are just as right
     must_headers: tuple[str, ...] = ()     # header fields a refusal must carry
     lenient: Case | None = None            # a behaviour the RFC tolerates: if this case passes, NON-STRICT
     timeout: float = 10.0
