@@ -37,7 +37,7 @@ __all__ = [
     "GUID", "MAX_HEAD", "WEBSOCKET_VERSION", "new_key", "accept_key", "accept_steps",
     "AcceptSteps", "Request", "Response", "InvalidResponse", "build_request",
     "split_head", "parse_request", "check_origin", "build_response", "build_rejection",
-    "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
+    "validate_response", "parse_response", "answer", "read_request", "ServerAnswer", "explain", "header_meaning",
     "check_request", "replace_header",
 ]
 
@@ -372,6 +372,20 @@ def parse_request(data: bytes) -> Request:
     request.headers = _parse_headers(header_lines, "request")
     check_request(request)
     return request
+
+
+def read_request(data: bytes) -> Request:
+    """Read a request head for its HTTP syntax only (RFC 7230 §3), without judging §4.2.1.
+
+    For code that applies the §4.2.1 rules itself (the capstone exercise); `parse_request`
+    reads and judges in one call. Raises HandshakeError (400) when the head is not HTTP.
+    """
+    request_line, *header_lines = _head_lines(data, "request")
+    parts = request_line.split(" ")
+    if len(parts) != 3 or not all(parts):
+        raise _malformed("request", f"request line {request_line!r} is not 'METHOD SP TARGET SP HTTP/x.y'")
+    method, target, version = parts
+    return Request(method, target, version, _parse_headers(header_lines, "request"))
 
 
 def _parse_request_line(line: str) -> Request:
