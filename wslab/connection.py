@@ -266,6 +266,8 @@ class Connection:
         self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     def _take_payload(self, data: bytes) -> None:
+        if not data:
+            return  # e.g. a single-frame message seen mid-frame before its payload: it may end on the fast path
         if self._message_opcode == Opcode.TEXT:
             self._parts.append(self._decode(data))
         elif data:

@@ -20,16 +20,17 @@ class HandshakeError(WslabError):
     """
 
     def __init__(self, message: str, *, rfc_section: str, status: int = 400,
-                 headers: tuple[tuple[str, str], ...] = ()) -> None:
+                 headers: tuple[tuple[str, str], ...] = (), rfc: str = "RFC 6455") -> None:
         self.message = message
         self.rfc_section = rfc_section
+        self.rfc = rfc  # "RFC 7692" for the rules of permessage-deflate
         self.status = status
         self.headers = headers
         super().__init__(str(self))
 
     def __str__(self) -> str:
         phrase = HTTPStatus(self.status).phrase
-        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
                 f"the server answers HTTP {self.status} {phrase})")
 
 
@@ -40,13 +41,32 @@ class InvalidResponse(HandshakeError):
     ``status`` is None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str = "4.1") -> None:
-        super().__init__(message, rfc_section=rfc_section)
+    def __init__(self, message: str, *, rfc_section: str = "4.1", rfc: str = "RFC 6455") -> None:
+        super().__init__(message, rfc_section=rfc_section, rfc=rfc)
         self.status = None  # type: ignore[assignment]
 
     def __str__(self) -> str:
-        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
                 "the client fails the WebSocket connection)")
+
+
+class NegotiationError(WslabError):
+    """An extension offer or answer that breaks RFC 7692's negotiation rules (§5, §7.1).
+
+    A server that finds one in an offer declines that offer (the handshake goes
+    on, without the extension, or with a later offer); a client that finds one
+    in the server's answer fails the WebSocket connection (§5.1).
+    `parameter` names the extension parameter at fault, or None.
+    """
+
+    def __init__(self, message: str, *, rfc_section: str, parameter: str | None = None) -> None:
+        self.message = message
+        self.rfc_section = rfc_section
+        self.parameter = parameter
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.message} (RFC 7692 §{self.rfc_section})"
 
 
 class ProtocolError(WslabError):
@@ -61,15 +81,16 @@ class ProtocolError(WslabError):
     default_close_code = CloseCode.PROTOCOL_ERROR
 
     def __init__(self, message: str, *, rfc_section: str, close_code: int | None = None,
-                 field: str | None = None) -> None:
+                 field: str | None = None, rfc: str = "RFC 6455") -> None:
         self.message = message
         self.rfc_section = rfc_section
         self.close_code = CloseCode(close_code or self.default_close_code)
         self.field = field
+        self.rfc = rfc  # "RFC 7692" for the rules of permessage-deflate
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return (f"{self.message} (RFC 6455 §{self.rfc_section}; "
+        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
                 f"the endpoint closes with {close_code_name(self.close_code)})")
 
 

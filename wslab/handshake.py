@@ -29,6 +29,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from wslab.errors import HandshakeError, InvalidResponse
@@ -682,3 +683,124 @@ def _check_chosen_subprotocol(request: Request, response: Response) -> None:
         raise InvalidResponse(f"the server chose subprotocol {chosen[0]!r}, which the client "
                               f"did not offer (offered: {offered})",
                               rfc_section="4.1 response check 6")
+
+
+# --- extensions: the Sec-WebSocket-Extensions header (§9.1) -------------------------
+
+@dataclass(frozen=True)
+class Extension:
+    """One element of a ``Sec-WebSocket-Extensions`` list (§9.1): a name and its parameters.
+
+    ``params`` keeps their order; a parameter without a value has the value None
+    (``client_max_window_bits`` offered without a number, RFC 7692 §7.1.2.2).
+    ``str(extension)`` is the element as it is written in the header.
+    """
+
+    name: str
+    params: tuple[tuple[str, str | None], ...] = ()
+
+    def __str__(self) -> str:
+        parts = [self.name]
+        parts += [name if value is None else f"{name}={_token_or_quoted(value)}" for name, value in self.params]
+        return "; ".join(parts)
+
+
+def parse_extensions(value: str, *, side: str = "request") -> list[Extension]:
+    """The elements of a ``Sec-WebSocket-Extensions`` value, in order (§9.1).
+
+    The grammar: ``extension-list = 1#extension``, ``extension = extension-token
+    *( ";" extension-param )``, ``extension-param = token [ "=" (token |
+    quoted-string) ]``; a quoted value, unescaped, must be a token too. Several
+    elements may name the same extension: a client lists alternative offers in
+    its order of preference. A value that breaks the grammar raises
+    HandshakeError (400 for a request; for a response, ``side="response"``,
+    the client fails the connection).
+    """
+    scanner = _ListScanner(value, side)
+    extensions = []
+    while scanner.take(","):
+        pass  # RFC 7230 §7: empty list elements are ignored
+    while True:
+        name = scanner.token("an extension name")
+        params = []
+        while scanner.take(";"):
+            param = scanner.token(f"a parameter name of {name}")
+            param_value = scanner.param_value(param) if scanner.take("=") else None
+            params.append((param, param_value))
+        extensions.append(Extension(name, tuple(params)))
+        scanner.expect(",")
+        while scanner.take(","):
+            pass
+        if scanner.at_end():
+            return extensions
+
+
+def build_extensions(extensions: Iterable[Extension]) -> str:
+    """A ``Sec-WebSocket-Extensions`` value listing `extensions` (§9.1)."""
+    return ", ".join(str(extension) for extension in extensions)
+
+
+def _token_or_quoted(value: str) -> str:
+    if _is_token(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class _ListScanner:
+    """Reads the §9.1 grammar left to right, whitespace (OWS) allowed around ``,`` ``;`` ``=``."""
+
+    def __init__(self, text: str, side: str) -> None:
+        self.text, self.side, self.pos = text, side, 0
+
+    def _skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t":
+            self.pos += 1
+
+    def at_end(self) -> bool:
+        self._skip_space()
+        return self.pos == len(self.text)
+
+    def take(self, char: str) -> bool:
+        self._skip_space()
+        if self.text.startswith(char, self.pos):
+            self.pos += 1
+            return True
+        return False
+
+    def expect(self, char: str) -> None:
+        if not self.take(char) and not self.at_end():
+            self._fail(f"expected {char!r}")
+
+    def token(self, what: str) -> str:
+        self._skip_space()
+        start = self.pos
+        while self.pos < len(self.text) and self.text[self.pos] in _TCHAR:
+            self.pos += 1
+        if self.pos == start:
+            self._fail(f"expected {what} (a token)")
+        return self.text[start:self.pos]
+
+    def param_value(self, param: str) -> str:
+        self._skip_space()
+        if not self.text.startswith('"', self.pos):
+            return self.token(f"a value of {param}")
+        value, self.pos = [], self.pos + 1
+        while self.pos < len(self.text) and self.text[self.pos] != '"':
+            if self.text[self.pos] == "\\":
+                self.pos += 1
+            value.append(self.text[self.pos:self.pos + 1])
+            self.pos += 1
+        if self.pos >= len(self.text):
+            self._fail(f"the quoted value of {param} has no closing '\"'")
+        self.pos += 1
+        unquoted = "".join(value)
+        if not _is_token(unquoted):
+            self._fail(f"the quoted value of {param}, {unquoted!r}, is not a token "
+                       "(§9.1: unescaped, a quoted value must be a token)")
+        return unquoted
+
+    def _fail(self, problem: str) -> NoReturn:
+        message = (f"Sec-WebSocket-Extensions {self.text!r} is malformed at character {self.pos}: {problem}")
+        if self.side == "response":
+            raise InvalidResponse(message, rfc_section="9.1")
+        raise HandshakeError(message, rfc_section="9.1", status=400)
