@@ -104,8 +104,8 @@ class Case:
     with a Close frame whose code is in `close_codes` and then close TCP.
     `then` is sent only if the server is still silent after a short wait: a
     server that fails only after it is NON-STRICT. A case with `status` other
-    than 101 is a refused handshake: that HTTP status is OK, another 4xx/5xx
-    NON-STRICT (§4.2.1 only says "such as 400"), a 101 FAILED.
+    than 101 is a refused handshake: that HTTP status (or one of `also_ok`) is
+    OK, another 4xx NON-STRICT (§4.2.1 only says "such as 400"), a 101 FAILED.
     """
 
     id: str
