@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from netutil import run
 from test_browser_lessons import CLOSE, OPEN_AND_RUN, REPORT, RUN_FINISHED, RUN_TIMEOUT_MS, lab, lab_page  # noqa: F401
+
 from wslab.conformance import Verdict
 from wslab.exercises import capstone
 from wslab.viz.scoreboard import scoreboard
