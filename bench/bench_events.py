@@ -1,6 +1,6 @@
 """How long io.emit takes to reach 10,000 simulated clients (target: at most 50 ms).
 
-Run: /work/venv/bin/python bench/bench_events.py
+Run: python bench/bench_events.py
 Each client has one listener; the trace records one Delivery per emit.
 """
 

@@ -32,3 +32,32 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# --- exercise progress (wslab.exercises) ------------------------------------------
+# The whole run, and every kernel nbval or JupyterLab starts from it, keeps progress
+# in a temporary file: a student's own progress is never touched, and the exercise
+# notebooks (saved unsolved) show the same empty progress table every run.
+
+def pytest_configure(config):
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="wslab-progress-")
+    os.environ["WSLAB_PROGRESS"] = os.path.join(folder, "progress.json")
+    config._wslab_progress_folder = folder
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    folder = getattr(config, "_wslab_progress_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def progress_file(tmp_path, monkeypatch):
+    """A fresh, empty progress file for one test (`WSLAB_PROGRESS` points at it)."""
+    path = tmp_path / "progress.json"
+    monkeypatch.setenv("WSLAB_PROGRESS", str(path))
+    return path

@@ -11,7 +11,7 @@ import concurrent.futures
 import logging
 import threading
 
-from wslab.net import serve
+from wslab.net import echo, serve  # noqa: F401  (echo: the one echo handler, for the tests)
 
 
 class ServerThread:
@@ -48,11 +48,6 @@ class ServerThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
-
-
-async def echo(ws) -> None:
-    async for message in ws:
-        await ws.send(message)
 
 
 class LogRecorder(logging.Handler):

@@ -116,3 +116,45 @@ def test_doctor_fails_when_a_check_fails(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "✗ widgets: ipywidgets importable: ImportError: ipywidgets is broken here" in result.stdout
+
+
+def test_serve_ctrl_c_with_a_client_that_stopped_reading():
+    """§5 of issue 10: the echo's sends and the server's Close frame wait on a client that
+    never reads; every wait of closing is bounded by close_timeout, so SIGINT still ends it."""
+    import socket
+    import time
+
+    from wslab import frames, handshake
+
+    process, url = start_server("--close-timeout", "1")
+    target = handshake.parse_uri(url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)   # fills sooner
+    try:
+        sock.connect((target.host, target.port))
+        sock.sendall(handshake.build_request(target.host_header, "/"))
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(1)                  # exactly the head: no frame is read, ever
+        assert head.startswith(b"HTTP/1.1 101")
+        frame = frames.encode(frames.Frame(frames.Opcode.BINARY, bytes(1 << 16)), mask_key=b"\x37\xfa\x21\x3d")
+        sock.settimeout(1.0)
+        deadline = time.monotonic() + 30
+        try:
+            while time.monotonic() < deadline:   # the server echoes until its buffers are full
+                sock.sendall(frame)
+        except (socket.timeout, TimeoutError):
+            pass                                 # it stopped reading us: everything is stuck
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        try:
+            _, log = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, log = process.communicate()
+            raise AssertionError(f"the server ignored SIGINT behind a client that stopped reading:\n{log}")
+        assert process.returncode == 0, log
+        assert time.monotonic() - started < 8, "closing took longer than its close_timeout bounds"
+        assert "Traceback" not in log
+    finally:
+        sock.close()

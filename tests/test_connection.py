@@ -657,3 +657,55 @@ def test_random_sends_in_random_splits_come_back(sends, cuts, sender_role, close
 def test_message_level_errors_name_the_field(wire, field):
     [failed] = Connection("server", max_message_size=10).receive_data(wire)
     assert failed.error.field == field
+
+
+# --- §10.4: memory follows the message's bytes, not its frame count ----------------
+
+def test_endless_empty_continuations_fail_with_1009_at_the_fragment_limit():
+    conn = Connection("server", max_fragments=4096)
+    assert conn.receive_data(from_client(Opcode.TEXT, b"", fin=False)) == []
+    empty = from_client(Opcode.CONTINUATION, b"", fin=False)
+    assert conn.receive_data(empty * 4095) == []               # 4096 frames: at the limit
+    [failed] = conn.receive_data(empty)
+    assert isinstance(failed, ConnectionFailed) and failed.close_code == 1009
+    assert "4096 frames per message" in failed.error.message
+    assert close_frame_sent(conn)[0] == 1009
+
+
+def test_default_fragment_limit_is_websockets_4096():
+    from wslab.connection import MAX_FRAGMENTS
+    assert MAX_FRAGMENTS == Connection("server").max_fragments == 4096
+
+
+def test_fragment_limit_counts_per_message():
+    conn = Connection("server", max_fragments=3)
+    message = (from_client(Opcode.BINARY, b"a", fin=False) + from_client(Opcode.CONTINUATION, b"b", fin=False)
+               + from_client(Opcode.CONTINUATION, b"c"))
+    assert conn.receive_data(message * 5) == [BinaryMessage(b"abc")] * 5
+    with pytest.raises(ValueError, match="max_fragments"):
+        Connection("server", max_fragments=0)
+
+
+@pytest.mark.parametrize("opcode", [Opcode.TEXT, Opcode.BINARY])
+def test_a_message_in_tiny_fragments_costs_about_its_size(opcode):
+    import tracemalloc
+
+    size, fragment = 1 << 20, 16
+    payload = b"x" * size
+    conn = Connection("server", max_message_size=None, max_fragments=None)
+    chunks = [payload[i:i + fragment] for i in range(0, size, fragment)]
+    wire = b"".join(from_client(opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1)
+                    for i, chunk in enumerate(chunks))
+    del chunks
+    events = []
+    tracemalloc.start()
+    try:
+        for start in range(0, len(wire), 1 << 16):        # as the transport feeds it: 64 KiB reads
+            events += conn.receive_data(wire[start:start + (1 << 16)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(events) == 1 and len(events[0].data) == size
+    # The message's buffer, the message itself and one read's frames; before, one
+    # object per fragment made this 10-40 x the message.
+    assert peak < 3.5 * size, f"peak {peak / size:.1f} x the message"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from wslab.events import BroadcastAckError, ConnectionRefused, NotConnected, ReservedEventName, Server
+from wslab.events import AckTimeout, ConnectionRefused, NotConnected, ReservedEventName, Server
 
 NAMES = ("alice", "bob", "carol", "dave")
 
@@ -211,16 +211,31 @@ def test_acks_client_to_server_ids_count_from_zero_per_client():
     assert [d.recipients for d in io.trace[5::2]] == [("alice",), ("alice",), ("bob",)]  # only the emitter
 
 
-def test_ack_values_and_no_ack_without_listener():
+def test_ack_values_and_no_ack_without_listener_or_answer():
     io = Server()
-    io.on("connection", lambda s: (s.on("none", lambda: None), s.on("many", lambda: ("OK", 123))))
+    io.on("connection", lambda s: (s.on("none", lambda: None), s.on("empty", lambda: ()),
+                                   s.on("many", lambda: ("OK", 123))))
     alice = io.client("alice").connect()
     answers = []
-    alice.emit("none", callback=lambda *a: answers.append(a))
+    alice.emit("none", callback=lambda *a: answers.append(a))       # None: no ACK, as in socket.io 4.8
+    alice.emit("empty", callback=lambda *a: answers.append(a))      # (): an ACK without arguments
     alice.emit("many", callback=lambda *a: answers.append(a))
     alice.emit("nobody-listens", callback=lambda *a: answers.append(a))
     assert answers == [(), ("OK", 123)]
-    assert io.trace.packets()[-1] == '422["nobody-listens"]'
+    assert io.trace.packets()[2:] == ['420["none"]', '421["empty"]', "431[]", '422["many"]', '432["OK",123]',
+                                      '423["nobody-listens"]']
+
+
+def test_first_answer_wins_and_a_client_listener_answering_none_sends_no_ack():
+    io, sockets, got = setup()
+    bob = io.clients["bob"]
+    bob.on("q", lambda: None).on("q", lambda: "second").on("q", lambda: "third")
+    io.clients["alice"].on("q", lambda: None)
+    answers = []
+    sockets["bob"].emit("q", callback=answers.append)
+    sockets["alice"].emit("q", callback=answers.append)
+    assert answers == ["second"]
+    assert io.trace.packets()[-3:] == ['420["q"]', '430["second"]', '421["q"]']
 
 
 def test_acks_server_to_client_ids_count_per_namespace():
@@ -236,13 +251,75 @@ def test_acks_server_to_client_ids_count_per_namespace():
     assert io.trace[-3].recipients == ("server",) and io.trace[-3].sender == "bob"
 
 
-def test_ack_on_a_broadcast_is_refused_with_the_reason():
+def test_broadcast_acks_as_socket_io_4_8():
     io, sockets, got = setup()
-    for call in (lambda: io.emit("news", callback=print), lambda: io.to("red").emit("news", callback=print),
-                 lambda: sockets["bob"].broadcast.emit("news", callback=print)):
-        with pytest.raises(BroadcastAckError, match=r"timeout\(\)"):
-            call()
-    assert receivers(got) == []
+    for name in NAMES:
+        io.clients[name].on("q", lambda name=name: f"{name} answers")
+    results = []
+    io.timeout(5).emit("q", callback=lambda err, responses: results.append((err, responses)))
+    assert results == [(None, ["alice answers", "bob answers", "carol answers", "dave answers"])]
+    assert io.trace.events()[-1].packet == '420["q"]' and io.trace.events()[-1].call == "io.timeout(5000).emit"
+    # without timeout() the wait is zero (JavaScript's setTimeout(fn, undefined)): the callback gets the
+    # timeout error at once and no response, though every client answers on the wire
+    results.clear()
+    io.to("red").emit("q", callback=lambda err, responses: results.append((err, responses)))
+    assert len(results) == 1 and isinstance(results[0][0], AckTimeout) and results[0][1] == []
+    assert str(results[0][0]) == "operation has timed out"
+    assert io.trace.packets()[-3:] == ['421["q"]', '431["alice answers"]', '431["bob answers"]']
+    # some clients do not answer: err after the timeout, with the answers that came
+    io.clients["dave"].off("q")
+    results.clear()
+    sockets["alice"].broadcast.timeout(1).emit("q", callback=lambda err, responses: results.append((err, responses)))
+    assert isinstance(results[0][0], AckTimeout) and results[0][1] == ["bob answers", "carol answers"]
+    # nobody to ask: (None, []) and nothing on the wire
+    results.clear()
+    io.timeout(1).to("nobody-here").emit("q", callback=lambda err, responses: results.append((err, responses)))
+    assert results == [(None, [])] and io.trace.events()[-1].recipients == ()
+
+
+def test_single_emit_with_timeout():
+    io, sockets, got = setup()
+    io.clients["bob"].on("q", lambda x: x * 2)
+    results = []
+    sockets["bob"].timeout(1).emit("q", 21, callback=lambda err, *args: results.append((err, args)))
+    sockets["carol"].timeout(1).emit("q", 1, callback=lambda err, *args: results.append((err, args)))
+    assert results[0] == (None, (42,)) and isinstance(results[1][0], AckTimeout) and results[1][1] == ()
+
+
+def test_binary_arguments_travel_as_attachments():
+    io, sockets, got = setup()
+    sockets["bob"].emit("news", b"\x01\x02", {"file": b"abc", "n": 1})
+    assert got["bob"] == [(b"\x01\x02", {"file": b"abc", "n": 1})]
+    last = io.trace.events()[-1]
+    assert last.packet == '452-["news",{"_placeholder":true,"num":0},{"file":{"_placeholder":true,"num":1},"n":1}]'
+    assert last.note == "+ 2 binary attachments"
+    heard = []
+    sockets["alice"].on("up", lambda data: (heard.append(data), b"back")[1])
+    io.clients["alice"].emit("up", bytearray(b"xyz"), callback=heard.append)
+    assert heard == [b"xyz", b"back"]
+    assert io.trace.packets()[-2:] == ['451-0["up",{"_placeholder":true,"num":0}]',
+                                       '461-0[{"_placeholder":true,"num":0}]']
+
+
+def test_integers_beyond_2_53_are_written_as_javascript_does():
+    io, sockets, got = setup()
+    io.emit("news", 2**53, 2**53 + 1, -(2**53 + 1), 10**21, 10**400)
+    assert io.trace.events()[-1].packet == ('42["news",9007199254740992,9007199254740992,-9007199254740992,'
+                                            '1e+21,null]')
+
+
+def test_an_emit_that_reaches_nobody_is_marked_not_sent():
+    io, sockets, got = setup()
+    io.to("nobody-here").emit("news", 1)
+    last = io.trace[-1]
+    assert last.recipients == () and last.note == "not sent" and "(nobody)" in last.line()
+
+
+def test_namespaces_have_their_own_sockets_rooms_and_emits():
+    io = Server()
+    chat = io.of("/chat")
+    assert io.of("chat") is chat and io.of("/") is io.sockets_nsp
+    assert repr(chat) == "<Namespace /chat: 0 connected>"
 
 
 @pytest.mark.parametrize("name", ["connect", "connect_error", "disconnect", "disconnecting", "newListener",
@@ -363,27 +440,42 @@ def test_each_recipient_gets_its_own_copy_of_the_payload():
     assert seen == [{"items": [1], "t": [1, 2]}] and payload == {"items": [1], "t": (1, 2)}
 
 
-def test_cors_refuses_a_foreign_origin_with_connect_error():
+def test_cors_does_not_refuse_a_foreign_origin_as_in_node():
     io = Server(cors_allowed_origins=["https://good.example"])
-    errors, connected = [], []
+    assert io.client("evil", origin="https://evil.example").connect().connected
+
+
+def test_allow_request_refuses_with_403():
+    io = Server(allow_request=lambda handshake: handshake.origin in (None, "https://good.example"))
+    errors = []
+    evil = io.client("evil", origin="https://evil.example").on("connect_error", errors.append).connect()
+    assert not evil.connected and errors[0].http_status == 403
+    assert io.trace[-1].packet == "HTTP 403" and io.trace[-1].kind == "connect_error"
+    assert io.client("good", origin="https://good.example").connect().connected
+    assert io.client("script").connect().connected   # no Origin: not a browser
+
+
+def test_python_socketio_origin_policy_refuses_a_foreign_origin_with_connect_error():
+    io = Server(cors_allowed_origins=["https://good.example"], origin_policy="python-socketio")
+    errors = []
     evil = io.client("evil", origin="https://evil.example")
-    evil.on("connect_error", errors.append).on("connect", lambda: connected.append("evil"))
+    evil.on("connect_error", errors.append)
     evil.connect()
-    assert not evil.connected and connected == []
-    assert "'https://evil.example' is not an accepted origin" in errors[0].message
+    assert not evil.connected
+    assert "https://evil.example is not an accepted origin." in errors[0].message
     assert errors[0].http_status == 400
     assert io.trace[-1].packet == "HTTP 400" and io.trace[-1].kind == "connect_error"
     good = io.client("good", origin="https://good.example").connect()
-    script = io.client("script").connect()  # no Origin header: a non-browser client, not checked
+    assert good.connected
     spoof = io.client("spoof", origin="https://good.example").connect()  # non-browsers can send any Origin
-    assert good.connected and script.connected and spoof.connected
+    assert spoof.connected
 
 
-def test_cors_default_is_same_origin_and_star_allows_all():
-    io = Server()
+def test_python_socketio_default_is_same_origin_and_star_allows_all():
+    io = Server(origin_policy="python-socketio")
     assert io.client("same", origin="http://localhost:3000").connect().connected
     assert not io.client("other", origin="http://other.example").connect().connected
-    io = Server(cors_allowed_origins="*")
+    io = Server(cors_allowed_origins="*", origin_policy="python-socketio")
     assert io.client("other", origin="http://other.example").connect().connected
 
 
@@ -393,12 +485,12 @@ def test_middleware_refusal_sends_connect_error_packet():
     @io.use
     def only_friends(socket):
         if socket.name != "friend":
-            raise ConnectionRefused("Not authorized")
+            raise ConnectionRefused("Not authorized", {"code": 42})
 
     errors = []
     stranger = io.client("stranger").on("connect_error", errors.append).connect()
-    assert not stranger.connected and errors[0].message == "Not authorized"
-    assert io.trace.packets() == ["40", '44{"message":"Not authorized"}']
+    assert not stranger.connected and errors[0].message == "Not authorized" and errors[0].data == {"code": 42}
+    assert io.trace.packets() == ["40", '44{"message":"Not authorized","data":{"code":42}}']
     assert io.client("friend").connect().connected
 
 

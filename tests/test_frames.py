@@ -7,9 +7,10 @@ import pytest
 from wslab.codes import CloseCode, Opcode
 from wslab.errors import IncompleteFrame, InvalidUTF8, PayloadTooBig, ProtocolError, WslabError
 from wslab.frames import (
-    Field, Frame, FrameParser, Step, check_frame, close_payload, decode, decode_steps, encode, encode_steps,
-    header_fields, parse_close, parse_header,
+    Field, Frame, FrameParser, check_frame, close_payload, decode, encode,
+    header_fields, header_size, parse_close, parse_header,
 )
+from wslab.viz.steps import Step, decode_steps, encode_steps
 
 KEY = bytes.fromhex("37fa213d")  # the masking key of RFC 6455 §5.7
 
@@ -445,3 +446,10 @@ def test_every_error_is_a_wslab_error():
     assert issubclass(ProtocolError, WslabError) and issubclass(IncompleteFrame, WslabError)
     with pytest.raises(IncompleteFrame):
         parse_header(b"\x81\xfe\x00")
+
+
+@pytest.mark.parametrize("length", [0, 125, 126, 65535, 65536])
+@pytest.mark.parametrize("masked", [False, True])
+def test_header_size_is_the_size_parse_header_reads(length, masked):
+    wire = encode(Frame(Opcode.BINARY, bytes(length)), KEY if masked else None)
+    assert header_size(length, masked=masked) == parse_header(wire).size == len(wire) - length

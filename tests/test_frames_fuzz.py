@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from wslab.codes import Opcode
 from wslab.errors import IncompleteFrame, ProtocolError, WslabError
-from wslab.frames import Frame, FrameParser, decode, decode_steps, encode, header_fields
+from wslab.frames import Frame, FrameParser, decode, encode, header_fields
+from wslab.viz.steps import decode_steps
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+FOLDER = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(p for p in FOLDER.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)  # exercises/ too
 MACHINE_PATH = re.compile(r"(/root/|/home/[a-z]|/tmp/[\w.-]+/|/Users/|/work/)")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(FOLDER).as_posix())
 def test_saved_from_a_clean_run(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
@@ -24,7 +25,7 @@ def test_saved_from_a_clean_run(path):
             assert not MACHINE_PATH.search(json.dumps(output)), "an output shows a path of this machine"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(FOLDER).as_posix())
 def test_widget_state_renders_on_github(path):
     # GitHub refuses a notebook whose metadata.widgets lacks "state".
     widgets = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("widgets")

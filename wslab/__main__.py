@@ -1,7 +1,7 @@
 """The command line: ``python -m wslab serve``, ``doctor``, ``conformance`` and ``classroom``.
 
     python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
-                          [--handshake-timeout SECONDS]
+                          [--handshake-timeout SECONDS] [--close-timeout SECONDS]
         an echo server (text back as text, binary as binary) made only of wslab's
         own handshake and connection code; logs each connection to stderr; Ctrl-C stops it.
     python -m wslab doctor
@@ -26,21 +26,15 @@ import signal
 import sys
 from collections.abc import Callable
 
-__all__ = ["main", "echo", "run_server", "doctor", "conformance", "classroom"]
+__all__ = ["main", "run_server", "doctor", "conformance", "classroom"]
 
 
 # --- serve ---------------------------------------------------------------------
 
-async def echo(ws) -> None:
-    """Send every message back as it came: text as text, binary as binary."""
-    async for message in ws:
-        await ws.send(message)
-
-
 async def run_server(host: str, port: int, allowed_origins: list[str] | None, max_size: int,
-                     handshake_timeout: float = 10.0) -> None:
-    """Serve `echo` until SIGINT or SIGTERM, then close every connection (1001) and stop."""
-    from wslab.net import serve
+                     handshake_timeout: float = 10.0, close_timeout: float = 5.0) -> None:
+    """Serve `wslab.net.echo` until SIGINT or SIGTERM, then close every connection (1001) and stop."""
+    from wslab.net import echo, serve
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -50,7 +44,7 @@ async def run_server(host: str, port: int, allowed_origins: list[str] | None, ma
         except (NotImplementedError, RuntimeError):   # Windows: Ctrl-C arrives as KeyboardInterrupt
             pass
     server = await serve(echo, host, port, allowed_origins=allowed_origins, max_message_size=max_size,
-                         handshake_timeout=handshake_timeout)
+                         handshake_timeout=handshake_timeout, close_timeout=close_timeout)
     origins = ", ".join(allowed_origins) if allowed_origins else "any"
     print(f"wslab echo server on {server.url} (origins: {origins}; max message {max_size} bytes); "
           "Ctrl-C stops it", file=sys.stderr, flush=True)
@@ -96,7 +90,7 @@ def _check_frame_vectors() -> str:
 
 
 def _check_loopback() -> str:
-    from wslab.net import connect, serve
+    from wslab.net import connect, echo, serve
 
     async def round_trip() -> str:
         async with serve(echo) as server:
@@ -217,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                            help="largest message accepted (default 1 MiB); larger: close 1009")
     serve_cmd.add_argument("--handshake-timeout", type=float, default=10.0, metavar="SECONDS",
                            help="drop a client that has not completed its handshake by then (default 10)")
+    serve_cmd.add_argument("--close-timeout", type=float, default=5.0, metavar="SECONDS",
+                           help="bound on each wait of closing a connection (default 5)")
     commands.add_parser("doctor", help="check this install for a classroom")
     conformance_cmd = commands.add_parser("conformance", help="run the RFC 6455 conformance suite against a server")
     conformance_cmd.add_argument("url", help="the server's ws:// URL, e.g. ws://127.0.0.1:9001/")
@@ -246,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         return conformance(args.url, args.cases, args.json_file, args.html_file, args.max_size)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
-        asyncio.run(run_server(args.host, args.port, args.origins, args.max_size, args.handshake_timeout))
+        asyncio.run(run_server(args.host, args.port, args.origins, args.max_size, args.handshake_timeout,
+                               args.close_timeout))
     except KeyboardInterrupt:   # where signal handlers are unavailable
         pass
     return 0

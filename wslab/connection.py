@@ -15,13 +15,18 @@ adds the rules of messages and of the connection:
 - §5.5.2/§5.5.3 a Ping is answered with a Pong carrying the same payload.
 - §5.5.1/§7 the closing handshake, and §7.1.7 failing the connection.
 - §8.1 text must be UTF-8, checked as each byte arrives.
-- §10.4 a limit on the size of a message, checked before buffering past it.
+- §10.4 a limit on the size of a message, checked before buffering past it,
+  and on the number of its fragments, so memory follows the message's bytes.
+- §7.1.1 who closes TCP: `close_expected()` says when the transport should
+  end the TCP connection, `closes_tcp_first` whether this endpoint goes first.
 
 The transport must write `data_to_send()` as soon as `receive_data` returns,
 before any later `send_*` bytes, so frames leave in the order they were made.
-Once the state is CLOSED (both Close frames exchanged, or a failure), a server
-writes what is queued and closes TCP; a client waits for the server to close
-it (§7.1.1), with a timeout of its own, then calls `receive_eof()`.
+Once `close_expected()` is true (both Close frames exchanged, or a failure), a
+server writes what is queued and closes TCP; a client waits for the server to
+close it (§7.1.1), each with a timeout of its own. Whoever sees TCP end calls
+`receive_eof()`: from then on `tcp_closed` is true, and only then is the
+WebSocket connection really closed (§7.1.4).
 """
 
 from __future__ import annotations
@@ -30,21 +35,24 @@ import codecs
 import enum
 import os
 from dataclasses import dataclass
-from typing import Callable, Literal, Union
+from typing import Callable, Union
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
-from wslab.frames import MAX_CONTROL_PAYLOAD, Frame, FrameParser, close_payload, encode, parse_close
+from wslab.frames import MAX_CONTROL_PAYLOAD, Frame, FrameParser, Role, close_payload, encode, parse_close
 
 __all__ = [
     "State", "Connection", "Event", "TextMessage", "BinaryMessage", "Ping", "Pong",
     "CloseReceived", "ConnectionFailed",
 ]
 
-Role = Literal["client", "server"]
 MaskKey = Union[bytes, Callable[[], bytes], None]
 
 MAX_CLOSE_REASON = MAX_CONTROL_PAYLOAD - 2  # 125 bytes of payload minus the 2-byte code (§5.5.1)
+# Frames one message may take, its first included: beyond that, 1009. Each frame
+# costs work and bookkeeping even when empty, so the size limit alone does not
+# bound a message of endless empty fragments. websockets' limit is the same.
+MAX_FRAGMENTS = 4096
 
 
 class State(enum.Enum):
@@ -131,12 +139,13 @@ class Connection:
 
     `max_message_size` bounds a whole message, across its fragments (None: no
     limit); a message that would grow past it fails the connection with 1009.
+    `max_fragments` bounds the frames of one message (None: no limit), also 1009.
     `mask_key` (client only): fixed 4 bytes (for stable lesson output), a callable
     returning 4 bytes, or None for ``os.urandom(4)`` per frame, as §5.3 asks.
     """
 
     def __init__(self, role: Role, *, max_message_size: int | None = 1 << 20,
-                 mask_key: MaskKey = None) -> None:
+                 max_fragments: int | None = MAX_FRAGMENTS, mask_key: MaskKey = None) -> None:
         if role not in ("client", "server"):
             raise ValueError(f"role is 'client' or 'server', got {role!r}")
         if role == "server" and mask_key is not None:
@@ -145,14 +154,18 @@ class Connection:
             raise ValueError(f"a masking key is exactly 4 bytes (RFC 6455 §5.3), got {len(mask_key)}")
         if max_message_size is not None and max_message_size < 0:
             raise ValueError(f"max_message_size must be >= 0 or None, got {max_message_size}")
+        if max_fragments is not None and max_fragments < 1:
+            raise ValueError(f"max_fragments must be >= 1 or None, got {max_fragments}")
         self.role: Role = role
         self.max_message_size = max_message_size
+        self.max_fragments = max_fragments
         self.mask_key = bytes(mask_key) if isinstance(mask_key, (bytes, bytearray)) else mask_key
         self.state = State.OPEN
         self.close_code: int | None = None
         self.close_reason: str = ""
         self.close_sent = False      # we sent a Close frame
         self.close_received = False  # the peer sent one
+        self.tcp_closed = False      # receive_eof() was called: TCP is closed (§7.1.4)
         # A server receives from clients, so its parser requires masked frames (§5.1).
         # The parser refuses a too-big frame by its header; a control frame (at most
         # 125 bytes, §5.5) is never part of a message, so it is never refused for size.
@@ -191,12 +204,38 @@ class Connection:
         return events
 
     def receive_eof(self) -> list[Event]:
-        """The peer closed TCP. Without a closing handshake the close code is 1006 (§7.1.5, §7.4.1)."""
+        """TCP is closed (the peer closed it, or we did). Without a closing handshake
+        the close code is 1006 (§7.1.5, §7.4.1)."""
         if self.close_code is None:
             self.close_code = 1006
             self.close_reason = ""
         self.state = State.CLOSED
+        self.tcp_closed = True
+        self._reset_message()
         return []
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of the unfinished message held so far (at most `max_message_size`)."""
+        return len(self._data)
+
+    # --- TCP: what the transport does about it (§7.1.1, §7.1.4) -------------------
+
+    def close_expected(self) -> bool:
+        """Whether the TCP connection should end now: the closing handshake is over, the
+        connection failed (§7.1.1, §7.1.7) or the peer already closed TCP.
+
+        The transport then writes `data_to_send()` and ends TCP: first if
+        `closes_tcp_first`, else by waiting for the peer to, within a timeout;
+        then it calls `receive_eof()` if it has not yet.
+        """
+        return self.state is State.CLOSED
+
+    @property
+    def closes_tcp_first(self) -> bool:
+        """§7.1.1: "the server SHOULD close the underlying TCP connection first";
+        the client waits for it (so the server, not the client, holds TIME_WAIT)."""
+        return self.role == "server"
 
     def data_to_send(self) -> bytes:
         """The bytes this connection produced on its own: auto pongs, the close echo,
@@ -231,12 +270,18 @@ class Connection:
         if opcode == Opcode.CONTINUATION and self._message_opcode is None:
             raise ProtocolError("a continuation frame arrived but no fragmented message was started",
                                 rfc_section="5.4", field="opcode")
+        if opcode == Opcode.CONTINUATION:
+            self._fragments += 1
+            if self.max_fragments is not None and self._fragments > self.max_fragments:
+                raise PayloadTooBig(f"a message of more than {self.max_fragments} frames exceeds the limit of "
+                                    f"{self.max_fragments} frames per message", rfc_section="10.4", field="FIN")
         if opcode in (Opcode.TEXT, Opcode.BINARY):
             if self._message_opcode is not None:
                 raise ProtocolError(f"a new {Opcode(opcode).name} frame arrived in the middle of a fragmented "
                                     "message; only CONTINUATION or control frames may come before its end",
                                     rfc_section="5.4", field="opcode")
             self._message_opcode = Opcode(opcode)
+            self._fragments = 1
         if opcode in _DATA_OPCODES and self.max_message_size is not None:
             size = self._message_size + payload_length
             if size > self.max_message_size:
@@ -261,20 +306,24 @@ class Connection:
     def _reset_message(self) -> None:
         self._message_opcode: Opcode | None = None
         self._message_size = 0          # payload bytes of the complete frames of this message
-        self._parts: list = []          # decoded str pieces (text) or payloads (binary)
+        self._fragments = 0             # frames of this message so far
+        # The message's bytes, in one buffer: memory follows its bytes, not its frame
+        # count (a list of one piece per fragment would cost ~50 bytes per empty one).
+        self._data = bytearray()
         self._decoded = 0               # bytes given to the UTF-8 decoder so far
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._decoder: codecs.IncrementalDecoder | None = None
 
     def _take_payload(self, data: bytes) -> None:
         if not data:
             return  # e.g. a single-frame message seen mid-frame before its payload: it may end on the fast path
         if self._message_opcode == Opcode.TEXT:
-            self._parts.append(self._decode(data))
-        elif data:
-            self._parts.append(data)
+            self._decode(data)  # checks §8.1 as the bytes arrive; the text is decoded once, at the end
+        self._data += data
 
     def _decode(self, data: bytes, final: bool = False) -> str:
         """Decode the next bytes of a text message, failing at the first invalid byte (§8.1)."""
+        if self._decoder is None:
+            self._decoder = codecs.getincrementaldecoder("utf-8")()
         pending = self._decoder.getstate()[0]
         try:
             text = self._decoder.decode(data, final)
@@ -307,9 +356,9 @@ class Connection:
     def _finish_message(self) -> TextMessage | BinaryMessage:
         if self._message_opcode == Opcode.TEXT:
             self._decode(b"", final=True)  # a character cut off at the end of the message
-            message: TextMessage | BinaryMessage = TextMessage("".join(self._parts))
+            message: TextMessage | BinaryMessage = TextMessage(self._data.decode("utf-8"))
         else:
-            message = BinaryMessage(b"".join(self._parts))
+            message = BinaryMessage(bytes(self._data))
         self._reset_message()
         return message
 

@@ -17,19 +17,26 @@ class HandshakeError(WslabError):
 
     `status` is the HTTP status a server answers with; `headers` are extra
     response header lines it must add (e.g. ``Sec-WebSocket-Version: 13`` with 426).
+    `header` names the header field the error is about, as the request or
+    response spells it (e.g. "Sec-WebSocket-Key"), or None when it is about the
+    request or status line, or the head as a whole. `check` is the number of the
+    check in §4.1's list of what a client verifies in the response (1-6), or None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str, status: int = 400,
-                 headers: tuple[tuple[str, str], ...] = (), rfc: str = "RFC 6455") -> None:
+    def __init__(self, message: str, *, rfc_section: str, status: int | None = 400,
+                 headers: tuple[tuple[str, str], ...] = (), header: str | None = None,
+                 check: int | None = None, rfc: str = "RFC 6455") -> None:
         self.message = message
         self.rfc_section = rfc_section
         self.rfc = rfc  # "RFC 7692" for the rules of permessage-deflate
         self.status = status
         self.headers = headers
+        self.header = header
+        self.check = check
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        phrase = HTTPStatus(self.status).phrase
+        phrase = HTTPStatus(self.status or 400).phrase
         return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
                 f"the server answers HTTP {self.status} {phrase})")
 
@@ -41,9 +48,9 @@ class InvalidResponse(HandshakeError):
     ``status`` is None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str = "4.1", rfc: str = "RFC 6455") -> None:
-        super().__init__(message, rfc_section=rfc_section, rfc=rfc)
-        self.status = None  # type: ignore[assignment]
+    def __init__(self, message: str, *, rfc_section: str = "4.1", rfc: str = "RFC 6455",
+                 header: str | None = None, check: int | None = None) -> None:
+        super().__init__(message, rfc_section=rfc_section, status=None, header=header, check=check, rfc=rfc)
 
     def __str__(self) -> str:
         return (f"{self.message} ({self.rfc} §{self.rfc_section}; "

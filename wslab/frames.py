@@ -15,9 +15,12 @@
      | Masking-key (continued)       |          Payload Data         |
      +-------------------------------- - - - - - - - - - - - - - - - +
 
-`encode` writes a frame exactly as given (so a lesson can build a broken one);
-`parse_header`, `decode` and `FrameParser` read frames and enforce every
-frame-level MUST of §5 and §7.4. Message-level rules (UTF-8 across fragments,
+`encode` writes a frame exactly as given (so a lesson can build a broken one).
+`read_header` is the one reader of the header: it reads it top to bottom,
+yields each field as it reads it and applies each rule of §5 right after the
+field the rule is about. `parse_header`, `decode`, `FrameParser` and
+`header_fields` (the data behind the bit diagrams) all draw from it, so they
+agree on every byte. Message-level rules (UTF-8 across fragments,
 continuation order) belong to `wslab.connection`.
 """
 
@@ -25,20 +28,21 @@ from __future__ import annotations
 
 import struct
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
 
 from wslab.codes import NEVER_SENT, CloseCode, Opcode, close_code_allowed, close_code_name
-from wslab.errors import IncompleteFrame, InvalidUTF8, PayloadTooBig, ProtocolError, WslabError
+from wslab.errors import IncompleteFrame, InvalidUTF8, PayloadTooBig, ProtocolError
 from wslab.masking import mask
 
 __all__ = [
-    "Opcode", "CloseCode", "Frame", "Header", "encode", "decode", "parse_header",
-    "check_frame", "FrameParser", "close_payload", "parse_close", "MAX_CONTROL_PAYLOAD",
-    "Field", "header_fields", "Step", "encode_steps", "decode_steps",
+    "Opcode", "CloseCode", "Frame", "Header", "Role", "encode", "decode", "read_header", "parse_header",
+    "header_size", "check_frame", "FrameParser", "close_payload", "parse_close", "MAX_CONTROL_PAYLOAD",
+    "Field", "header_fields", "announced_length",
 ]
 
-Role = Literal["client", "server"]
+Role = Literal["client", "server"]  # the endpoint that receives (or sends) a frame; §5.1 depends on it
 
 MAX_CONTROL_PAYLOAD = 125  # §5.5: "All control frames MUST have a payload length of 125 bytes or less"
 _LENGTH_16 = 126  # 7-bit length value announcing a 16-bit extended length
@@ -83,7 +87,19 @@ class Header:
     length_field: int  # the 7-bit "Payload len": the length itself, or 126 / 127
     payload_length: int
     mask_key: bytes | None
-    size: int  # bytes of header: 2, +2 or +8 extended length, +4 masking key
+    size: int  # bytes of header: 2, +2 or +8 extended length, +4 masking key (`header_size`)
+
+
+def header_size(payload_length: int, *, masked: bool) -> int:
+    """Bytes of header in front of a payload of `payload_length` bytes (§5.2): 2, plus 2
+    or 8 for an extended length (payloads over 125 / 65535 bytes), plus 4 for a masking key."""
+    if payload_length <= MAX_CONTROL_PAYLOAD:
+        extended = 0
+    elif payload_length <= 0xFFFF:
+        extended = 2
+    else:
+        extended = 8
+    return 2 + extended + (4 if masked else 0)
 
 
 # --- writing -------------------------------------------------------------------
@@ -98,7 +114,7 @@ def encode(frame: Frame, mask_key: bytes | None = None) -> bytes:
     first = (frame.fin << 7) | (frame.rsv1 << 6) | (frame.rsv2 << 5) | (frame.rsv3 << 4) | int(frame.opcode)
     masked = mask_key is not None
     length = len(frame.payload)
-    if length <= 125:
+    if length <= MAX_CONTROL_PAYLOAD:
         header = struct.pack("!BB", first, (masked << 7) | length)
     elif length <= 0xFFFF:
         header = struct.pack("!BBH", first, (masked << 7) | _LENGTH_16, length)
@@ -126,51 +142,154 @@ def close_payload(code: int | None = None, reason: str = "") -> bytes:
     return data
 
 
-# --- reading -------------------------------------------------------------------
+# --- reading: the one header reader ----------------------------------------------
 
 _EXTENDED_LENGTH_BYTES = {_LENGTH_16: 2, _LENGTH_64: 8}
 _OPCODES = {int(opcode): opcode for opcode in Opcode}  # a dict lookup is faster than Opcode(value)
 
 
-def parse_header(data: bytes, *, role: Role | None = None, max_size: int | None = None) -> Header:
-    """Read and check the header at the start of `data` (§5.2).
+@dataclass(frozen=True)
+class Field:
+    """One field of a frame on the wire, where it sits and what it says (§5.2)."""
 
-    `role` is the role of the endpoint that receives the frame: a server
-    requires masked frames, a client unmasked ones (§5.1). `max_size` bounds the
-    payload length, checked here before any payload is buffered (§10.4).
-    Each rule is checked as soon as the bytes it needs are there, so a bad
-    first byte fails at once. Raises `IncompleteFrame` when `data` is too
-    short, `ProtocolError` (with `.field`) when a rule is broken.
+    name: str      # "FIN", "RSV1", "RSV2", "RSV3", "opcode", "MASK", "payload length",
+                   # "extended payload length", "masking key", "payload"
+    offset: int    # bit offset from the first bit of the frame
+    width: int     # width in bits (payload: 8 * the bytes present)
+    bits: str      # the raw bits as "0"/"1" text ("" for the payload, to keep it small)
+    value: object  # bool, Opcode (or int if reserved), int length, bytes key, bytes payload as on the wire
+    meaning: str
+
+
+def read_header(data: bytes, *, role: Role | None = None, max_size: int | None = None,
+                check: bool = True) -> Iterator[Field]:
+    """Read the header at the start of `data` top to bottom (§5.2), yielding each field as it is read.
+
+    With `check`, each rule is applied as soon as the fields it needs have been
+    read (a bad first byte fails before the second is looked at): a broken rule
+    raises `ProtocolError` (with `.field`), too few bytes raise `IncompleteFrame`.
+    `role` is the endpoint that receives the frame (§5.1: a server requires masked
+    frames, a client unmasked ones); `max_size` bounds the payload length (§10.4).
+    Without `check` nothing is judged and the reader stops quietly where the bytes
+    end: that is how any bytes, valid or not, get drawn.
     """
+    # First byte: FIN, RSV1-3, opcode.
     if len(data) < 1:
-        raise IncompleteFrame(2, exact=False)
+        if check:
+            raise IncompleteFrame(2, exact=False)
+        return
     b0 = data[0]
-    fin, rsv1, rsv2, rsv3 = bool(b0 & 0x80), bool(b0 & 0x40), bool(b0 & 0x20), bool(b0 & 0x10)
-    opcode = b0 & 0x0F
-    if b0 & 0x70:
-        _check_reserved_bits(rsv1, rsv2, rsv3)
-    if opcode not in _OPCODES:
+    fin, opcode = bool(b0 & 0x80), b0 & 0x0F
+    yield Field("FIN", 0, 1, _bits(b0 >> 7, 1), fin, "final fragment" if fin else "not final: more fragments follow")
+    for i, name in enumerate(("RSV1", "RSV2", "RSV3"), start=1):
+        bit = bool(b0 & (0x80 >> i))
+        yield Field(name, i, 1, _bits(int(bit), 1), bit,
+                    "set: needs an extension that defines it" if bit else "reserved, 0 (no extension)")
+    yield Field("opcode", 4, 4, _bits(opcode, 4), _opcode_value(opcode), _opcode_meaning(opcode))
+    if check:
+        _check_reserved_bits(bool(b0 & 0x40), bool(b0 & 0x20), bool(b0 & 0x10))
         _check_opcode(opcode)
+
+    # Second byte: MASK, the 7-bit payload length.
     if len(data) < 2:
-        raise IncompleteFrame(1, exact=False)
-
+        if check:
+            raise IncompleteFrame(1, exact=False)
+        return
     b1 = data[1]
-    masked = bool(b1 & 0x80)
-    length_field = b1 & 0x7F
-    if opcode >= 0x8:
-        _check_control(opcode, fin, length_field)
-    _check_masking(masked, role)
+    masked, length_field = bool(b1 & 0x80), b1 & 0x7F
+    yield Field("MASK", 8, 1, _bits(int(masked), 1), masked,
+                "payload masked (client to server)" if masked else "payload not masked (server to client)")
+    yield Field("payload length", 9, 7, _bits(length_field, 7), length_field, _length_field_meaning(length_field))
+    if check:
+        if opcode >= 0x8:
+            _check_control(opcode, fin, length_field)
+        _check_masking(masked, role)
 
+    # The extended payload length, if the 7-bit field said 126 or 127.
     extra = _EXTENDED_LENGTH_BYTES.get(length_field, 0)
     size = 2 + extra + (4 if masked else 0)
-    if len(data) < 2 + extra:
-        raise IncompleteFrame(size - len(data), exact=False)
-    payload_length = _read_length(data, length_field)
-    _check_size(payload_length, length_field, max_size)
-    if len(data) < size:
-        raise IncompleteFrame(size + payload_length - len(data))
-    mask_key = bytes(data[2 + extra:size]) if masked else None
-    return Header(fin, rsv1, rsv2, rsv3, opcode, masked, length_field, payload_length, mask_key, size)
+    payload_length = length_field
+    if extra:
+        if len(data) < 2 + extra:
+            if check:
+                raise IncompleteFrame(size - len(data), exact=False)
+            return
+        payload_length = int.from_bytes(data[2:2 + extra], "big")
+        yield Field("extended payload length", 16, 8 * extra, _bits(payload_length, 8 * extra), payload_length,
+                    f"payload is {payload_length} bytes ({8 * extra}-bit big-endian)")
+        if check:
+            _check_length_encoding(payload_length, length_field)
+    if check:
+        _check_size(payload_length, length_field, max_size)
+
+    # The masking key, if MASK is set (§5.3).
+    if masked:
+        if len(data) < size:
+            if check:
+                raise IncompleteFrame(size + payload_length - len(data))
+            return
+        key = bytes(data[size - 4:size])
+        yield Field("masking key", 8 * (size - 4), 32, "".join(_bits(b, 8) for b in key), key,
+                    f"payload[i] is XORed with key[i mod 4] (§5.3): {key.hex(' ')}")
+
+
+def parse_header(data: bytes, *, role: Role | None = None, max_size: int | None = None) -> Header:
+    """Read and check the header at the start of `data` (§5.2): `read_header`'s fields as a `Header`.
+
+    Raises `IncompleteFrame` when `data` is too short, `ProtocolError` (with
+    `.field`) when a rule is broken.
+    """
+    values = {field.name: field.value for field in read_header(data, role=role, max_size=max_size)}
+    masked = bool(values["MASK"])
+    length_field = int(values["payload length"])  # type: ignore[call-overload]
+    payload_length = int(values.get("extended payload length", length_field))  # type: ignore[call-overload]
+    return Header(bool(values["FIN"]), bool(values["RSV1"]), bool(values["RSV2"]), bool(values["RSV3"]),
+                  int(values["opcode"]), masked, length_field, payload_length,  # type: ignore[call-overload]
+                  values.get("masking key"), header_size(payload_length, masked=masked))  # type: ignore[arg-type]
+
+
+def header_fields(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) -> list[Field]:
+    """The fields of a frame, in wire order, for drawing its bit diagram (§5.2).
+
+    A `Frame` gives the fields of ``encode(frame, mask_key)``. Bytes give the
+    fields of whatever is there, valid or not: nothing is checked, and a
+    truncated frame lists only the fields that are complete (its payload: the
+    bytes present). A frame with no payload has no "payload" field.
+    """
+    if isinstance(frame_or_bytes, Frame):
+        data = encode(frame_or_bytes, mask_key)
+    elif mask_key is not None:
+        raise ValueError("mask_key goes with a Frame; encoded bytes carry their own masking key")
+    else:
+        data = bytes(frame_or_bytes)
+    fields = list(read_header(data, check=False))
+    if len(fields) < 7 or fields[-1].name != _last_header_field(fields):
+        return fields  # the header is not complete: no payload to show yet
+    payload_length = announced_length(fields) or 0
+    pos = (fields[-1].offset + fields[-1].width) // 8
+    payload = data[pos:pos + payload_length]
+    if payload_length:
+        present = "" if len(payload) == payload_length else f" ({len(payload)} of {payload_length} present)"
+        how = "masked" if fields[5].value else "as sent, not masked"
+        fields.append(Field("payload", 8 * pos, 8 * len(payload), "", payload,
+                            f"{payload_length} bytes, {how}{present}"))
+    return fields
+
+
+def announced_length(fields: list[Field]) -> int | None:
+    """The payload length the header's fields announce (the 7-bit field, or the extended one), if read yet."""
+    values = {f.name: f.value for f in fields}
+    if "extended payload length" in values:
+        return values["extended payload length"]  # type: ignore[return-value]
+    length = values.get("payload length")
+    return length if isinstance(length, int) and length <= MAX_CONTROL_PAYLOAD else None
+
+
+def _last_header_field(fields: list[Field]) -> str:
+    """The name of the field that ends the header these fields announce."""
+    if fields[5].value:  # MASK
+        return "masking key"
+    return "payload length" if int(fields[6].value) <= MAX_CONTROL_PAYLOAD else "extended payload length"  # type: ignore[call-overload]
 
 
 def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None) -> tuple[Frame, int]:
@@ -180,11 +299,61 @@ def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None
     more bytes are needed: exactly, once the header is complete; at least,
     before) or `ProtocolError` (with `.close_code`, `.rfc_section`, `.field`).
     """
+    common = _decode_common(data, role, max_size)
+    if common is not None:
+        return common
     header = parse_header(data, role=role, max_size=max_size)
     end = header.size + header.payload_length
     if len(data) < end:
         raise IncompleteFrame(end - len(data))
     return _frame(header, _unmask(header, data[header.size:end])), end
+
+
+_COMMON_OPCODES = frozenset({0x0, 0x1, 0x2, 0x9, 0xA})  # data frames, Ping, Pong (Close: parse_close too)
+
+
+def _decode_common(data: bytes, role: Role | None, max_size: int | None) -> tuple[Frame, int] | None:
+    """`decode` for the common case only: a valid data, Ping or Pong frame, whole in `data`.
+
+    Why a second path: a server decodes frames by the thousand, and `read_header`
+    builds a `Field` (bits, meaning) for every field of every header. This path
+    only ever accepts: anything it does not recognise at once as valid and complete
+    (a reserved bit, a Close frame, a short buffer, ...) returns None and goes to
+    `read_header`, so every error still comes from the one reader, and the fuzz
+    tests check that both paths agree on every input.
+    """
+    if len(data) < 2:
+        return None
+    b0, b1 = data[0], data[1]
+    opcode, length = b0 & 0x0F, b1 & 0x7F
+    if b0 & 0x70 or opcode not in _COMMON_OPCODES or (opcode >= 0x8 and (not b0 & 0x80 or length > 125)):
+        return None
+    masked = b1 & 0x80
+    if (role == "server" and not masked) or (role == "client" and masked):
+        return None
+    pos = 2
+    if length == _LENGTH_16:
+        if len(data) < 4:
+            return None
+        length, pos = (data[2] << 8) | data[3], 4
+        if length <= MAX_CONTROL_PAYLOAD:
+            return None
+    elif length == _LENGTH_64:
+        if len(data) < 10:
+            return None
+        length, pos = int.from_bytes(data[2:10], "big"), 10
+        if length <= 0xFFFF or length >> 63:
+            return None
+    if max_size is not None and length > max_size:
+        return None
+    end = pos + length + (4 if masked else 0)
+    if len(data) < end:
+        return None
+    if masked:
+        payload = mask(data[pos + 4:end], bytes(data[pos:pos + 4]))
+    else:
+        payload = bytes(data[pos:end])
+    return Frame(_OPCODES[opcode], payload, bool(b0 & 0x80)), end
 
 
 def check_frame(frame: Frame) -> None:
@@ -360,217 +529,11 @@ class FrameParser:
         return pos + len(chunk)
 
 
-# --- step by step: the data behind the bit diagrams and the traces ------------
 
-@dataclass(frozen=True)
-class Field:
-    """One field of a frame on the wire, where it sits and what it says (§5.2)."""
-
-    name: str      # "FIN", "RSV1", "RSV2", "RSV3", "opcode", "MASK", "payload length",
-                   # "extended payload length", "masking key", "payload"
-    offset: int    # bit offset from the first bit of the frame
-    width: int     # width in bits (payload: 8 * the bytes present)
-    bits: str      # the raw bits as "0"/"1" text ("" for the payload, to keep it small)
-    value: object  # bool, Opcode (or int if reserved), int length, bytes key, bytes payload as on the wire
-    meaning: str
-
-
-def header_fields(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) -> list[Field]:
-    """The fields of a frame, in wire order, for drawing its bit diagram (§5.2).
-
-    A `Frame` gives the fields of ``encode(frame, mask_key)``. Bytes give the
-    fields of whatever is there, valid or not: nothing is checked, and a
-    truncated frame lists only the fields that are complete (its payload: the
-    bytes present). A frame with no payload has no "payload" field.
-    """
-    if isinstance(frame_or_bytes, Frame):
-        data = encode(frame_or_bytes, mask_key)
-    elif mask_key is not None:
-        raise ValueError("mask_key goes with a Frame; encoded bytes carry their own masking key")
-    else:
-        data = bytes(frame_or_bytes)
-    fields: list[Field] = []
-    if len(data) < 1:
-        return fields
-    b0 = data[0]
-    fin, opcode = bool(b0 & 0x80), b0 & 0x0F
-    fields.append(Field("FIN", 0, 1, _bits(b0 >> 7, 1), fin,
-                        "final fragment" if fin else "not final: more fragments follow"))
-    for i, name in enumerate(("RSV1", "RSV2", "RSV3"), start=1):
-        bit = bool(b0 & (0x80 >> i))
-        fields.append(Field(name, i, 1, _bits(int(bit), 1), bit,
-                            "set: needs an extension that defines it" if bit else "reserved, 0 (no extension)"))
-    fields.append(Field("opcode", 4, 4, _bits(opcode, 4), _opcode_value(opcode), _opcode_meaning(opcode)))
-    if len(data) < 2:
-        return fields
-    b1 = data[1]
-    masked, length_field = bool(b1 & 0x80), b1 & 0x7F
-    fields.append(Field("MASK", 8, 1, _bits(int(masked), 1), masked,
-                        "payload masked (client to server)" if masked else "payload not masked (server to client)"))
-    fields.append(Field("payload length", 9, 7, _bits(length_field, 7), length_field,
-                        _length_field_meaning(length_field)))
-    pos = 2
-    payload_length = length_field
-    extra = _EXTENDED_LENGTH_BYTES.get(length_field, 0)
-    if extra:
-        if len(data) < pos + extra:
-            return fields
-        payload_length = int.from_bytes(data[pos:pos + extra], "big")
-        fields.append(Field("extended payload length", 8 * pos, 8 * extra, _bits(payload_length, 8 * extra),
-                            payload_length, f"payload is {payload_length} bytes ({8 * extra}-bit big-endian)"))
-        pos += extra
-    if masked:
-        if len(data) < pos + 4:
-            return fields
-        key = data[pos:pos + 4]
-        fields.append(Field("masking key", 8 * pos, 32, "".join(_bits(b, 8) for b in key), key,
-                            f"payload[i] is XORed with key[i mod 4] (§5.3): {key.hex(' ')}"))
-        pos += 4
-    payload = data[pos:pos + payload_length]
-    if payload_length:
-        present = "" if len(payload) == payload_length else f" ({len(payload)} of {payload_length} present)"
-        how = "masked" if masked else "as sent, not masked"
-        fields.append(Field("payload", 8 * pos, 8 * len(payload), "", payload,
-                            f"{payload_length} bytes, {how}{present}"))
-    return fields
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of encoding or decoding a frame: what was done, and the bytes it produced or read.
-
-    `error` is set on the step that stops a decode: the `ProtocolError` (or
-    `IncompleteFrame`) that `decode` raises for the same bytes.
-    """
-
-    title: str
-    detail: str
-    data: bytes = b""
-    error: WslabError | None = field(default=None, compare=False)
-
-    def __str__(self) -> str:
-        return f"{self.title}: {self.detail}"
-
-
-def encode_steps(frame: Frame, mask_key: bytes | None = None) -> list[Step]:
-    """`encode` one step at a time (§5.2, §5.3); the steps' data joined is ``encode(frame, mask_key)``."""
-    steps: list[Step] = []
-
-    def step(title: str, detail: str, data: bytes) -> None:
-        steps.append(Step(f"{len(steps) + 1}. {title}", detail, data))
-
-    wire = encode(frame, mask_key)
-    b0, b1 = wire[0], wire[1]
-    opcode = int(frame.opcode)
-    step("first byte: FIN, RSV1-3, opcode",
-         f"FIN={int(frame.fin)} RSV={int(frame.rsv1)}{int(frame.rsv2)}{int(frame.rsv3)} "
-         f"opcode={opcode:04b} ({_opcode_meaning(opcode)}) -> {b0:#04x}", wire[:1])
-    length = len(frame.payload)
-    masked = mask_key is not None
-    length_field = b1 & 0x7F
-    if length_field <= MAX_CONTROL_PAYLOAD:
-        why = f"payload length {length} fits in the 7 bits"
-    else:
-        bits = 16 if length_field == _LENGTH_16 else 64
-        limit = "125" if bits == 16 else "65535"
-        why = f"payload length {length} > {limit}: field {length_field}, a {bits}-bit length follows"
-    step("second byte: MASK, payload length", f"MASK={int(masked)}, {why} -> {b1:#04x}", wire[1:2])
-    pos = 2
-    extra = _EXTENDED_LENGTH_BYTES.get(length_field, 0)
-    if extra:
-        step("extended payload length", f"{length} as a {8 * extra}-bit big-endian integer -> "
-             f"{wire[2:2 + extra].hex(' ')}", wire[2:2 + extra])
-        pos += extra
-    if mask_key is not None:
-        step("masking key", f"4 bytes the client picks at random for this frame (§5.3): {mask_key.hex(' ')}",
-             bytes(mask_key))
-        pos += 4
-        step("mask the payload", f"payload[i] XOR key[i mod 4]: {_hex(frame.payload)} -> {_hex(wire[pos:])}",
-             wire[pos:])
-    else:
-        step("payload", f"{length} bytes as they are (not masked): {_hex(frame.payload)}", wire[pos:])
-    return steps
-
-
-def decode_steps(data: bytes, role: Role | None = None, *, max_size: int | None = None) -> list[Step]:
-    """`decode` one step at a time, checking each rule where `decode` does (§5.2, §5.5, §7.4).
-
-    Stops with a step whose `.error` is the error `decode` raises for the same
-    bytes (a broken rule, or too few bytes). Otherwise the last step names the frame.
-    """
-    data = bytes(data)
-    steps: list[Step] = []
-
-    def step(title: str, detail: str, data: bytes = b"", error: WslabError | None = None) -> None:
-        steps.append(Step(f"{len(steps) + 1}. {title}", detail, data, error))
-
-    try:
-        # The same rules in the same order as parse_header and decode.
-        if len(data) < 1:
-            raise IncompleteFrame(2, exact=False)
-        b0 = data[0]
-        fin, opcode = bool(b0 & 0x80), b0 & 0x0F
-        step("first byte: FIN, RSV1-3, opcode", f"{b0:#04x} -> FIN={b0 >> 7} RSV={(b0 >> 4) & 0b111:03b} "
-             f"opcode={opcode:04b} ({_opcode_meaning(opcode)})", data[:1])
-        _check_reserved_bits(bool(b0 & 0x40), bool(b0 & 0x20), bool(b0 & 0x10))
-        _check_opcode(opcode)
-        if len(data) < 2:
-            raise IncompleteFrame(1, exact=False)
-
-        b1 = data[1]
-        masked, length_field = bool(b1 & 0x80), b1 & 0x7F
-        step("second byte: MASK, payload length", f"{b1:#04x} -> MASK={b1 >> 7}, payload length field "
-             f"{length_field} ({_length_field_meaning(length_field)})", data[1:2])
-        if opcode >= 0x8:
-            _check_control(opcode, fin, length_field)
-        _check_masking(masked, role)
-
-        extra = _EXTENDED_LENGTH_BYTES.get(length_field, 0)
-        size = 2 + extra + (4 if masked else 0)
-        if len(data) < 2 + extra:
-            raise IncompleteFrame(size - len(data), exact=False)
-        if extra:
-            step("extended payload length", f"{data[2:2 + extra].hex(' ')} -> "
-                 f"{int.from_bytes(data[2:2 + extra], 'big')} ({8 * extra}-bit big-endian)", data[2:2 + extra])
-        payload_length = _read_length(data, length_field)
-        _check_size(payload_length, length_field, max_size)
-        if len(data) < size:
-            raise IncompleteFrame(size + payload_length - len(data))
-
-        mask_key = data[2 + extra:size] if masked else None
-        if mask_key is not None:
-            step("masking key", mask_key.hex(" "), mask_key)
-        end = size + payload_length
-        if len(data) < end:
-            raise IncompleteFrame(end - len(data))
-        payload = data[size:end]
-        step("payload", f"{payload_length} bytes, {'masked' if masked else 'not masked'}: {_hex(payload)}",
-             payload)
-        if mask_key is not None:
-            payload = mask(payload, mask_key)
-            step("unmask", f"payload[i] XOR key[i mod 4] -> {_hex(payload)}", payload)
-        if opcode == Opcode.CLOSE:
-            code, reason = parse_close(payload)
-            said = ("no code (reported as 1005)" if code is None
-                    else f"code {close_code_name(code)}, reason {reason!r}")
-            step("close payload: 2-byte code, UTF-8 reason", said, payload)
-    except (ProtocolError, IncompleteFrame) as error:
-        title = "incomplete" if isinstance(error, IncompleteFrame) else f"error in {error.field or 'the frame'}"
-        step(title, str(error), b"", error)
-        return steps
-    step("frame", f"{Opcode(opcode).name}, fin={fin}, {payload_length} bytes of payload; {end} bytes read")
-    return steps
-
+# --- meanings of the fields ------------------------------------------------------
 
 def _bits(value: int, width: int) -> str:
     return format(value, f"0{width}b")
-
-
-def _hex(data: bytes, limit: int = 16) -> str:
-    """Bytes as hex pairs, the first `limit` of them for a long payload."""
-    if len(data) <= limit:
-        return data.hex(" ") if data else "(empty)"
-    return f"{data[:limit].hex(' ')} ... ({len(data)} bytes)"
 
 
 def _opcode_value(opcode: int) -> Opcode | int:
@@ -653,17 +616,13 @@ def _check_masking(masked: bool, role: Role | None) -> None:
                             "on any masked server frame", rfc_section="5.1", field="MASK")
 
 
-def _read_length(data: bytes, length_field: int) -> int:
-    """The payload length (§5.2), refusing a set top bit and non-minimal encodings."""
-    if length_field == _LENGTH_16:
-        (length,) = struct.unpack("!H", data[2:4])
-        if length <= MAX_CONTROL_PAYLOAD:
-            raise ProtocolError(f"payload length {length} is sent in the 16-bit extended field; the minimal "
-                                f"encoding MUST be used: the 7-bit field", rfc_section="5.2",
-                                field="extended payload length")
-        return length
+def _check_length_encoding(length: int, length_field: int) -> None:
+    """§5.2: the minimal encoding of the payload length, and the 64-bit length's top bit 0."""
+    if length_field == _LENGTH_16 and length <= MAX_CONTROL_PAYLOAD:
+        raise ProtocolError(f"payload length {length} is sent in the 16-bit extended field; the minimal "
+                            f"encoding MUST be used: the 7-bit field", rfc_section="5.2",
+                            field="extended payload length")
     if length_field == _LENGTH_64:
-        (length,) = struct.unpack("!Q", data[2:10])
         if length >> 63:
             raise ProtocolError("the 64-bit extended payload length has its most significant bit set; "
                                 "that bit MUST be 0", rfc_section="5.2", field="extended payload length")
@@ -672,8 +631,6 @@ def _read_length(data: bytes, length_field: int) -> int:
             raise ProtocolError(f"payload length {length} is sent in the 64-bit extended field; the minimal "
                                 f"encoding MUST be used: {minimal}", rfc_section="5.2",
                                 field="extended payload length")
-        return length
-    return length_field
 
 
 def _check_size(payload_length: int, length_field: int, max_size: int | None) -> None:

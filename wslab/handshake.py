@@ -38,8 +38,8 @@ __all__ = [
     "GUID", "MAX_HEAD", "WEBSOCKET_VERSION", "new_key", "accept_key", "accept_steps",
     "AcceptSteps", "Request", "Response", "InvalidResponse", "build_request",
     "split_head", "parse_request", "check_origin", "build_response", "build_rejection",
-    "validate_response", "parse_response", "answer", "read_request", "ServerAnswer", "explain", "header_meaning",
-    "check_request", "replace_header",
+    "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
+    "check_request", "replace_header", "parse_http_request", "WebSocketURI", "parse_uri",
 ]
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # §1.3: fixed by the RFC, the same for everyone
@@ -107,6 +107,41 @@ def accept_steps(key: str) -> AcceptSteps:
 def accept_key(key: str) -> str:
     """``Sec-WebSocket-Accept`` for a ``Sec-WebSocket-Key``: base64(SHA-1(key + GUID)) (§1.3)."""
     return accept_steps(key).accept
+
+
+# --- URIs (§3) -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WebSocketURI:
+    """A ``ws://`` or ``wss://`` URI taken apart as §3 does: host, port, /resource name/."""
+
+    secure: bool
+    host: str
+    port: int
+    resource_name: str  # the path ("/" if empty) and the query, as the request line carries it
+
+    @property
+    def host_header(self) -> str:
+        """The Host header for it (§4.1 item 4): the port only when it is not the scheme's default."""
+        default = 443 if self.secure else 80
+        return self.host if self.port == default else f"{self.host}:{self.port}"
+
+
+def parse_uri(uri: str) -> WebSocketURI:
+    """Take apart a WebSocket URI (§3); ValueError says what is wrong with it.
+
+    ``ws`` defaults to port 80, ``wss`` to 443; a fragment MUST NOT be used.
+    """
+    parts = urlsplit(uri)
+    if parts.scheme not in ("ws", "wss"):
+        raise ValueError(f"{uri!r}: a WebSocket URI starts with ws:// or wss:// (RFC 6455 §3)")
+    if parts.fragment:
+        raise ValueError(f"{uri!r}: fragment identifiers MUST NOT be used in WebSocket URIs (RFC 6455 §3)")
+    if not parts.hostname:
+        raise ValueError(f"{uri!r}: a WebSocket URI names a host (RFC 6455 §3)")
+    secure = parts.scheme == "wss"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return WebSocketURI(secure, parts.hostname, parts.port or (443 if secure else 80), path)
 
 
 # --- heads: parsed requests and responses ---------------------------------------
@@ -315,11 +350,12 @@ def _head_lines(data: bytes, side: str) -> list[str]:
     # latin-1 maps every byte to a character, so a stray non-ASCII byte is
     # reported by the checks below instead of crashing the decoder.
     lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
-    for line in lines:
+    for number, line in enumerate(lines):
         bad = next((c for c in line if c in _CONTROL_CHARACTERS), None)
         if bad is not None:
             raise _malformed(side, f"line {line!r} contains the control character {bad!r} "
-                                   "(a lone CR or LF, or another control byte; RFC 7230 §3)")
+                                   "(a lone CR or LF, or another control byte; RFC 7230 §3)",
+                             header=line.partition(":")[0].strip() if number else None)
     return lines
 
 
@@ -328,21 +364,22 @@ def _parse_headers(lines: list[str], side: str) -> list[tuple[str, str]]:
     for line in lines:
         if line[:1] in (" ", "\t"):
             raise _malformed(side, f"header line {line!r} starts with whitespace "
-                                   "(obsolete line folding is not allowed, RFC 7230 §3.2.4)")
+                                   "(obsolete line folding is not allowed, RFC 7230 §3.2.4)",
+                             header=line.partition(":")[0].strip())
         name, colon, value = line.partition(":")
         if not colon:
-            raise _malformed(side, f"header line {line!r} has no ':'")
+            raise _malformed(side, f"header line {line!r} has no ':'", header=line.strip())
         if not name or not _is_token(name):
             raise _malformed(side, f"header name {name!r} is not a token "
-                                   "(no spaces before the ':', RFC 7230 §3.2.4)")
+                                   "(no spaces before the ':', RFC 7230 §3.2.4)", header=name.strip())
         headers.append((name, value.strip(" \t")))
     return headers
 
 
-def _malformed(side: str, message: str) -> HandshakeError:
+def _malformed(side: str, message: str, *, header: str | None = None) -> HandshakeError:
     if side == "response":
-        return InvalidResponse(f"malformed response: {message}")
-    return HandshakeError(f"malformed request: {message}", rfc_section="4.2.1", status=400)
+        return InvalidResponse(f"malformed response: {message}", header=header)
+    return HandshakeError(f"malformed request: {message}", rfc_section="4.2.1", status=400, header=header)
 
 
 def _is_token(text: str) -> bool:
@@ -375,18 +412,18 @@ def parse_request(data: bytes) -> Request:
     return request
 
 
-def read_request(data: bytes) -> Request:
-    """Read a request head for its HTTP syntax only (RFC 7230 §3), without judging §4.2.1.
-
-    For code that applies the §4.2.1 rules itself (the capstone exercise); `parse_request`
-    reads and judges in one call. Raises HandshakeError (400) when the head is not HTTP.
-    """
+def parse_http_request(data: bytes) -> Request:
+    """Read any HTTP/1.1 request head (request line and header fields, RFC 7230 §3), without the
+    WebSocket rules of `parse_request`: for servers that also answer plain HTTP on the same port
+    (Engine.IO's long-polling). Raises HandshakeError (400, 431, 505) for a malformed head."""
     request_line, *header_lines = _head_lines(data, "request")
     parts = request_line.split(" ")
-    if len(parts) != 3 or not all(parts):
+    if len(parts) != 3 or not all(parts) or not _is_token(parts[0]):
         raise _malformed("request", f"request line {request_line!r} is not 'METHOD SP TARGET SP HTTP/x.y'")
-    method, target, version = parts
-    return Request(method, target, version, _parse_headers(header_lines, "request"))
+    _check_http_version(parts[2])
+    request = Request(parts[0], _resource_name(parts[1]), parts[2])
+    request.headers = _parse_headers(header_lines, "request")
+    return request
 
 
 def _parse_request_line(line: str) -> Request:
@@ -438,20 +475,20 @@ def check_request(request: Request) -> None:
         what = "no Host header" if not hosts else (
             "an empty Host header" if len(hosts) == 1 else f"{len(hosts)} Host headers")
         raise HandshakeError(f"the request has {what}; it needs exactly one "
-                             "(RFC 7230 §5.4)", rfc_section="4.2.1 item 2", status=400)
+                             "(RFC 7230 §5.4)", rfc_section="4.2.1 item 2", status=400, header="Host")
 
     upgrade = request.header("Upgrade")
     if not _has_token(upgrade, "websocket"):
         got = "no Upgrade header" if upgrade is None else f"Upgrade: {upgrade}"
         raise HandshakeError(f"the request has {got}; it needs 'Upgrade: websocket' "
-                             "(case-insensitive)", rfc_section="4.2.1 item 3", status=400)
+                             "(case-insensitive)", rfc_section="4.2.1 item 3", status=400, header="Upgrade")
 
     connection = request.header("Connection")
     if not _has_token(connection, "upgrade"):
         got = "no Connection header" if connection is None else f"Connection: {connection}"
         raise HandshakeError(f"the request has {got}; the Connection header must contain "
                              "the token 'Upgrade' (case-insensitive)",
-                             rfc_section="4.2.1 item 4", status=400)
+                             rfc_section="4.2.1 item 4", status=400, header="Connection")
 
     _check_key(request.header_values("Sec-WebSocket-Key"))
     _check_version(request.header_values("Sec-WebSocket-Version"))
@@ -461,19 +498,20 @@ def _check_key(values: list[str]) -> None:
     """§4.2.1 item 5: base64 that decodes to exactly 16 bytes; §11.3.1: sent once."""
     if not values:
         raise HandshakeError("the request has no Sec-WebSocket-Key header",
-                             rfc_section="4.2.1 item 5", status=400)
+                             rfc_section="4.2.1 item 5", status=400, header="Sec-WebSocket-Key")
     if len(values) > 1:
         raise HandshakeError(f"Sec-WebSocket-Key is sent {len(values)} times; "
-                             "it must appear only once", rfc_section="11.3.1", status=400)
+                             "it must appear only once", rfc_section="11.3.1", status=400,
+                             header="Sec-WebSocket-Key")
     key = values[0]
     try:
         raw = base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
         raise HandshakeError(f"Sec-WebSocket-Key {key!r} is not valid base64",
-                             rfc_section="4.2.1 item 5", status=400) from None
+                             rfc_section="4.2.1 item 5", status=400, header="Sec-WebSocket-Key") from None
     if len(raw) != 16:
         raise HandshakeError(f"Sec-WebSocket-Key {key!r} decodes to {len(raw)} bytes, "
-                             "not 16", rfc_section="4.2.1 item 5", status=400)
+                             "not 16", rfc_section="4.2.1 item 5", status=400, header="Sec-WebSocket-Key")
 
 
 def _check_version(values: list[str]) -> None:
@@ -481,13 +519,14 @@ def _check_version(values: list[str]) -> None:
     with 426 and the version the server speaks (§4.2.2 /version/, §4.4)."""
     if not values:
         raise HandshakeError("the request has no Sec-WebSocket-Version header",
-                             rfc_section="4.2.1 item 6", status=400)
+                             rfc_section="4.2.1 item 6", status=400, header="Sec-WebSocket-Version")
     if len(values) > 1:
         raise HandshakeError(f"Sec-WebSocket-Version is sent {len(values)} times; "
-                             "it must appear only once", rfc_section="11.3.5", status=400)
+                             "it must appear only once", rfc_section="11.3.5", status=400,
+                             header="Sec-WebSocket-Version")
     if values[0] != WEBSOCKET_VERSION:
         raise HandshakeError(f"Sec-WebSocket-Version is {values[0]!r}; this server speaks "
-                             f"only version {WEBSOCKET_VERSION}", rfc_section="4.4",
+                             f"only version {WEBSOCKET_VERSION}", rfc_section="4.4", header="Sec-WebSocket-Version",
                              status=426, headers=(("Sec-WebSocket-Version", WEBSOCKET_VERSION),
                                                   ("Upgrade", "websocket")))
 
@@ -519,7 +558,7 @@ def check_origin(origin: str | None, allowed: str | Iterable[str] | None) -> Non
     if "*" in allowed or origin.lower() in (a.lower() for a in allowed):
         return
     raise HandshakeError(f"Origin {origin!r} is not allowed (allowed: {', '.join(allowed)})",
-                         rfc_section="10.2", status=403)
+                         rfc_section="10.2", status=403, header="Origin")
 
 
 def build_response(request: Request, *, subprotocol: str | None = None) -> bytes:
@@ -635,29 +674,31 @@ def validate_response(request: bytes | Request, data: bytes) -> Response:
     response = parse_response(data)
     if response.status != 101:
         raise InvalidResponse(f"the server answered {response.status} {response.reason}, "
-                              "not 101 Switching Protocols", rfc_section="4.1 response check 1")
+                              "not 101 Switching Protocols", rfc_section="4.1 response check 1", check=1)
     upgrade = response.header("Upgrade")
     if upgrade is None or upgrade.strip().lower() != "websocket":
         got = "no Upgrade header" if upgrade is None else f"Upgrade: {upgrade}"
         raise InvalidResponse(f"the response has {got}; it needs 'Upgrade: websocket'",
-                              rfc_section="4.1 response check 2")
+                              rfc_section="4.1 response check 2", check=2, header="Upgrade")
     connection = response.header("Connection")
     if not _has_token(connection, "upgrade"):
         got = "no Connection header" if connection is None else f"Connection: {connection}"
         raise InvalidResponse(f"the response has {got}; it must contain the token 'Upgrade'",
-                              rfc_section="4.1 response check 3")
+                              rfc_section="4.1 response check 3", check=3, header="Connection")
     expected = accept_key(request.key or "")
     if response.accept != expected:
         got = "no Sec-WebSocket-Accept" if response.accept is None \
             else f"Sec-WebSocket-Accept {response.accept!r}"
         raise InvalidResponse(f"the response has {got}; expected {expected!r} "
                               "(base64 of SHA-1 of our key + GUID)",
-                              rfc_section="4.1 response check 4")
+                              rfc_section="4.1 response check 4", check=4,
+                              header="Sec-WebSocket-Accept")
     extensions = response.header("Sec-WebSocket-Extensions")
     if extensions is not None and not set(_split_list(extensions)) <= set(
             _split_list(request.header("Sec-WebSocket-Extensions"))):
         raise InvalidResponse(f"the response accepts extensions {extensions!r} the client "
-                              "did not ask for", rfc_section="4.1 response check 5")
+                              "did not ask for", rfc_section="4.1 response check 5", check=5,
+                              header="Sec-WebSocket-Extensions")
     _check_chosen_subprotocol(request, response)
     return response
 
@@ -677,12 +718,14 @@ def _check_chosen_subprotocol(request: Request, response: Response) -> None:
     if len(chosen) != 1:
         raise InvalidResponse(f"the response names {len(chosen)} subprotocols "
                               f"({', '.join(chosen)}); a server chooses at most one",
-                              rfc_section="4.1 response check 6")
+                              rfc_section="4.1 response check 6", check=6,
+                              header="Sec-WebSocket-Protocol")
     if chosen[0] not in request.subprotocols:
         offered = ", ".join(request.subprotocols) or "none"
         raise InvalidResponse(f"the server chose subprotocol {chosen[0]!r}, which the client "
                               f"did not offer (offered: {offered})",
-                              rfc_section="4.1 response check 6")
+                              rfc_section="4.1 response check 6", check=6,
+                              header="Sec-WebSocket-Protocol")
 
 
 # --- extensions: the Sec-WebSocket-Extensions header (§9.1) -------------------------
@@ -802,5 +845,5 @@ class _ListScanner:
     def _fail(self, problem: str) -> NoReturn:
         message = (f"Sec-WebSocket-Extensions {self.text!r} is malformed at character {self.pos}: {problem}")
         if self.side == "response":
-            raise InvalidResponse(message, rfc_section="9.1")
-        raise HandshakeError(message, rfc_section="9.1", status=400)
+            raise InvalidResponse(message, rfc_section="9.1", header="Sec-WebSocket-Extensions")
+        raise HandshakeError(message, rfc_section="9.1", status=400, header="Sec-WebSocket-Extensions")

@@ -37,18 +37,19 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import enum
 import itertools
 import logging
+import threading
 import time
-from typing import AsyncIterator, Awaitable, Callable, Iterable
-from urllib.parse import urlsplit
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from wslab import handshake
 from wslab.codes import CloseCode, close_code_name
-from wslab.connection import (BinaryMessage, Connection, ConnectionFailed, Pong, State, TextMessage)
+from wslab.connection import MAX_FRAGMENTS, BinaryMessage, Connection, ConnectionFailed, Pong, State, TextMessage
 from wslab.errors import ConnectionClosed, HandshakeError
 
-__all__ = ["serve", "connect", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
+__all__ = ["serve", "connect", "echo", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
 
 logger = logging.getLogger("wslab.net")
 
@@ -61,6 +62,37 @@ OnBytes = Callable[["WebSocket", str, bytes], None]
 Handler = Callable[["WebSocket"], Awaitable[None]]
 
 _client_ids = itertools.count(1)
+
+
+class _Phase(enum.Enum):
+    """What the bytes read from TCP are for."""
+
+    HEAD = "head"          # the opening handshake (§4)
+    FRAMES = "frames"      # WebSocket frames, fed to the Connection (§5)
+    DISCARD = "discard"    # after closing: read only to reach the peer's FIN (§7.1.1)
+
+
+_reads = threading.local()
+
+
+def _read_buffer() -> memoryview:
+    """The buffer asyncio reads a chunk into: one per thread, shared by its connections.
+
+    asyncio calls `get_buffer` and then `buffer_updated` in the same callback, and
+    `buffer_updated` copies the chunk out at once, so no two connections of a loop
+    ever use it at the same time. One 64 KiB buffer per connection was most of an
+    idle connection's memory.
+    """
+    buffer = getattr(_reads, "buffer", None)
+    if buffer is None:
+        buffer = _reads.buffer = memoryview(bytearray(READ_SIZE))
+    return buffer
+
+
+async def echo(ws: WebSocket) -> None:
+    """A handler that sends every message back as it came: text as text, binary as binary."""
+    async for message in ws:
+        await ws.send(message)
 
 
 class WebSocket(asyncio.BufferedProtocol):
@@ -86,8 +118,7 @@ class WebSocket(asyncio.BufferedProtocol):
         self._on_connected = on_connected
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
-        self._read_buffer = memoryview(bytearray(READ_SIZE))
-        self._phase = "head"                   # what a chunk read is for: "head", "frames", "discard"
+        self._phase = _Phase.HEAD
         self._head = bytearray()               # handshake bytes read so far
         self._head_waiter: asyncio.Future | None = None
         self._messages: collections.deque = collections.deque()   # at most max_queue, for recv()
@@ -166,24 +197,34 @@ class WebSocket(asyncio.BufferedProtocol):
     async def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
         """Start (or finish) the closing handshake (§7.1.2) and wait until TCP is closed.
 
-        If the peer does not answer within `close_timeout` seconds, TCP is dropped
-        and the close code is 1006.
+        Every wait is bounded by `close_timeout` seconds: sending our Close frame (a
+        peer that stopped reading may never take it), then the peer's part of
+        closing. Past either, TCP is dropped and the close code is 1006.
         """
         self._closing = True
         self._update_reading()                    # read on: the peer's Close frame must get through
-        if self.connection is not None and self.connection.state is State.OPEN:
-            try:
-                await self._send(self.connection.send_close(code, reason))
-            except ConnectionClosed:
-                pass
         if self.connection is None:               # never opened: just drop TCP
             self._transport.close()
             return
+        if self.connection.state is State.OPEN:
+            try:
+                await asyncio.wait_for(self._send(self.connection.send_close(code, reason)), self.close_timeout)
+            except ConnectionClosed:
+                pass
+            except asyncio.TimeoutError:
+                logger.info("%s: the Close frame was not taken within %ss; dropping TCP", self.id,
+                            self.close_timeout)
+                self.abort()
         try:
             await asyncio.wait_for(asyncio.shield(self._done), 2 * self.close_timeout)
         except asyncio.TimeoutError:
-            self._transport.abort()
+            self.abort()
             await asyncio.shield(self._done)
+
+    def abort(self) -> None:
+        """Drop the TCP connection at once, without any closing handshake (close code 1006)."""
+        if self._transport is not None:
+            self._transport.abort()
 
     async def wait_closed(self) -> None:
         """Wait until the connection is closed, whoever closes it."""
@@ -215,6 +256,23 @@ class WebSocket(asyncio.BufferedProtocol):
             parts += [f"close_code={self.close_code}", f"close_reason={self.close_reason!r}"]
         return f"WebSocket({', '.join(parts)})"
 
+    @classmethod
+    def take_over(cls, transport: asyncio.Transport, request: handshake.Request, response: bytes,
+                  rest: bytes = b"", *, id: str, max_message_size: int | None = 1 << 20,
+                  on_bytes: OnBytes | None = None, close_timeout: float = CLOSE_TIMEOUT) -> WebSocket:
+        """The server side of a TCP connection whose opening handshake another HTTP server read and
+        checked (Engine.IO's transports answer polling and WebSocket on one port): writes the 101
+        ``response`` and carries on as a WebSocket, with ``rest`` as the first bytes of frames."""
+        ws = cls(role="server", id=id, on_bytes=on_bytes, close_timeout=close_timeout)
+        transport.set_protocol(ws)
+        ws.connection_made(transport)
+        ws.request, ws.response = request, response
+        ws._write_now(response)
+        ws._head = bytearray(rest)
+        ws._open(Connection("server", max_message_size=max_message_size))
+        transport.resume_reading()
+        return ws
+
     # --- what asyncio calls (the Protocol) ---------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -224,16 +282,16 @@ class WebSocket(asyncio.BufferedProtocol):
             self._on_connected(self)
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        """Where asyncio reads the next chunk into: READ_SIZE bytes, reused for every read."""
-        return self._read_buffer
+        """Where asyncio reads the next chunk into: READ_SIZE bytes, shared (`_read_buffer`)."""
+        return _read_buffer()
 
     def buffer_updated(self, nbytes: int) -> None:
         """A chunk arrived: hand it on at once, in this callback (no task in between)."""
-        data = bytes(self._read_buffer[:nbytes])
+        data = bytes(_read_buffer()[:nbytes])
         self._tap("received", data)
-        if self._phase == "frames":
+        if self._phase is _Phase.FRAMES:
             self._handle(self.connection.receive_data(data))
-        elif self._phase == "head":
+        elif self._phase is _Phase.HEAD:
             self._head += data
             self._wake_head_reader()
             self._update_reading()
@@ -243,7 +301,7 @@ class WebSocket(asyncio.BufferedProtocol):
         """The peer half-closed TCP (sent FIN); without a closing handshake first, that is 1006 (§7.1.5)."""
         _resolve(self._eof)
         self._wake_head_reader()
-        if self._phase == "frames":
+        if self._phase is _Phase.FRAMES:
             self._handle(self.connection.receive_eof())
         return True   # keep our side open: `_close_tcp` closes it
 
@@ -256,7 +314,7 @@ class WebSocket(asyncio.BufferedProtocol):
             if not drainer.done():
                 drainer.set_exception(ConnectionResetError("the TCP connection is closed"))
         self._drainers.clear()
-        if self._phase == "frames":
+        if self._phase is _Phase.FRAMES:
             self._handle(self.connection.receive_eof())
 
     def pause_writing(self) -> None:
@@ -280,7 +338,7 @@ class WebSocket(asyncio.BufferedProtocol):
         self._write(self.connection.data_to_send())   # pongs, the close echo, a failure's close frame
         for event in events:
             self._on_event(event)
-        if self.connection.state is State.CLOSED and self._closer is None:
+        if self.connection.close_expected() and self._closer is None:
             self._closer = self._loop.create_task(self._shut_down())
         self._update_reading()
 
@@ -312,9 +370,9 @@ class WebSocket(asyncio.BufferedProtocol):
 
     def _update_reading(self) -> None:
         """Pause reading while what is read has nowhere to go, so TCP pushes back on the peer."""
-        if self._phase == "head":
+        if self._phase is _Phase.HEAD:
             full = len(self._head) >= handshake.MAX_HEAD
-        elif self._phase == "frames":
+        elif self._phase is _Phase.FRAMES:
             queue_full = bool(self._backlog) or len(self._messages) >= self.max_queue
             full = self._output_blocked or (queue_full and not self._closing)
         else:
@@ -350,11 +408,66 @@ class WebSocket(asyncio.BufferedProtocol):
     def _open(self, connection: Connection) -> None:
         """The opening handshake is done: bytes are frames from now on, those already read first."""
         self.connection = connection
-        self._phase = "frames"
+        self._phase = _Phase.FRAMES
         rest, self._head = bytes(self._head), bytearray()
         self._handle(connection.receive_data(rest) if rest else [])
-        if self._eof.done() and connection.state is not State.CLOSED:
+        if self._eof.done() and not connection.tcp_closed:
             self._handle(connection.receive_eof())
+
+    # --- the opening handshake (§4) ------------------------------------------------
+
+    async def accept(self, *, allowed_origins: Iterable[str] | str | None = None,
+                     max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS) -> bool:
+        """The server's part of the opening handshake (§4.2): read the client's request,
+        then answer 101 and open, or answer the HTTP error it deserves and close TCP.
+
+        Returns True once the connection is OPEN.
+        """
+        try:
+            head = await self._read_head()
+            request = handshake.parse_request(head)
+            self.request = request
+            handshake.check_origin(request.origin, allowed_origins)
+        except HandshakeError as error:
+            await self._refuse(error)
+            return False
+        except EOFError:
+            self._transport.close()
+            return False
+        response = handshake.build_response(request)
+        self.response = response
+        await self._send(response)
+        self._open(Connection("server", max_message_size=max_message_size, max_fragments=max_fragments))
+        logger.info("%s open: %s %s from %s", self.id, request.method, request.path, _origin_text(request.origin))
+        return True
+
+    async def _refuse(self, error: HandshakeError) -> None:
+        """Answer a bad handshake with its HTTP status (§4.2.1, §10.2) and close TCP."""
+        self.response = handshake.build_rejection(error)
+        logger.info("%s refused: HTTP %d: %s", self.id, error.status, error.message)
+        try:
+            await self._send(self.response)
+            self._closing = True
+            await self._close_tcp()
+        except ConnectionClosed:
+            pass
+
+    async def open_handshake(self, uri: handshake.WebSocketURI, *, origin: str | None = None,
+                             max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
+                             mask_key: bytes | Callable[[], bytes] | None = None) -> None:
+        """The client's part of the opening handshake (§4.1): send the request, read and
+        check the response; OPEN afterwards. A refusal raises `InvalidResponse`."""
+        request = handshake.build_request(uri.host_header, uri.resource_name, origin=origin)
+        self.request = handshake.parse_request(request)
+        await self._send(request)
+        try:
+            head = await self._read_head(side="response")
+        except EOFError:
+            raise handshake.InvalidResponse("the server closed TCP before answering the handshake") from None
+        self.response = handshake.parse_response(head)
+        handshake.validate_response(request, head)   # a refusal (e.g. 403) raises InvalidResponse
+        self._open(Connection("client", max_message_size=max_message_size, max_fragments=max_fragments,
+                              mask_key=mask_key))
 
     # --- bytes out -------------------------------------------------------------------
 
@@ -439,7 +552,7 @@ class WebSocket(asyncio.BufferedProtocol):
         until the client closes too, so no unread byte turns its FIN into a
         reset. The client waits for the server's FIN before closing its side.
         """
-        self._phase = "discard"
+        self._phase = _Phase.DISCARD
         self._update_reading()
         try:
             await asyncio.wait_for(self._half_close_and_wait(), self.close_timeout)
@@ -459,12 +572,13 @@ class WebSocket(asyncio.BufferedProtocol):
 
     async def _half_close_and_wait(self) -> None:
         await self._drain()
-        if self.role == "server" and self._transport.can_write_eof():
+        closes_first = self.connection.closes_tcp_first if self.connection is not None else True
+        if closes_first and self._transport.can_write_eof():
             self._transport.write_eof()
         await asyncio.shield(self._eof)
 
     def _finish(self) -> None:
-        if self.connection is not None and self.connection.state is not State.CLOSED:
+        if self.connection is not None and not self.connection.tcp_closed:
             self.connection.receive_eof()
         error = ConnectionClosed(self.close_code, self.close_reason, "closed before the Pong arrived")
         for waiters in self._pings.values():
@@ -487,11 +601,13 @@ class Server:
     """A listening WebSocket server: `serve(...)` makes and starts one."""
 
     def __init__(self, handler: Handler, *, allowed_origins: Iterable[str] | str | None = None,
-                 max_message_size: int | None = 1 << 20, handshake_timeout: float = 10.0,
-                 close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None) -> None:
+                 max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
+                 handshake_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT,
+                 on_bytes: OnBytes | None = None) -> None:
         self.handler = handler
         self.allowed_origins = allowed_origins if allowed_origins in (None, "*") else list(allowed_origins)
         self.max_message_size = max_message_size
+        self.max_fragments = max_fragments
         self.handshake_timeout = handshake_timeout
         self.close_timeout = close_timeout
         self.on_bytes = on_bytes
@@ -558,38 +674,21 @@ class Server:
         task = asyncio.current_task()
         self._handshaking.add(task)
         try:
-            opened = await asyncio.wait_for(self._handshake(ws), self.handshake_timeout)
+            opened = await asyncio.wait_for(
+                ws.accept(allowed_origins=self.allowed_origins, max_message_size=self.max_message_size,
+                          max_fragments=self.max_fragments),
+                self.handshake_timeout)
         except asyncio.TimeoutError:
             logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
-            ws._transport.abort()
+            ws.abort()
             return
         except asyncio.CancelledError:         # the server is closing
-            ws._transport.abort()
+            ws.abort()
             return
         finally:
             self._handshaking.discard(task)
         if opened:
             await self._run_handler(ws)
-
-    async def _handshake(self, ws: WebSocket) -> bool:
-        """Read the client's request and answer it (§4.2): 101, or an HTTP error and close."""
-        try:
-            head = await ws._read_head()
-            request = handshake.parse_request(head)
-            ws.request = request
-            handshake.check_origin(request.origin, self.allowed_origins)
-        except HandshakeError as error:
-            await _reject(ws, error)
-            return False
-        except EOFError:
-            ws._transport.close()
-            return False
-        response = handshake.build_response(request)
-        ws.response = response
-        await ws._send(response)
-        ws._open(Connection("server", max_message_size=self.max_message_size))
-        logger.info("%s open: %s %s from %s", ws.id, request.method, request.path, _origin_text(request.origin))
-        return True
 
     async def _run_handler(self, ws: WebSocket) -> None:
         self.connections.append(ws)
@@ -605,18 +704,6 @@ class Server:
             self.connections.remove(ws)
             logger.info("%s closed: %s%s", ws.id, close_code_name(ws.close_code or CloseCode.ABNORMAL_CLOSURE),
                         f" {ws.close_reason!r}" if ws.close_reason else "")
-
-
-async def _reject(ws: WebSocket, error: HandshakeError) -> None:
-    """Answer a bad handshake with its HTTP status (§4.2.1, §10.2) and close TCP."""
-    ws.response = handshake.build_rejection(error)
-    logger.info("%s refused: HTTP %d: %s", ws.id, error.status, error.message)
-    try:
-        await ws._send(ws.response)
-        ws._closing = True
-        await ws._close_tcp()
-    except ConnectionClosed:
-        pass
 
 
 def _origin_text(origin: str | None) -> str:
@@ -650,8 +737,8 @@ class _Opening:
 
 def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
           allowed_origins: Iterable[str] | str | None = None, max_message_size: int | None = 1 << 20,
-          handshake_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT,
-          on_bytes: OnBytes | None = None) -> _Opening:
+          max_fragments: int | None = MAX_FRAGMENTS, handshake_timeout: float = 10.0,
+          close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None) -> _Opening:
     """Start a WebSocket server on the running event loop.
 
         server = await serve(handler)              # a notebook cell or any coroutine
@@ -660,18 +747,20 @@ def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
     `handler(ws)` runs for every accepted connection; when it returns, the
     connection is closed with 1000. `allowed_origins`: None or "*" accepts any
     Origin, a list accepts exactly those, others get HTTP 403 (§10.2).
-    `max_message_size` bounds a message (larger: close 1009, §7.4.1).
+    `max_message_size` bounds a message (larger: close 1009, §7.4.1), `max_fragments`
+    the frames of one message (more: 1009 too; `wslab.connection.MAX_FRAGMENTS`).
     """
     server = Server(handler, allowed_origins=allowed_origins, max_message_size=max_message_size,
-                    handshake_timeout=handshake_timeout, close_timeout=close_timeout, on_bytes=on_bytes)
+                    max_fragments=max_fragments, handshake_timeout=handshake_timeout,
+                    close_timeout=close_timeout, on_bytes=on_bytes)
     return _Opening(lambda: server.start(host, port), lambda s: s.close())
 
 
 # --- client --------------------------------------------------------------------
 
 def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[], bytes] | None = None,
-            max_message_size: int | None = 1 << 20, open_timeout: float = 10.0,
-            close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
+            max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
+            open_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
             id: str | None = None) -> _Opening:
     """Open a WebSocket connection to a ``ws://`` URI (§4.1).
 
@@ -680,47 +769,36 @@ def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[
 
     `mask_key`: fixed 4 bytes (lessons, for stable output) or None for a fresh
     random key per frame, as §5.3 requires of real clients. A refused handshake
-    raises `HandshakeError` with the server's status.
+    raises `HandshakeError` with the server's status; no open connection within
+    `open_timeout` seconds raises `TimeoutError` saying which step did not finish.
     """
     async def opener() -> WebSocket:
-        return await asyncio.wait_for(
-            _open_client(uri, origin=origin, mask_key=mask_key, max_message_size=max_message_size,
-                         close_timeout=close_timeout, on_bytes=on_bytes, id=id),
-            open_timeout)
+        target = handshake.parse_uri(uri)
+        if target.secure:
+            raise ValueError(f"{uri!r}: wslab connects to ws:// URIs only (wss:// needs TLS, RFC 6455 §3)")
+        step = ["the TCP connection"]
+        try:
+            return await asyncio.wait_for(
+                _open_client(target, step, origin=origin, mask_key=mask_key, max_message_size=max_message_size,
+                             max_fragments=max_fragments, close_timeout=close_timeout, on_bytes=on_bytes, id=id),
+                open_timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"connecting to {uri} timed out after {open_timeout} s (open_timeout): "
+                               f"{step[0]} did not complete") from None
     return _Opening(opener, lambda ws: ws.close())
 
 
-async def _open_client(uri: str, *, origin, mask_key, max_message_size, close_timeout, on_bytes, id) -> WebSocket:
-    host, port, path = _parse_uri(uri)
+async def _open_client(uri: handshake.WebSocketURI, step: list[str], *, origin, mask_key, max_message_size,
+                       max_fragments, close_timeout, on_bytes, id) -> WebSocket:
+    """Open TCP, then the handshake; `step[0]` says which of them is under way (for a timeout's message)."""
     id = id or f"client{next(_client_ids)}"
     _, ws = await asyncio.get_running_loop().create_connection(
-        lambda: WebSocket(role="client", id=id, on_bytes=on_bytes, close_timeout=close_timeout), host, port)
+        lambda: WebSocket(role="client", id=id, on_bytes=on_bytes, close_timeout=close_timeout), uri.host, uri.port)
+    step[0] = "the opening handshake (no HTTP response from the server, RFC 6455 §4.1)"
     try:
-        host_header = host if port == 80 else f"{host}:{port}"
-        request = handshake.build_request(host_header, path, origin=origin)
-        ws.request = handshake.parse_request(request)
-        await ws._send(request)
-        try:
-            head = await ws._read_head(side="response")
-        except EOFError:
-            raise handshake.InvalidResponse("the server closed TCP before answering the handshake") from None
-        ws.response = handshake.parse_response(head)
-        handshake.validate_response(request, head)   # a refusal (e.g. 403) raises InvalidResponse
+        await ws.open_handshake(uri, origin=origin, max_message_size=max_message_size,
+                                max_fragments=max_fragments, mask_key=mask_key)
     except BaseException:
-        ws._transport.abort()
+        ws.abort()
         raise
-    ws._open(Connection("client", max_message_size=max_message_size, mask_key=mask_key))
     return ws
-
-
-def _parse_uri(uri: str) -> tuple[str, int, str]:
-    """host, port and resource name of a ``ws://`` URI (§3)."""
-    parts = urlsplit(uri)
-    if parts.scheme != "ws":
-        raise ValueError(f"{uri!r}: wslab connects to ws:// URIs only (wss:// needs TLS, RFC 6455 §3)")
-    if parts.fragment:
-        raise ValueError(f"{uri!r}: fragment identifiers MUST NOT be used in WebSocket URIs (RFC 6455 §3)")
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return parts.hostname or "127.0.0.1", parts.port or 80, path

@@ -17,7 +17,6 @@ Used by the conformance tests, the load generator and the lessons.
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
 
 from wslab import frames, handshake
 from wslab.codes import Opcode
@@ -41,10 +40,9 @@ class Probe:
 
     @classmethod
     async def open(cls, url: str) -> Probe:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        reader, writer = await asyncio.open_connection(host, port)
-        return cls(reader, writer, host, port, parts.path or "/")
+        uri = handshake.parse_uri(url)
+        reader, writer = await asyncio.open_connection(uri.host, uri.port)
+        return cls(reader, writer, uri.host, uri.port, uri.resource_name)
 
     def request(self, *, origin: str | None = None, key: str | None = None) -> bytes:
         """A valid opening handshake request for this server (§4.1)."""
@@ -126,7 +124,7 @@ class Probe:
     async def is_open(self, timeout: float = 0.2) -> bool:
         """True if the server neither sent anything nor closed within `timeout` seconds."""
         try:
-            more = await self._fill(timeout)
+            await self._fill(timeout)
         except asyncio.TimeoutError:
             return True
         return False   # bytes arrived, or TCP closed

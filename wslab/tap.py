@@ -27,11 +27,11 @@ import asyncio
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Literal
-from urllib.parse import urlsplit
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ProtocolError
-from wslab.frames import Frame, FrameParser, Header, parse_close, parse_header
+from wslab.handshake import parse_uri
+from wslab.frames import Frame, FrameParser, Header, header_size, parse_close, parse_header
 
 __all__ = ["TapEntry", "StreamDecoder", "Tap", "Relay", "wiretap", "server_answer", "CLIENT_TO_SERVER",
            "SERVER_TO_CLIENT"]
@@ -134,17 +134,19 @@ def describe(entry: TapEntry) -> str:
         return f"bad bytes: {entry.error}"
     frame = entry.frame
     name = frame.opcode.name if isinstance(frame.opcode, Opcode) else f"opcode {frame.opcode:#x}"
-    parts = [name if frame.fin else f"{name} (FIN=0)"]
-    if frame.opcode == Opcode.CLOSE:
-        code, reason = parse_close(frame.payload)
-        parts.append(close_code_name(code) if code is not None else "no code")
-        if reason:
-            parts.append(repr(reason))
-    else:
-        parts.append(preview(frame))
+    parts = [name if frame.fin else f"{name} (FIN=0)", summary(frame)]
     size = len(frame.payload)
     parts.append(f"({size} byte{'' if size == 1 else 's'}{', masked' if entry.masked else ''})")
     return " ".join(parts)
+
+
+def summary(frame: Frame, limit: int = 24) -> str:
+    """What a frame says, in a few words: a Close frame's code and reason, else a `preview` of its payload."""
+    if frame.opcode != Opcode.CLOSE:
+        return preview(frame, limit)
+    code, reason = parse_close(frame.payload)
+    said = close_code_name(code) if code is not None else "no code"
+    return f"{said} {reason!r}" if reason else said
 
 
 def preview(frame: Frame, limit: int = 24) -> str:
@@ -163,11 +165,8 @@ def preview(frame: Frame, limit: int = 24) -> str:
 
 
 def wire_size(frame: Frame, *, masked: bool) -> int:
-    """Bytes a valid frame takes on the wire: header (2, +2 or +8 for the length,
-    +4 for a masking key) and payload (§5.2)."""
-    length = len(frame.payload)
-    extended = 0 if length <= 125 else 2 if length <= 0xFFFF else 8
-    return 2 + extended + (4 if masked else 0) + length
+    """Bytes a valid frame takes on the wire: its header (`wslab.frames.header_size`) and payload (§5.2)."""
+    return header_size(len(frame.payload), masked=masked) + len(frame.payload)
 
 
 class StreamDecoder:
@@ -298,7 +297,7 @@ class Tap:
         """A frame with RSV1 set is legal once an extension such as permessage-deflate
         (RFC 7692) was negotiated; the tap does not decode extensions, so it says so."""
         kind, data, frame, header, error = item
-        if kind != "error" or "RSV" not in str(error):
+        if kind != "error" or getattr(error, "field", None) not in ("RSV1", "RSV2", "RSV3"):
             return item
         response = self._decoders.get((connection, SERVER_TO_CLIENT))
         extensions = response.extensions if response is not None else ""
@@ -508,13 +507,12 @@ class Relay:
 
 def _target(target: tuple[str, int] | str) -> tuple[str, int, str]:
     if isinstance(target, str):
-        parts = urlsplit(target)
-        if parts.scheme not in ("ws", "http"):
-            raise ValueError(f"the relay speaks plain TCP: use a ws:// URL, not {parts.scheme}://")
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        return parts.hostname, parts.port or 80, path
+        if target.startswith("http://"):
+            target = "ws://" + target[len("http://"):]
+        uri = parse_uri(target)
+        if uri.secure:
+            raise ValueError("the relay speaks plain TCP: use a ws:// URL, not wss://")
+        return uri.host, uri.port, uri.resource_name
     host, port = target
     return host, int(port), "/"
 

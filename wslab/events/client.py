@@ -8,11 +8,12 @@ and sends them on the next connection (the client buffers; the server does not).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from wslab.events.errors import check_event_name
+from wslab.events.errors import ConnectError, check_event_name
 from wslab.events.listeners import Listeners
-from wslab.events.packets import Packet, PacketType, to_wire
+from wslab.events.packets import Packet, PacketType, encode_binary
 
 if TYPE_CHECKING:
     from wslab.events.server import Server, Socket
@@ -42,8 +43,8 @@ class Client(Listeners):
     def connect(self) -> Client:
         """Open the connection: ``40`` to the server, ``40{"sid":...}`` back, then ``connect`` fires."""
         if not self.connected:
-            self.server._open(self)
-            self.server._pump()
+            self.server.accept(self)
+            self.server.network.pump()
         return self
 
     open = connect
@@ -52,10 +53,10 @@ class Client(Listeners):
         """Close it: ``41`` to the server; ``disconnect`` fires here with ``"io client disconnect"``."""
         if self.connected:
             socket = self._socket
-            self.server._client_packet(self, socket, Packet(PacketType.DISCONNECT), kind="disconnect",
-                                       call=f"{self.name}.disconnect")
-            self._onclose("io client disconnect")
-            self.server._pump()
+            self.server.network.to_server(self, socket, Packet(PacketType.DISCONNECT), kind="disconnect",
+                                          call=f"{self.name}.disconnect")
+            self.handle_close("io client disconnect")
+            self.server.network.pump()
         return self
 
     close = disconnect
@@ -69,10 +70,10 @@ class Client(Listeners):
             self._ids += 1
             self._acks[ack_id] = callback
         packet = Packet(PacketType.EVENT, [event, *args], id=ack_id)
-        to_wire(packet)  # fail now, in the caller, if an argument cannot travel as JSON
+        encode_binary(packet)  # fail now, in the caller, if an argument cannot travel
         if self.connected:
-            self.server._client_packet(self, self._socket, packet, kind="event", call=f"{self.name}.emit")
-            self.server._pump()
+            self.server.network.to_server(self, self._socket, packet, kind="event", call=f"{self.name}.emit")
+            self.server.network.pump()
         else:
             self._send_buffer.append(packet)
         return self
@@ -87,41 +88,53 @@ class Client(Listeners):
 
     # --- what the network delivers to this client ---------------------------------
 
-    def _onconnect(self, socket: Socket) -> None:
+    @property
+    def server_socket(self) -> Socket | None:
+        """The server's Socket for the current connection (a simulation can see both ends), or None."""
+        return self._socket
+
+    def handle_connect(self, socket: Socket) -> None:
         """CONNECT ``40{"sid":...}`` received: as socket.io-client's onconnect."""
         self.id = socket.id
         self._socket = socket
         self.connected = True
         buffered, self._send_buffer = self._send_buffer, []
         for packet in buffered:
-            self.server._client_packet(self, socket, packet, kind="event", call=f"{self.name}.emit")
+            self.server.network.to_server(self, socket, packet, kind="event", call=f"{self.name}.emit")
         self._fire("connect")
 
-    def _onclose(self, reason: str) -> None:
+    def handle_close(self, reason: str) -> None:
+        """The connection ended (``reason`` as socket.io-client names it): ``disconnect`` fires."""
         self.connected = False
         self.id = None
         self._socket = None
         self._fire("disconnect", reason)
 
-    def _on_event(self, socket: Socket, event: str, args: list[Any], ack_id: int | None) -> None:
+    def handle_event(self, socket: Socket, event: str, args: list[Any], ack_id: int | None) -> None:
+        """An EVENT from the server: the listeners run; the first answer that is not None is the ACK."""
         results = self._fire(event, *args)
-        if ack_id is not None and results:
-            # the first listener's return value is the acknowledgement (as the first call of
-            # the ack function wins in Socket.IO)
-            packet = Packet(PacketType.ACK, ack_arguments(results[0]), id=ack_id)
-            self.server._client_packet(self, socket, packet, kind="ack", call=f"{self.name} acks")
+        answer = next((result for result in results if result is not None), None)
+        if ack_id is not None and answer is not None:
+            # the first answer is the acknowledgement (as the first call of the ack function wins in
+            # Socket.IO); a listener that answers None does not acknowledge at all
+            packet = Packet(PacketType.ACK, ack_arguments(answer), id=ack_id)
+            self.server.network.to_server(self, socket, packet, kind="ack", call=f"{self.name} acks")
 
-    def _on_ack(self, ack_id: int, args: list[Any]) -> None:
+    def handle_ack(self, ack_id: int, args: list[Any]) -> None:
+        """An ACK from the server: the callback given to ``emit`` runs."""
         callback = self._acks.pop(ack_id, None)
         if callback is not None:
             callback(*args)
 
+    def handle_connect_error(self, error: ConnectError) -> None:
+        """The server refused the connection: ``connect_error`` fires with ``error``."""
+        self._fire("connect_error", error)
+
 
 def ack_arguments(value: Any) -> list[Any]:
-    """A handler's return value as acknowledgement arguments (python-socketio's rule):
-    None -> no arguments, a tuple -> several, anything else -> one."""
-    if value is None:
-        return []
+    """A handler's answer as acknowledgement arguments: a tuple -> several (``()``: none), anything else
+    -> one. (A handler that returns None sends no acknowledgement, as a JavaScript listener that never
+    calls its ack function.)"""
     if isinstance(value, tuple):
         return list(value)
     return [value]

@@ -23,15 +23,16 @@ class ReservedEventName(EventsError, ValueError):
         super().__init__(f'"{event}" is a reserved event name')
 
 
-class BroadcastAckError(EventsError, ValueError):
-    """An acknowledgement asked of an emit with many recipients."""
+class AckTimeout(EventsError, TimeoutError):
+    """What an acknowledgement callback gets as ``err`` when the answers did not all come in time:
+    JavaScript's ``new Error("operation has timed out")``."""
 
-    def __init__(self, call: str) -> None:
-        super().__init__(
-            f"{call}(..., callback=...): an acknowledgement needs a single recipient. "
-            "Socket.IO >= 4.5 accepts a callback on a broadcast only after timeout() "
-            "(io.timeout(5000).emit(...)) and then collects one answer per client; "
-            "wslab.events does not model that: use socket.emit(..., callback=...) per client.")
+    def __init__(self) -> None:
+        self.message = "operation has timed out"
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return "AckTimeout('operation has timed out')"
 
 
 class NotConnected(EventsError, RuntimeError):
@@ -49,6 +50,10 @@ class ConnectionRefused(EventsError):
         self.message = message
         self.data = data
         super().__init__(message)
+
+    def payload(self) -> dict[str, Any]:
+        """The CONNECT_ERROR payload: ``{"message":...}``, with ``"data"`` when there is some."""
+        return {"message": self.message} if self.data is None else {"message": self.message, "data": self.data}
 
 
 class ConnectError:

@@ -13,7 +13,8 @@ before it runs.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Listener = Callable[..., Any]
 
@@ -68,9 +69,6 @@ class Listeners:
     def listeners(self, event: str) -> list[Listener]:
         """The listeners of ``event`` (``once`` ones shown as the function given)."""
         return [cb.fn if isinstance(cb, _Once) else cb for cb in self._callbacks.get(event, [])]
-
-    def has_listeners(self, event: str) -> bool:
-        return bool(self._callbacks.get(event))
 
     def _remove_one(self, event: str, handler: Listener | _Once) -> None:
         callbacks = self._callbacks.get(event, [])

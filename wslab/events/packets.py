@@ -72,7 +72,12 @@ def js_number(x: int | float) -> str:
     if isinstance(x, bool):
         raise TypeError("booleans are not numbers here")
     if isinstance(x, int):
-        return str(x)
+        if abs(x) <= 2**53:
+            return str(x)
+        try:
+            x = float(x)   # a JavaScript number is a double: 2**53 + 1 is written 9007199254740992
+        except OverflowError:
+            return "null"  # beyond the largest double: Infinity, which JSON.stringify writes as null
     if math.isnan(x) or math.isinf(x):
         return "null"  # JSON.stringify(NaN) === "null"
     if x == 0:
@@ -121,8 +126,8 @@ def js_stringify(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ",".join(f"{js_string(_js_key(k))}:{js_stringify(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (bytes, bytearray, memoryview)):
-        raise TypeError("binary payloads travel as BINARY_EVENT (type 5) with separate attachments; "
-                        "wslab.events models only JSON payloads")
+        raise TypeError("bytes cannot be written as JSON: a packet with binary data is a BINARY_EVENT "
+                        "(type 5) whose bytes travel as attachments (see encode_binary)")
     if callable(value):
         raise TypeError("a function cannot travel in a packet: pass an acknowledgement as callback=..., "
                         "not as the last argument")
@@ -197,6 +202,56 @@ def _check_payload(packet_type: PacketType, data: Any, text: str) -> None:
             raise ValueError(f"ACK payload MUST be an array (possibly empty): {text!r}")
     elif packet_type == PacketType.CONNECT_ERROR and not isinstance(data, dict):
         raise ValueError(f"CONNECT_ERROR payload MUST be an object: {text!r}")
+
+
+# --- binary attachments (socket.io-parser's deconstructPacket / reconstructPacket) -----------
+
+def deconstruct(data: Any, buffers: list[bytes]) -> Any:
+    """``data`` with every bytes value replaced by ``{"_placeholder":true,"num":N}``; the bytes go to ``buffers``."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        buffers.append(bytes(data))
+        return {"_placeholder": True, "num": len(buffers) - 1}
+    if isinstance(data, (list, tuple)):
+        return [deconstruct(item, buffers) for item in data]
+    if isinstance(data, dict):
+        return {key: deconstruct(value, buffers) for key, value in data.items()}
+    return data
+
+
+def reconstruct(data: Any, buffers: list[bytes]) -> Any:
+    """The other way: each placeholder replaced by its attachment (a bad ``num`` raises ValueError)."""
+    if isinstance(data, dict):
+        if data.get("_placeholder") is True and isinstance(data.get("num"), int) and not isinstance(
+                data.get("num"), bool):
+            if not 0 <= data["num"] < len(buffers):
+                raise ValueError(f"placeholder {data['num']} but the packet has {len(buffers)} attachment(s)")
+            return buffers[data["num"]]
+        return {key: reconstruct(value, buffers) for key, value in data.items()}
+    if isinstance(data, list):
+        return [reconstruct(item, buffers) for item in data]
+    return data
+
+
+def has_binary(data: Any) -> bool:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return True
+    if isinstance(data, (list, tuple)):
+        return any(has_binary(item) for item in data)
+    if isinstance(data, dict):
+        return any(has_binary(value) for value in data.values())
+    return False
+
+
+def encode_binary(packet: Packet) -> tuple[str, list[bytes]]:
+    """The packet on the wire with its attachments: an EVENT or ACK whose data holds bytes becomes a
+    BINARY_EVENT / BINARY_ACK (``451-["up",{"_placeholder":true,"num":0}]``) followed by the bytes, each
+    its own Engine.IO message (a binary WebSocket frame, or ``b`` + base64 when polling)."""
+    if packet.type in (PacketType.EVENT, PacketType.ACK) and has_binary(packet.data):
+        buffers: list[bytes] = []
+        data = deconstruct(packet.data, buffers)
+        binary_type = PacketType.BINARY_EVENT if packet.type is PacketType.EVENT else PacketType.BINARY_ACK
+        return to_wire(Packet(binary_type, data, packet.namespace, packet.id, len(buffers))), buffers
+    return to_wire(packet), []
 
 
 def to_wire(packet: Packet) -> str:

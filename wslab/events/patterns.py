@@ -44,6 +44,6 @@ def emit_as(io: Server, pattern: str, sender: str, event: str, *args: Any, room:
         elif pattern == "socket.broadcast.emit":
             socket.broadcast.emit(event, *args)
         elif pattern == "io.to(room).emit":
-            io.to(room).emit(event, *args)
+            io.to(room or "").emit(event, *args)
         else:
-            socket.to(room).emit(event, *args)
+            socket.to(room or "").emit(event, *args)

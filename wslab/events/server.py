@@ -1,31 +1,36 @@
-"""A simulated Socket.IO server: ``io``, its sockets, rooms and broadcasts.
+"""The Socket.IO server model: ``io``, its namespaces, sockets, rooms, broadcasts and acknowledgements.
 
-Everything happens in one process, with no I/O: the "network" is a first-in
-first-out queue of packets. Each public call (``alice.emit``, ``io.emit`` ...)
-puts packets in the queue and then delivers them until the queue is empty, so a
-handler's own emits are delivered after the handler returns, in a defined order,
-and a notebook prints the same thing every run.
+One model serves two kinds of clients. Simulated clients (``io.client("alice")``)
+live in the same process: the "network" is `Network`'s queue, and a notebook
+prints the same thing every run. Real clients (python-socketio, socket.io-client
+in Node or a browser) connect over Engine.IO once ``await io.listen(host, port)``
+runs: each Engine.IO session is a `RemoteConnection`, and its packets go through
+the same queue, rooms, acks and trace.
 
-Semantics follow Socket.IO v4 (server ``socket.ts``, ``broadcast-operator.ts``,
-the in-memory adapter): who receives each emit, rooms, acknowledgement ids,
-reserved names, disconnect reasons. Each delivery is recorded in ``io.trace``
-with the packet exactly as Socket.IO v5 over Engine.IO v4 puts it on the wire.
+Semantics follow the JavaScript server, socket.io 4.8 (``socket.ts``, ``namespace.ts``,
+``broadcast-operator.ts``, ``client.ts``, the in-memory adapter): who receives each
+emit, rooms, acknowledgement ids and results, reserved names, disconnect reasons.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
-import json
-from collections import deque
-from typing import Any, Callable, Iterable
+import inspect
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from wslab.events.client import Client, ack_arguments
-from wslab.events.errors import (BroadcastAckError, ConnectError, ConnectionRefused, NotConnected,
-                                 check_event_name)
+from wslab.events.errors import AckTimeout, ConnectError, ConnectionRefused, NotConnected, check_event_name
 from wslab.events.listeners import NodeListeners
+from wslab.events.network import Network
 from wslab.events.packets import Packet, PacketType, js_stringify, to_wire
-from wslab.events.trace import SERVER, Delivery, Trace
+from wslab.events.trace import SERVER, Trace
+
+if TYPE_CHECKING:
+    from wslab.engineio_net import EngineIOServer, Handshake
+    from wslab.events.remote import RemoteConnection
 
 DEFAULT_URL = "http://localhost:3000"
 
@@ -39,24 +44,32 @@ def _js_call(name: str, rooms: tuple[str, ...]) -> str:
     return f"{name}({arg})"
 
 
+def _timeout_call(seconds: float) -> str:
+    return f"timeout({js_stringify(round(seconds * 1000, 3))})"
+
+
 class BroadcastOperator:
-    """What ``io.to(...)``, ``socket.to(...)`` and ``socket.broadcast`` return (broadcast-operator.ts).
+    """What ``io.to(...)``, ``socket.to(...)``, ``socket.broadcast`` and ``io.timeout(...)`` return
+    (broadcast-operator.ts).
 
     ``rooms`` is a union: a socket in several of them receives once. ``except_rooms``
     are left out; ``socket.broadcast`` and ``socket.to`` leave out the socket's own room.
     """
 
-    def __init__(self, server: Server, *, rooms: tuple[str, ...] = (), except_rooms: tuple[str, ...] = (),
-                 socket: Socket | None = None, call: str = "io") -> None:
-        self._server = server
+    def __init__(self, nsp: Namespace, *, rooms: tuple[str, ...] = (), except_rooms: tuple[str, ...] = (),
+                 socket: Socket | None = None, call: str = "io", timeout: float | None = None) -> None:
+        self._nsp = nsp
         self._rooms = rooms
         self._except = except_rooms
         self._socket = socket
         self._call = call
+        self._timeout = timeout
 
-    def _with(self, call: str, *, rooms: tuple[str, ...] = (), except_rooms: tuple[str, ...] = ()) -> BroadcastOperator:
-        return BroadcastOperator(self._server, rooms=self._rooms + rooms, except_rooms=self._except + except_rooms,
-                                 socket=self._socket, call=call)
+    def _with(self, call: str, *, rooms: tuple[str, ...] = (), except_rooms: tuple[str, ...] = (),
+              timeout: float | None = None) -> BroadcastOperator:
+        return BroadcastOperator(self._nsp, rooms=self._rooms + rooms, except_rooms=self._except + except_rooms,
+                                 socket=self._socket, call=call,
+                                 timeout=timeout if timeout is not None else self._timeout)
 
     def to(self, room: str | Iterable[str]) -> BroadcastOperator:
         """Target a room (or several): sockets in any of them receive, once each."""
@@ -73,6 +86,10 @@ class BroadcastOperator:
         rooms = _as_rooms(room)
         return self._with(f"{self._call}.{_js_call('except', rooms)}", except_rooms=rooms)
 
+    def timeout(self, seconds: float) -> BroadcastOperator:
+        """Wait at most ``seconds`` for the acknowledgements: the callback then gets ``(err, responses)``."""
+        return self._with(f"{self._call}.{_timeout_call(seconds)}", timeout=seconds)
+
     @property
     def pattern(self) -> str:
         if self._rooms:
@@ -81,55 +98,126 @@ class BroadcastOperator:
 
     def recipients(self) -> list[Socket]:
         """The sockets an emit would reach now, in the adapter's order (rooms in the order given)."""
-        server = self._server
+        nsp = self._nsp
         excluded: set[str] = set()
         for room in self._except:
-            excluded.update(server._rooms.get(room, ()))
+            excluded.update(nsp.adapter.get(room, ()))
         if not self._rooms:
-            if not excluded:
-                return list(server._sockets.values())
-            return [s for sid, s in server._sockets.items() if sid not in excluded]
+            return [s for sid, s in nsp.connected.items() if sid not in excluded]
         seen: set[str] = set()
         out = []
         for room in self._rooms:
-            for sid, socket in server._rooms.get(room, {}).items():
+            for sid, socket in nsp.adapter.get(room, {}).items():
                 if sid not in seen and sid not in excluded:
                     seen.add(sid)
                     out.append(socket)
         return out
 
     def emit(self, event: str, *args: Any, callback: Callable[..., Any] | None = None) -> bool:
-        """Send ``event`` to every recipient. Returns True, as Socket.IO does."""
+        """Send ``event`` to every recipient. Returns True, as Socket.IO does.
+
+        With ``callback`` (Socket.IO >= 4.5), every recipient is asked for an
+        acknowledgement, and ``callback(err, responses)`` runs once: ``err`` None and
+        one response per recipient when all answered in time, else an AckTimeout and
+        the responses so far. Without ``timeout(...)`` the wait is zero, as in
+        JavaScript (``setTimeout(fn, undefined)``): the callback gets the timeout at once.
+        """
         check_event_name(event)
-        call = f"{self._call}.emit"
+        nsp = self._nsp
+        sender = self._socket.name if self._socket is not None else nsp.server._context_name()
+        recipients = self.recipients()
+        ack_id = None
         if callback is not None:
-            raise BroadcastAckError(call)
-        packet = Packet(PacketType.EVENT, [event, *args])
-        sender = self._socket.name if self._socket is not None else self._server._context_name()
-        self._server._server_packet(self.recipients(), packet, pattern=self.pattern, call=call, socket=sender)
-        self._server._pump()
+            ack_id = nsp.next_ack_id()
+            _BroadcastAck(nsp.server, callback, recipients, ack_id, self._timeout)
+        packet = Packet(PacketType.EVENT, [event, *args], nsp.name, ack_id)
+        nsp.server.network.to_clients(recipients, packet, kind="event", pattern=self.pattern,
+                                      call=f"{self._call}.emit", sender=sender)
+        nsp.server.network.pump()
         return True
 
     def __repr__(self) -> str:
         return f"<BroadcastOperator {self._call}>"
 
 
-class Socket(NodeListeners):
-    """The server's side of one client connection (``socket`` in ``io.on("connection", socket => ...)``)."""
+class _BroadcastAck:
+    """One ``callback(err, responses)`` for a broadcast with acknowledgements (broadcast-operator.ts emit)."""
 
-    def __init__(self, server: Server, client: Client, sid: str) -> None:
+    def __init__(self, server: Server, callback: Callable[..., Any], recipients: list[Socket], ack_id: int,
+                 timeout: float | None) -> None:
+        self.callback = callback
+        self.expected = len(recipients)
+        self.responses: list[Any] = []
+        self.done = False
+        for socket in recipients:
+            socket.expect_ack(ack_id, self.answer)
+        if self.expected == 0 and timeout is not None:
+            server.network.later(lambda: self.finish(None))
+        else:
+            _start_timer(server, recipients, timeout, lambda: self.finish(AckTimeout()))
+
+    def answer(self, *args: Any) -> None:
+        if self.done:
+            return
+        self.responses.append(args[0] if args else None)
+        if len(self.responses) == self.expected:
+            self.finish(None)
+
+    def finish(self, err: AckTimeout | None) -> None:
+        if not self.done:
+            self.done = True
+            self.callback(err, list(self.responses))
+
+
+def _start_timer(server: Server, recipients: list[Socket], timeout: float | None, fire: Callable[[], None]) -> None:
+    """When a wait for acknowledgements ends. ``None``: at once, before any answer can arrive (JavaScript's
+    ``setTimeout(fn, undefined)``). Only simulated recipients: when the queue is empty (nothing can answer
+    later). Real ones: after ``timeout`` seconds on the event loop."""
+    if timeout is None:
+        server.network.later(fire)
+    elif all(not s.remote for s in recipients):
+        server.network.when_idle(fire)
+    else:
+        def expire() -> None:
+            fire()
+            server.network.pump()
+        asyncio.get_running_loop().call_later(timeout, expire)
+
+
+class Socket(NodeListeners):
+    """The server's side of one client in one namespace (``socket`` in ``io.on("connection", socket => ...)``)."""
+
+    def __init__(self, nsp: Namespace, conn: Connection, sid: str, handshake: Handshake | None = None) -> None:
         super().__init__()
-        self.server = server
-        self.client = client
+        self.nsp = nsp
+        self.server = nsp.server
+        self.conn = conn
         self.id = sid
+        self.handshake = handshake
         self.connected = False
+        self.data: dict[str, Any] = {}   # socket.data: anything the application keeps with the socket
         self._rooms: dict[str, None] = {}  # insertion-ordered set, as a JavaScript Set
         self._acks: dict[int, Callable[..., Any]] = {}
+        self._timeout: float | None = None
 
     @property
     def name(self) -> str:
-        """The simulated client's name (for pictures; a real server only knows ``socket.id``)."""
-        return self.client.name
+        """Who this is in the trace and the pictures: the simulated client's name, or the socket id."""
+        return self.conn.name(self)
+
+    @property
+    def client(self) -> Client | None:
+        """The simulated client (None for a real one)."""
+        return getattr(self.conn, "client", None)
+
+    @property
+    def remote(self) -> bool:
+        return self.conn.remote
+
+    @property
+    def reachable(self) -> bool:
+        """Connected now, through the connection it was made on (packets to it are delivered)."""
+        return self.connected and self.conn.carries(self)
 
     def __repr__(self) -> str:
         return f"<Socket {self.id} of {self.name}{'' if self.connected else ' (disconnected)'}>"
@@ -145,30 +233,55 @@ class Socket(NodeListeners):
             return
         for name in _as_rooms(room):
             self._rooms[name] = None
-            self.server._rooms.setdefault(name, {})[self.id] = self
+            self.nsp.adapter.setdefault(name, {})[self.id] = self
 
     def leave(self, room: str) -> None:
         self._rooms.pop(room, None)
-        members = self.server._rooms.get(room)
+        members = self.nsp.adapter.get(room)
         if members is not None:
             members.pop(self.id, None)
             if not members:  # Socket.IO deletes a room when its last socket leaves
-                del self.server._rooms[room]
+                del self.nsp.adapter[room]
 
     # --- emitting ------------------------------------------------------------------
 
     def emit(self, event: str, *args: Any, callback: Callable[..., Any] | None = None) -> bool:
-        """Send ``event`` to this one client; ``callback`` receives the client's acknowledgement."""
+        """Send ``event`` to this one client; ``callback`` receives the client's acknowledgement
+        (after ``socket.timeout(seconds)``: ``callback(err, *args)``)."""
         check_event_name(event)
         ack_id = None
+        timeout, self._timeout = self._timeout, None
         if callback is not None:
-            ack_id = self.server._ids  # ack ids are counted per namespace on the server (nsp._ids++)
-            self.server._ids += 1
-            self._acks[ack_id] = callback
-        packet = Packet(PacketType.EVENT, [event, *args], id=ack_id)
-        self.server._server_packet([self], packet, pattern="socket.emit", call="socket.emit", socket=self.name)
-        self.server._pump()
+            ack_id = self.nsp.next_ack_id()   # ack ids are counted per namespace on the server (nsp._ids++)
+            self._acks[ack_id] = callback if timeout is None else self._timed_ack(ack_id, callback, timeout)
+        packet = Packet(PacketType.EVENT, [event, *args], self.nsp.name, ack_id)
+        call = "socket.emit" if timeout is None else f"socket.{_timeout_call(timeout)}.emit"
+        self.server.network.to_clients([self], packet, kind="event", pattern="socket.emit", call=call,
+                                       sender=self.name)
+        self.server.network.pump()
         return True
+
+    def _timed_ack(self, ack_id: int, callback: Callable[..., Any], timeout: float) -> Callable[..., Any]:
+        state = {"done": False}
+
+        def answer(*args: Any) -> None:
+            if not state["done"]:
+                state["done"] = True
+                callback(None, *args)
+
+        def expire() -> None:
+            if not state["done"]:
+                state["done"] = True
+                self._acks.pop(ack_id, None)
+                callback(AckTimeout())
+        _start_timer(self.server, [self], timeout, expire)
+        return answer
+
+    def timeout(self, seconds: float) -> Socket:
+        """``socket.timeout(ms).emit(..., cb)``: the next emit's callback gets ``(err, *args)``; err is an
+        AckTimeout when no answer came within ``seconds``."""
+        self._timeout = seconds
+        return self
 
     def send(self, *args: Any, callback: Callable[..., Any] | None = None) -> bool:
         return self.emit("message", *args, callback=callback)
@@ -176,46 +289,60 @@ class Socket(NodeListeners):
     @property
     def broadcast(self) -> BroadcastOperator:
         """Every connected socket except this one."""
-        return BroadcastOperator(self.server, except_rooms=(self.id,), socket=self, call="socket.broadcast")
+        return BroadcastOperator(self.nsp, except_rooms=(self.id,), socket=self, call="socket.broadcast")
 
     def to(self, room: str | Iterable[str]) -> BroadcastOperator:
         """Every socket in the room(s) except this one (``socket.to(socket.id)`` therefore reaches nobody)."""
-        return BroadcastOperator(self.server, except_rooms=(self.id,), socket=self, call="socket").to(room)
+        return BroadcastOperator(self.nsp, except_rooms=(self.id,), socket=self, call="socket").to(room)
 
     def in_(self, room: str | Iterable[str]) -> BroadcastOperator:
-        return BroadcastOperator(self.server, except_rooms=(self.id,), socket=self, call="socket").in_(room)
+        return BroadcastOperator(self.nsp, except_rooms=(self.id,), socket=self, call="socket").in_(room)
 
     def except_(self, room: str | Iterable[str]) -> BroadcastOperator:
-        return BroadcastOperator(self.server, except_rooms=(self.id,), socket=self, call="socket").except_(room)
+        return BroadcastOperator(self.nsp, except_rooms=(self.id,), socket=self, call="socket").except_(room)
 
-    def disconnect(self) -> Socket:
+    def disconnect(self, close: bool = False) -> Socket:
         """Server-side disconnect: ``41`` to the client; reasons ``server namespace disconnect`` here,
-        ``io server disconnect`` on the client."""
+        ``io server disconnect`` on the client. ``close=True`` also closes the whole connection."""
         if self.connected:
-            self.server._server_packet([self], Packet(PacketType.DISCONNECT), pattern="disconnect",
-                                       call="socket.disconnect", socket=self.name, kind="disconnect")
-            self._onclose("server namespace disconnect")
-            self.server._pump()
+            self.server.network.to_clients([self], Packet(PacketType.DISCONNECT, namespace=self.nsp.name),
+                                           kind="disconnect", pattern="disconnect", call="socket.disconnect",
+                                           sender=self.name)
+            self.handle_close("server namespace disconnect")
+            self.server.network.pump()
+            if close:
+                self.conn.close()
         return self
 
     # --- what the network delivers to this socket ------------------------------------
 
-    def _on_event(self, event: str, args: list[Any], ack_id: int | None) -> None:
+    def handle_event(self, event: str, args: list[Any], ack_id: int | None) -> None:
+        """An EVENT from the client: the listeners run; the first answer that is not None is the ACK."""
         if not self.connected:
             return  # "ignore packet received after disconnection"
         with self.server.handling(self):
             results = self._fire(event, *args)
-        if ack_id is not None and results:
-            packet = Packet(PacketType.ACK, ack_arguments(results[0]), id=ack_id)
-            self.server._server_packet([self], packet, pattern="ack", call="server acks", socket=self.name, kind="ack")
+        if ack_id is not None:
+            _answer(self.server, results, lambda value: self._send_ack(ack_id, value))
 
-    def _on_ack(self, ack_id: int, args: list[Any]) -> None:
+    def _send_ack(self, ack_id: int, value: Any) -> None:
+        packet = Packet(PacketType.ACK, ack_arguments(value), self.nsp.name, ack_id)
+        self.server.network.to_clients([self], packet, kind="ack", pattern="ack", call="server acks",
+                                       sender=self.name)
+        self.server.network.pump()
+
+    def expect_ack(self, ack_id: int, callback: Callable[..., Any]) -> None:
+        """Run ``callback`` with the arguments of the client's ACK ``ack_id``."""
+        self._acks[ack_id] = callback
+
+    def handle_ack(self, ack_id: int, args: list[Any]) -> None:
+        """An ACK from the client: the callback waiting for it runs."""
         callback = self._acks.pop(ack_id, None)
         if callback is not None:
             with self.server.handling(self):
                 callback(*args)
 
-    def _onclose(self, reason: str) -> None:
+    def handle_close(self, reason: str) -> None:
         """As socket.ts ``_onclose``: ``disconnecting`` (still in its rooms), leave all, ``disconnect``."""
         if not self.connected:
             return
@@ -223,10 +350,83 @@ class Socket(NodeListeners):
             self._fire("disconnecting", reason)
         for room in list(self._rooms):
             self.leave(room)
-        self.server._sockets.pop(self.id, None)
+        self.nsp.connected.pop(self.id, None)
         self.connected = False
+        self._acks.clear()
+        self.conn.forget(self)
         with self.server.handling(self):
             self._fire("disconnect", reason)
+
+
+def _answer(server: Server, results: list[Any], send: Callable[[Any], None]) -> None:
+    """The acknowledgement of a handled event: the first listener's answer that is not None wins (as the
+    first call of the ack function does in Socket.IO); None from all: no ACK at all. A coroutine handler
+    (``async def``) answers when it finishes."""
+    for result in results:
+        if inspect.isawaitable(result):
+            async def wait(result: Any = result) -> None:
+                value = await result
+                if value is not None:
+                    send(value)
+            asyncio.ensure_future(wait())
+            return
+        if result is not None:
+            send(result)
+            return
+
+
+class Connection:
+    """What stands between sockets and one client (socket.io's server ``Client``): simulated or real."""
+
+    remote = False
+
+    def name(self, socket: Socket) -> str:
+        raise NotImplementedError
+
+    def carries(self, socket: Socket) -> bool:
+        return True
+
+    def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
+                data: Callable[[], list[Any]]) -> None:
+        raise NotImplementedError
+
+    def forget(self, socket: Socket) -> None:
+        """``socket`` left its namespace."""
+
+    def close(self) -> None:
+        """Close the whole connection (every namespace)."""
+
+
+class SimulatedConnection(Connection):
+    """A simulated client's connection: packets go straight to the Client object."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def name(self, socket: Socket) -> str:
+        return self.client.name
+
+    def carries(self, socket: Socket) -> bool:
+        return self.client.server_socket is socket
+
+    def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
+                data: Callable[[], list[Any]]) -> None:
+        client = self.client
+        if packet.type == PacketType.DISCONNECT:
+            if client.server_socket is socket:
+                client.handle_close("io server disconnect")
+        elif packet.type == PacketType.ACK:
+            client.handle_ack(packet.id or 0, data())
+        elif packet.type == PacketType.CONNECT:
+            if socket.connected:
+                client.handle_connect(socket)
+        else:
+            event, *args = data()
+            client.handle_event(socket, event, args, packet.id)
+
+    def close(self) -> None:
+        if self.client.server_socket is not None:
+            self.client.handle_close("transport close")
 
 
 class _Handling:
@@ -243,40 +443,27 @@ class _Handling:
         self.server._context = self.previous
 
 
-class Server:
-    """The Socket.IO server ``io`` with its main namespace ``/``.
+class Namespace:
+    """One namespace (``io.of("/chat")``): its sockets, rooms (the adapter), listeners, middlewares, ack ids."""
 
-    ``cors_allowed_origins`` follows python-socketio: None (default) accepts only the
-    server's own origin (``url``), a list accepts those origins, ``"*"`` any. Clients
-    that send no Origin header (non-browser clients) are always accepted.
-    ``seed`` fixes the socket ids, so every run prints the same ids.
-    """
-
-    def __init__(self, cors_allowed_origins: str | list[str] | None = None, *, url: str = DEFAULT_URL,
-                 seed: str = "wslab") -> None:
-        self.cors_allowed_origins = cors_allowed_origins
-        self.url = url
-        self.seed = seed
-        self.trace = Trace()
-        self.clients: dict[str, Client] = {}
-        self._sockets: dict[str, Socket] = {}  # connected sockets, in connection order
-        self._rooms: dict[str, dict[str, Socket]] = {}  # the adapter: room -> sockets, in join order
-        self._listeners = NodeListeners()  # "connection" and its alias "connect"
+    def __init__(self, server: Server, name: str) -> None:
+        self.server = server
+        self.name = name
+        self.connected: dict[str, Socket] = {}            # connected sockets, in connection order
+        self.adapter: dict[str, dict[str, Socket]] = {}   # room -> sockets, in join order
+        self._listeners = NodeListeners()                 # "connection" and its alias "connect"
         self._middlewares: list[Callable[[Socket], Any]] = []
-        self._ids = 0  # server-side ack ids (nsp._ids)
-        self._id_count = 0
-        self._queue: deque[Callable[[], None]] = deque()
-        self._pumping = False
-        self._errors: list[BaseException] = []
-        self._context: Socket | None = None
+        self._ids = 0
 
     def __repr__(self) -> str:
-        return f"<Server {self.url}: {len(self._sockets)} connected of {len(self.clients)} clients>"
+        return f"<Namespace {self.name}: {len(self.connected)} connected>"
 
-    # --- the application's calls ------------------------------------------------------
+    def next_ack_id(self) -> int:
+        ack_id, self._ids = self._ids, self._ids + 1
+        return ack_id
 
     def on(self, event: str, handler: Callable[[Socket], Any] | None = None) -> Any:
-        """``io.on("connection", handler)``; ``"connect"`` is its alias. Usable as a decorator."""
+        """``nsp.on("connection", handler)``; ``"connect"`` is its alias. Usable as a decorator."""
         if event not in ("connection", "connect"):
             raise ValueError(
                 f'io.on({event!r}): the server itself only emits "connection" (alias "connect"). '
@@ -294,7 +481,6 @@ class Server:
         return BroadcastOperator(self).emit(event, *args, callback=callback)
 
     def to(self, room: str | Iterable[str]) -> BroadcastOperator:
-        """The sockets in the room(s): the sender too, if it is in one of them."""
         return BroadcastOperator(self).to(room)
 
     def in_(self, room: str | Iterable[str]) -> BroadcastOperator:
@@ -303,22 +489,148 @@ class Server:
     def except_(self, room: str | Iterable[str]) -> BroadcastOperator:
         return BroadcastOperator(self).except_(room)
 
+    def timeout(self, seconds: float) -> BroadcastOperator:
+        return BroadcastOperator(self).timeout(seconds)
+
     def send(self, *args: Any) -> bool:
         return self.emit("message", *args)
 
     @property
     def sockets(self) -> dict[str, Socket]:
         """The connected sockets by id, in connection order (JavaScript: ``io.sockets.sockets``)."""
-        return dict(self._sockets)
+        return dict(self.connected)
+
+    def connect(self, conn: Connection, sid: str, auth: Any, handshake: Handshake | None,
+                refuse: Callable[[ConnectionRefused], None],
+                added: Callable[[Socket], None] | None = None) -> Socket | None:
+        """A CONNECT for this namespace: middlewares, then (socket.ts ``_onconnect``) join its own room, the
+        CONNECT answer ``40{"sid":...}`` queued, ``added(socket)``, then ``connection`` fires.
+        None when a middleware refused."""
+        if handshake is not None:
+            handshake.auth = auth if isinstance(auth, dict) else {}
+        socket = Socket(self, conn, sid, handshake)
+        try:
+            for middleware in self._middlewares:
+                middleware(socket)
+        except ConnectionRefused as refused:
+            refuse(refused)
+            return None
+        self.connected[socket.id] = socket
+        socket.connected = True
+        socket.join(socket.id)
+        self.server.network.to_clients([socket], Packet(PacketType.CONNECT, {"sid": socket.id}, self.name),
+                                       kind="connect", pattern="connect", call="CONNECT granted", sender=socket.name)
+        if added is not None:
+            added(socket)
+        with self.server.handling(socket):
+            self._listeners._fire("connect", socket)
+            self._listeners._fire("connection", socket)
+        return socket
+
+
+class Server:
+    """The Socket.IO server ``io``; its methods act on the main namespace ``/`` (``io.of("/")``).
+
+    Simulated clients: ``io.client(name)``. Real clients: ``await io.listen(host, port)``.
+
+    Origin checks, as socket.io does it: ``cors_allowed_origins`` only decides which
+    origins get CORS headers on polling responses (``"*"``: any; None: none), it does
+    not refuse anything; ``allow_request(handshake) -> bool`` refuses (HTTP 403 for
+    polling, 400 for a WebSocket). ``origin_policy="python-socketio"`` refuses a
+    foreign Origin with HTTP 400 as python-socketio does (None then means: the
+    server's own origin, ``url``). Clients that send no Origin are never refused
+    for it. ``seed`` fixes the simulated socket ids, so every run prints the same ids.
+    """
+
+    def __init__(self, cors_allowed_origins: str | list[str] | None = None, *, ping_interval: float = 25,
+                 ping_timeout: float = 20, connect_timeout: float = 45, max_http_buffer_size: int = 1_000_000,
+                 allow_request: Callable[[Handshake], bool] | None = None, origin_policy: str = "node",
+                 cors_credentials: bool = False, url: str = DEFAULT_URL, seed: str = "wslab") -> None:
+        self.cors_allowed_origins = cors_allowed_origins
+        self.cors_credentials = cors_credentials
+        self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
+        self.connect_timeout = connect_timeout
+        self.max_http_buffer_size = max_http_buffer_size
+        self.allow_request = allow_request
+        if origin_policy not in ("node", "python-socketio"):
+            raise ValueError(f'origin_policy is "node" or "python-socketio", not {origin_policy!r}')
+        self.origin_policy = origin_policy
+        self.url = url
+        self.seed = seed
+        self.network = Network()
+        self.clients: dict[str, Client] = {}
+        self.namespaces: dict[str, Namespace] = {}
+        self.sockets_nsp = self.of("/")
+        self.engines: list[EngineIOServer] = []
+        self.remotes: set[RemoteConnection] = set()   # real clients' connections
+        self._id_count = 0
+        self._context: Socket | None = None
+
+    @property
+    def trace(self) -> Trace:
+        """Every delivery, oldest first (see `Trace`)."""
+        return self.network.trace
+
+    def __repr__(self) -> str:
+        main = self.sockets_nsp
+        return f"<Server {self.url}: {len(main.connected)} connected of {len(self.clients)} clients>"
+
+    # --- namespaces ------------------------------------------------------------------
+
+    def of(self, name: str) -> Namespace:
+        """The namespace ``name`` (made on first use). A client asking for one never made is refused
+        with ``44/name,{"message":"Invalid namespace"}``."""
+        if not name.startswith("/"):
+            name = "/" + name
+        if name not in self.namespaces:
+            self.namespaces[name] = Namespace(self, name)
+        return self.namespaces[name]
+
+    # --- the main namespace's calls ------------------------------------------------------
+
+    def on(self, event: str, handler: Callable[[Socket], Any] | None = None) -> Any:
+        return self.sockets_nsp.on(event, handler)
+
+    def use(self, middleware: Callable[[Socket], Any]) -> Callable[[Socket], Any]:
+        return self.sockets_nsp.use(middleware)
+
+    def emit(self, event: str, *args: Any, callback: Callable[..., Any] | None = None) -> bool:
+        """Every connected client (the sender included, if this runs in a socket's handler)."""
+        return self.sockets_nsp.emit(event, *args, callback=callback)
+
+    def to(self, room: str | Iterable[str]) -> BroadcastOperator:
+        """The sockets in the room(s): the sender too, if it is in one of them."""
+        return self.sockets_nsp.to(room)
+
+    def in_(self, room: str | Iterable[str]) -> BroadcastOperator:
+        return self.sockets_nsp.in_(room)
+
+    def except_(self, room: str | Iterable[str]) -> BroadcastOperator:
+        return self.sockets_nsp.except_(room)
+
+    def timeout(self, seconds: float) -> BroadcastOperator:
+        """``io.timeout(ms).emit(ev, cb)``: ``cb(err, responses)`` once every client answered, or after ``seconds``."""
+        return self.sockets_nsp.timeout(seconds)
+
+    def send(self, *args: Any) -> bool:
+        return self.emit("message", *args)
+
+    @property
+    def sockets(self) -> dict[str, Socket]:
+        """The connected sockets of ``/`` by id, in connection order (JavaScript: ``io.sockets.sockets``)."""
+        return self.sockets_nsp.sockets
 
     @property
     def rooms(self) -> dict[str, tuple[str, ...]]:
-        """Rooms joined with ``socket.join``, each with its members' names in join order.
+        """Rooms of ``/`` joined with ``socket.join``, each with its members' names in join order.
 
         Leaves out each socket's private room (named after its id), which every socket has.
         """
+        main = self.sockets_nsp
         return {room: tuple(s.name for s in members.values())
-                for room, members in self._rooms.items() if room not in self._sockets}
+                for room, members in main.adapter.items() if room not in main.connected}
+
+    # --- simulated clients -----------------------------------------------------------
 
     def client(self, name: str, origin: str | None = None) -> Client:
         """A new simulated client called ``name`` (not yet connected)."""
@@ -343,28 +655,19 @@ class Server:
         client = self.clients.get(name)
         if client is None:
             raise KeyError(f"no client called {name!r}")
-        if client._socket is None:
+        socket = client.server_socket
+        if socket is None:
             raise NotConnected(f"{name} is not connected, so the server has no socket for {name}")
-        return client._socket
+        return socket
 
-    def origin_allowed(self, origin: str | None) -> bool:
-        """python-socketio's Origin check, made at the Engine.IO handshake (HTTP request or WebSocket upgrade)."""
-        if origin is None:
-            return True  # no Origin header: not a browser, nothing to check
-        allowed = self.cors_allowed_origins
-        if allowed is None:
-            allowed = [self.url]
-        if allowed == "*":
-            return True
-        return origin in ([allowed] if isinstance(allowed, str) else allowed)
-
-    # --- the simulated network -----------------------------------------------------
-
-    def _new_id(self) -> str:
-        """A 20-character id shaped like Socket.IO's (base64id: 15 bytes, base64 with - and _), from a counter."""
-        self._id_count += 1
-        digest = hashlib.sha256(f"{self.seed}:{self._id_count}".encode()).digest()
-        return base64.urlsafe_b64encode(digest[:15]).decode("ascii")
+    def origin_refused(self, origin: str | None) -> str | None:
+        """Why python-socketio would refuse this Origin (only under ``origin_policy="python-socketio"``)."""
+        if origin is None or self.origin_policy != "python-socketio":
+            return None
+        allowed = self.cors_allowed_origins if self.cors_allowed_origins is not None else [self.url]
+        if allowed == "*" or origin in ([allowed] if isinstance(allowed, str) else allowed):
+            return None
+        return f"{origin} is not an accepted origin."
 
     def handling(self, socket: Socket) -> _Handling:
         """``with io.handling(socket): ...`` runs code as if inside ``socket``'s event handler,
@@ -374,139 +677,86 @@ class Server:
     def _context_name(self) -> str | None:
         return self._context.name if self._context is not None else None
 
-    def _record(self, kind: str, sender: str, socket: str | None, pattern: str, call: str,
-                recipients: tuple[str, ...], packet: str, note: str = "") -> None:
-        self.trace.append(Delivery(len(self.trace) + 1, kind, sender, socket, pattern, call, recipients,
-                                   packet, note))
+    def _new_id(self) -> str:
+        """A 20-character id shaped like Socket.IO's (base64id: 15 bytes, base64 with - and _), from a counter."""
+        self._id_count += 1
+        digest = hashlib.sha256(f"{self.seed}:{self._id_count}".encode()).digest()
+        return base64.urlsafe_b64encode(digest[:15]).decode("ascii")
 
-    def _pump(self) -> None:
-        """Deliver queued packets until none is left (re-entrant calls just return)."""
-        if self._pumping:
+    def _sim_handshake(self, client: Client) -> Handshake:
+        from wslab.engineio_net import Handshake
+        headers = {"host": self.url.split("//", 1)[-1]}
+        if client.origin is not None:
+            headers["origin"] = client.origin
+        return Handshake(headers, {"EIO": "4", "transport": "websocket"}, "127.0.0.1", "", 0,
+                         "/socket.io/?EIO=4&transport=websocket", client.origin is not None)
+
+    def accept(self, client: Client) -> None:
+        """A simulated client opens its Engine.IO session (the checks a real handshake gets) and sends ``40``."""
+        shake = self._sim_handshake(client)
+        refused = self.origin_refused(client.origin)
+        status = 400
+        if refused is None and self.allow_request is not None and not self.allow_request(shake):
+            refused, status = "Forbidden (allow_request refused the handshake)", 403
+        if refused is not None:
+            self.network.later(lambda: self._refuse_handshake(client, refused, status))
             return
-        self._pumping = True
-        try:
-            while self._queue:
-                try:
-                    self._queue.popleft()()
-                except Exception as exc:  # a listener failed: deliver the rest, then raise it
-                    self._errors.append(exc)
-        finally:
-            self._pumping = False
-        if self._errors:
-            first, self._errors = self._errors[0], []
-            raise first
+        self.network.later(lambda: self._on_connect_packet(client, shake))
 
-    def _open(self, client: Client) -> None:
-        """The client opens the Engine.IO session and sends CONNECT ``40``."""
-        if not self.origin_allowed(client.origin):
-            self._queue.append(lambda: self._refuse_origin(client))
-            return
-        self._queue.append(lambda: self._on_connect_packet(client))
+    def _refuse_handshake(self, client: Client, reason: str, status: int) -> None:
+        message = (f"{reason} The server refused the Engine.IO handshake with HTTP {status}, "
+                   "so no Socket.IO packet was exchanged")
+        self.network.record("connect_error", SERVER, None, "connect_error", "handshake", (client.name,),
+                            f"HTTP {status}", note=f"Origin {client.origin} refused" if status == 400 else "")
+        client.handle_connect_error(ConnectError(message, http_status=status))
 
-    def _refuse_origin(self, client: Client) -> None:
-        allowed = self.cors_allowed_origins if self.cors_allowed_origins is not None else [self.url]
-        reason = (f"{client.origin!r} is not an accepted origin (allowed: {allowed!r}); the server refused "
-                  f"the Engine.IO handshake with HTTP 400, so no Socket.IO packet was exchanged")
-        self._record("connect_error", SERVER, None, "connect_error", "handshake", (client.name,), "HTTP 400",
-                     note=f"Origin {client.origin} refused")
-        client._fire("connect_error", ConnectError(reason, http_status=400))
+    def _on_connect_packet(self, client: Client, shake: Handshake) -> None:
+        self.network.record("connect", client.name, None, "connect", f"{client.name}.connect", (SERVER,),
+                            to_wire(Packet(PacketType.CONNECT)))
+        conn = SimulatedConnection(client)
 
-    def _on_connect_packet(self, client: Client) -> None:
-        self._record("connect", client.name, None, "connect", f"{client.name}.connect", (SERVER,), to_wire(Packet(PacketType.CONNECT)))
-        socket = Socket(self, client, self._new_id())
-        try:
-            for middleware in self._middlewares:
-                middleware(socket)
-        except ConnectionRefused as refused:
-            self._refuse(client, refused)
-            return
-        # socket.ts _onconnect: join its own room, send CONNECT with the sid, then "connection"
-        self._sockets[socket.id] = socket
-        socket.connected = True
-        socket.join(socket.id)
-        granted = to_wire(Packet(PacketType.CONNECT, {"sid": socket.id}))
-        self._queue.append(lambda: self._deliver_connect(socket, granted))
-        with self.handling(socket):
-            self._listeners._fire("connect", socket)
-            self._listeners._fire("connection", socket)
+        def refuse(refused: ConnectionRefused) -> None:
+            wire = to_wire(Packet(PacketType.CONNECT_ERROR, refused.payload()))
 
-    def _refuse(self, client: Client, refused: ConnectionRefused) -> None:
-        data: dict[str, Any] = {"message": refused.message}
-        if refused.data is not None:
-            data["data"] = refused.data
-        wire = to_wire(Packet(PacketType.CONNECT_ERROR, data))
+            def deliver() -> None:
+                self.network.record("connect_error", SERVER, None, "connect_error", "next(err)", (client.name,),
+                                    wire)
+                client.handle_connect_error(ConnectError(refused.message, refused.data))
+            self.network.later(deliver)
+        self.sockets_nsp.connect(conn, self._new_id(), {}, shake, refuse)
 
-        def deliver() -> None:
-            self._record("connect_error", SERVER, None, "connect_error", "next(err)", (client.name,), wire)
-            client._fire("connect_error", ConnectError(refused.message, refused.data))
-        self._queue.append(deliver)
+    # --- real clients ------------------------------------------------------------------
 
-    def _deliver_connect(self, socket: Socket, wire: str) -> None:
-        self._record("connect", SERVER, socket.name, "connect", "CONNECT granted", (socket.name,), wire)
-        if socket.connected:
-            socket.client._onconnect(socket)
+    async def listen(self, host: str = "127.0.0.1", port: int = 0, *, path: str = "/socket.io/",
+                     transports: Iterable[str] = ("polling", "websocket"),
+                     on_bytes: Callable[[object, str, bytes], None] | None = None) -> EngineIOServer:
+        """Serve real Socket.IO clients: Engine.IO v4 polling and WebSocket on one port.
+        Returns the Engine.IO server (``.url``, ``.port``, ``await .close()``)."""
+        from wslab.engineio_net import EngineIOServer
+        from wslab.events.remote import RemoteConnection
 
-    def _server_packet(self, sockets: list[Socket], packet: Packet, *, pattern: str, call: str,
-                       socket: str | None, kind: str = "event") -> None:
-        """Queue one packet from the server to some sockets (encoded once, however many)."""
-        wire = to_wire(packet)
-        self._queue.append(lambda: self._deliver_to_clients(sockets, packet, wire, kind, pattern, call, socket))
+        def on_session(session, handshake) -> None:
+            self.remotes.add(RemoteConnection(self, session, handshake))
+        engine = EngineIOServer(on_session, path=path, ping_interval=self.ping_interval,
+                                ping_timeout=self.ping_timeout, max_payload=self.max_http_buffer_size,
+                                transports=transports, cors_allowed_origins=self.cors_allowed_origins,
+                                cors_credentials=self.cors_credentials, allow_request=self.allow_request,
+                                origin_policy=self.origin_policy, on_bytes=on_bytes)  # type: ignore[arg-type]
+        await engine.start(host, port)
+        self.engines.append(engine)
+        return engine
 
-    def _deliver_to_clients(self, sockets: list[Socket], packet: Packet, wire: str, kind: str, pattern: str,
-                            call: str, sender: str | None) -> None:
-        # a socket closed since the emit misses it: no buffering on the server ("at most once")
-        if kind == "disconnect":
-            live = sockets
-        else:
-            live = [s for s in sockets if s.connected and s.client._socket is s]
-        self._record(kind, SERVER, sender, pattern, call, tuple(s.name for s in live), wire)
-        if kind == "disconnect":
-            for s in live:
-                if s.client._socket is s:
-                    s.client._onclose("io server disconnect")
-            return
-        data = _decoder(wire)
-        for s in live:
-            try:
-                if kind == "ack":
-                    s.client._on_ack(packet.id, data())
-                else:
-                    event, *args = data()
-                    s.client._on_event(s, event, args, packet.id)
-            except Exception as exc:
-                self._errors.append(exc)
-
-    def _client_packet(self, client: Client, socket: Socket | None, packet: Packet, *, kind: str,
-                       call: str) -> None:
-        """Queue one packet from a client to its socket on the server."""
-        wire = to_wire(packet)
-        self._queue.append(lambda: self._deliver_to_server(client, socket, packet, wire, kind, call))
-
-    def _deliver_to_server(self, client: Client, socket: Socket | None, packet: Packet, wire: str, kind: str,
-                           call: str) -> None:
-        pattern = "client.emit" if kind == "event" else kind
-        self._record(kind, client.name, None, pattern, call, (SERVER,), wire)
-        if socket is None:
-            return
-        if kind == "disconnect":
-            socket._onclose("client namespace disconnect")
-        elif kind == "ack":
-            socket._on_ack(packet.id, _decoder(wire)())
-        else:
-            event, *args = _decoder(wire)()
-            socket._on_event(event, args, packet.id)
-
-
-def _decoder(wire: str) -> Callable[[], list[Any]]:
-    """The receiver's side of JSON: each recipient gets what the wire carried.
-
-    A payload of only strings, numbers, booleans and null is decoded once and shared
-    (nothing in it can be changed); one with arrays or objects is decoded afresh for
-    each recipient, so a listener that changes its copy changes nobody else's.
-    """
-    start = wire.index("[")
-    text = wire[start:]
-    data = json.loads(text)
-    if any(isinstance(item, (list, dict)) for item in data):
-        return lambda: json.loads(text)
-    return lambda: list(data)
+    async def close(self) -> None:
+        """``io.close()``: every socket disconnects with ``server shutting down``, the clients' connections
+        close (``transport close`` on their side), the listening servers stop."""
+        for nsp in self.namespaces.values():
+            for socket in list(nsp.connected.values()):
+                socket.handle_close("server shutting down")
+        for conn in list(self.remotes):
+            conn.close()
+        for client in self.clients.values():
+            if client.server_socket is not None or client.connected:
+                client.handle_close("transport close")
+        engines, self.engines = self.engines, []
+        for engine in engines:
+            await engine.close()

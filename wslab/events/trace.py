@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 SERVER = "server"
 
-# What a delivery was. Emits carry a pattern; the rest are the connection's own packets.
-PATTERNS = ("io.emit", "socket.emit", "broadcast", "room", "client.emit")
-KINDS = ("connect", "connect_error", "event", "ack", "disconnect")
+Kind = Literal["connect", "connect_error", "event", "ack", "disconnect", "engine.io"]
+"""What a delivery was: a Socket.IO packet's kind, or ``engine.io`` for Engine.IO's own packets
+(open, ping, pong, upgrade, noop, close) on a real connection."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,7 +28,7 @@ class Delivery:
     """
 
     step: int
-    kind: str
+    kind: Kind
     sender: str
     socket: str | None
     pattern: str
@@ -48,7 +49,25 @@ class Delivery:
 
 
 class Trace(list):
-    """Every Delivery so far, oldest first. ``print(io.trace)`` shows one line each."""
+    """Every Delivery so far, oldest first. ``print(io.trace)`` shows one line each.
+
+    A server with real clients runs for a long time: the trace keeps the last
+    ``maxlen`` deliveries (their ``step`` numbers keep counting).
+    """
+
+    def __init__(self, items: tuple[Delivery, ...] = (), *, maxlen: int = 10_000) -> None:
+        super().__init__(items)
+        self.maxlen = maxlen
+        self._steps = len(self)
+
+    def next_step(self) -> int:
+        return self._steps + 1
+
+    def append(self, delivery: Delivery) -> None:
+        self._steps += 1
+        super().append(delivery)
+        if len(self) > self.maxlen:
+            del self[: len(self) - self.maxlen]
 
     def events(self) -> list[Delivery]:
         """Only the emits (``kind == "event"``)."""

@@ -195,7 +195,7 @@ class CapstoneServer:
                     return None
                 data += chunk
             head, rest = parts
-            request = handshake.read_request(head)
+            request = handshake.parse_http_request(head)
         except handshake.HandshakeError as error:       # not HTTP, or a head too long: the kit's part
             writer.write(handshake.build_rejection(error))
             return None

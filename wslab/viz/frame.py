@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from wslab import frames
 from wslab.errors import IncompleteFrame, ProtocolError, WslabError
-from wslab.frames import Frame
+from wslab.frames import Frame, announced_length, header_fields
 from wslab.viz import style
 from wslab.viz.svg import Svg
-
-from wslab.frames import header_fields
 
 BIT = 22            # width of one bit cell
 LEFT = 12
@@ -89,7 +87,7 @@ def _segments(fields, data: bytes):
     """(row, first bit in row, width in bits, field name, label, value text, bits) per box."""
     for field in fields:
         if field.name == "payload":
-            yield from _payload_segments(field, data)
+            yield from _payload_segments(field, data, fields)
             continue
         bits = field.bits
         offset, left = field.offset, field.width
@@ -106,10 +104,10 @@ def _segments(fields, data: bytes):
             first = False
 
 
-def _payload_segments(field, data: bytes):
+def _payload_segments(field, data: bytes, fields):
     start = field.offset // 8
     wire = data[start:]
-    key = _key_of(data)
+    key = next((f.value for f in fields if f.name == "masking key"), None)
     shown = wire[:PAYLOAD_BYTES_DRAWN]
     for i, b in enumerate(shown):
         row, col = divmod(field.offset + 8 * i, 32)
@@ -123,30 +121,10 @@ def _payload_segments(field, data: bytes):
     if rest > 0:
         row, col = divmod(field.offset + 8 * len(shown), 32)
         yield row, col, 32 - col, "payload", f"… {rest} more payload byte{'s' if rest != 1 else ''}", "", ""
-    expected = announced_length(fields_of(data))
+    expected = announced_length(fields)
     if expected is not None and expected > len(wire):
         row, col = divmod(field.offset + 8 * len(shown) + (32 if rest else 0), 32)
         yield row, col, 32 - col, "payload", f"{expected - len(wire)} bytes missing", "", ""
-
-
-def fields_of(data: bytes):
-    return header_fields(data)
-
-
-def announced_length(fields) -> int | None:
-    """The payload length the header announces (7-bit field, or the extended one), if present."""
-    values = {f.name: f.value for f in fields}
-    if "extended payload length" in values:
-        return values["extended payload length"]
-    length = values.get("payload length")
-    return length if length is not None and length < 126 else None
-
-
-def _key_of(data: bytes) -> bytes | None:
-    for field in header_fields(data):
-        if field.name == "masking key" and len(field.value) == 4:
-            return field.value
-    return None
 
 
 def _value_text(field) -> str:

@@ -17,12 +17,6 @@ WIDTH = 760
 LINE = 17
 MEANING_X = 352
 
-# §4.1's checks of the response, numbered as handshake.validate_response numbers them,
-# and the line of the response each one is about.
-_RESPONSE_CHECK_LINE = {"1": None, "2": "upgrade", "3": "connection", "4": "sec-websocket-accept",
-                        "5": "sec-websocket-extensions", "6": "sec-websocket-protocol"}
-
-
 def verdicts(request: bytes, response: bytes) -> tuple[HandshakeError | None, HandshakeError | None]:
     """The server's error about the request (§4.2.1) and the client's about the response (§4.1), or None."""
     return _server_verdict(request)[0], _client_verdict(request, response)
@@ -86,20 +80,19 @@ def _client_verdict(request: bytes, response: bytes) -> HandshakeError | None:
 
 
 def _failing_line(error: HandshakeError | None) -> str | None:
+    """The line of the response the client's error is about: the status line for §4.1's first check."""
     if error is None:
         return None
-    number = error.rfc_section.rsplit(" ", 1)[-1] if "response check" in error.rfc_section else None
-    if number == "1":
+    if error.check == 1:
         return "(status line)"
-    return _RESPONSE_CHECK_LINE.get(number or "")
+    return error.header.lower() if error.header is not None and error.check is not None else None
 
 
 def _named_line(request: bytes, error: HandshakeError | None) -> str | None:
-    """The request header a server's error is about: the longest header name its message quotes."""
-    if error is None:
+    """The request header a server's error is about (`HandshakeError.header`)."""
+    if error is None or error.header is None:
         return None
-    names = [name for name, _, _ in _annotated(request)[1:] if name and name in error.message.lower()]
-    return max(names, key=len, default=None)
+    return error.header.lower()
 
 
 def _head_lines(data: bytes) -> list[str]:

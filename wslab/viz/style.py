@@ -33,11 +33,6 @@ PAYLOAD_FILL = "#ffffff"
 CHAR_WIDTH = 0.602
 
 
-def text_width(text: str, size: float) -> float:
-    """Width of `text` in the monospace font at `size` px."""
-    return len(text) * size * CHAR_WIDTH
-
-
 def fit(text: str, width: float, size: float) -> str:
     """`text` cut (with an ellipsis) so it fits in `width` px at `size` px."""
     room = int(width / (size * CHAR_WIDTH))

@@ -11,7 +11,7 @@ from html import escape
 from typing import Sequence
 
 from wslab.codes import Opcode
-from wslab.tap import CLIENT_TO_SERVER, TapEntry, preview
+from wslab.tap import CLIENT_TO_SERVER, TapEntry, summary
 from wslab.viz.svg import Svg, num
 
 __all__ = ["TapTable", "tap_table", "sequence_diagram", "entry_diagram"]
@@ -77,8 +77,7 @@ def _cells(entry: TapEntry, limit: int, keys: bool) -> tuple[str, str, str, str,
         frame, header = entry.frame, entry.header
         name = frame.opcode.name if isinstance(frame.opcode, Opcode) else hex(frame.opcode)
         mask = "0" if not header.masked else f"1 ({header.mask_key.hex(' ')})" if keys else "1"
-        detail = entry.describe().split(" ", 1)[1].rsplit(" (", 1)[0] if frame.opcode == Opcode.CLOSE \
-            else preview(frame, limit)
+        detail = summary(frame, limit)
         return f"{name} ({int(frame.opcode):#x})", str(int(frame.fin)), str(len(frame.payload)), mask, detail
     if entry.kind == "http":
         return "HTTP", "", str(len(entry.data)), "", entry.describe()
@@ -145,10 +144,7 @@ def _label(entry: TapEntry, limit: int) -> str:
         name = frame.opcode.name if isinstance(frame.opcode, Opcode) else hex(frame.opcode)
         if not frame.fin:
             name += " FIN=0"
-        if frame.opcode == Opcode.CLOSE:
-            body = entry.describe().split(" ", 1)[1].rsplit(" (", 1)[0]
-        else:
-            body = preview(frame, limit)
+        body = summary(frame, limit)
         masked = "masked" if entry.masked else "unmasked"
         return f"#{entry.number} {name} {body} [{masked}]"
     if entry.kind == "error":

@@ -1,0 +1,247 @@
+"""wslab's Socket.IO server with python-socketio's real AsyncClient, over polling + upgrade and websocket-only."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import socketio
+from netutil import run
+
+from wslab.events import ConnectionRefused, Server
+
+TRANSPORTS = {"polling+upgrade": None, "websocket": ["websocket"]}
+
+
+def make_server(**options):
+    """The server of socket.io-protocol's test suite (message-back, message-with-ack, /custom), plus rooms."""
+    io = Server(**options)
+
+    @io.on("connection")
+    def on_connection(socket):
+        socket.emit("auth", socket.handshake.auth)
+        socket.on("message", lambda *args: socket.emit("message-back", *args))
+        socket.on("message-with-ack", lambda *args: args)
+        socket.on("join", lambda room: (socket.join(room), f"joined {room}")[1])
+        socket.on("say", lambda room, text: socket.to(room).emit("said", text))
+        socket.on("ask-me", lambda: socket.emit("question", "why?", callback=lambda answer: socket.emit(
+            "answer-was", answer)))
+
+    io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
+    return io
+
+
+class Recorder:
+    """A python-socketio client whose events land in a queue."""
+
+    def __init__(self, namespaces=("/",)):
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: asyncio.Queue = asyncio.Queue()
+        for nsp in namespaces:
+            for name in ("auth", "message-back", "said", "answer-was", "bye"):
+                self.client.on(name, lambda *args, name=name, nsp=nsp: self.events.put_nowait((nsp, name, args)),
+                               namespace=nsp)
+            self.client.on("disconnect", lambda *args, nsp=nsp: self.events.put_nowait((nsp, "disconnect", args)),
+                           namespace=nsp)
+
+    async def next(self, timeout=3.0):
+        return await asyncio.wait_for(self.events.get(), timeout)
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_connect_with_auth_emits_and_acks_both_ways(transports):
+    async def go():
+        io = make_server()
+        server = await io.listen("127.0.0.1", 0)
+        rec = Recorder()
+        rec.client.on("question", lambda q: f"because {q}")
+        await rec.client.connect(server.url, auth={"token": "123"}, transports=transports, wait_timeout=3)
+        assert await rec.next() == ("/", "auth", ({"token": "123"},))
+        await rec.client.emit("message", [1, "2", {"3": [False]}])
+        assert await rec.next() == ("/", "message-back", ([1, "2", {"3": [False]}],))
+        assert await rec.client.call("message-with-ack", (1, "2", {"3": [False]}), timeout=3) == (
+            1, "2", {"3": [False]})
+        await rec.client.emit("ask-me")           # the server asks, the client's handler answers
+        assert await rec.next() == ("/", "answer-was", ("because why?",))
+        socket = next(iter(io.sockets.values()))
+        assert socket.id == rec.client.get_sid("/") and socket.handshake.auth == {"token": "123"}
+        assert socket.handshake.query["EIO"] == "4" and socket.handshake.address == "127.0.0.1"
+        if transports is None:
+            for _ in range(50):
+                if rec.client.transport() == "websocket":
+                    break
+                await asyncio.sleep(0.05)
+            assert rec.client.transport() == "websocket"
+            kinds = [d.pattern for d in io.trace if d.kind == "engine.io"]
+            assert kinds[:1] == ["open"] and "upgrade" in kinds and "noop" in kinds
+            assert [d.packet for d in io.trace if d.kind == "engine.io"][1:4] == ["2probe", "3probe", "6"]
+        await rec.client.disconnect()
+        await server.close()
+    run(go())
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_binary_both_ways(transports):
+    async def go():
+        io = make_server()
+        server = await io.listen("127.0.0.1", 0)
+        rec = Recorder()
+        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
+        await rec.next()
+        await rec.client.emit("message", {"file": b"\x00\x01\xff", "name": "x"})
+        assert await rec.next() == ("/", "message-back", ({"file": b"\x00\x01\xff", "name": "x"},))
+        assert await rec.client.call("message-with-ack", (b"a", b"b"), timeout=3) == (b"a", b"b")
+        assert any(d.packet.startswith("451-") for d in io.trace)
+        assert any(d.packet.startswith("462-") and d.note == "+ 2 binary attachments" for d in io.trace)
+        await rec.client.disconnect()
+        await server.close()
+    run(go())
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_rooms_and_a_simulated_client_on_the_same_server(transports):
+    async def go():
+        io = make_server()
+        server = await io.listen("127.0.0.1", 0)
+        a, b, c = Recorder(), Recorder(), Recorder()
+        for rec in (a, b, c):
+            await rec.client.connect(server.url, transports=transports, wait_timeout=3)
+            await rec.next()
+        sim = io.client("sim").connect()
+        heard = []
+        sim.on("said", heard.append)
+        for rec in (a, b):
+            assert await rec.client.call("join", "red", timeout=3) == "joined red"
+        sim.emit("join", "red")
+        await a.client.emit("say", ("red", "hello red"))
+        assert await b.next() == ("/", "said", ("hello red",))
+        await asyncio.sleep(0.1)
+        assert c.events.empty() and a.events.empty() and heard == ["hello red"]
+        io.emit("said", "everyone")
+        for rec in (a, b, c):
+            assert await rec.next() == ("/", "said", ("everyone",))
+        for rec in (a, b, c):
+            await rec.client.disconnect()
+        await server.close()
+    run(go())
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_namespaces_and_an_unknown_namespace(transports):
+    async def go():
+        io = make_server()
+        server = await io.listen("127.0.0.1", 0)
+        rec = Recorder(namespaces=("/", "/custom"))
+        await rec.client.connect(server.url, auth={"k": 1}, namespaces=["/", "/custom"], transports=transports,
+                                 wait_timeout=3)
+        got = sorted([await rec.next(), await rec.next()])
+        assert got == [("/", "auth", ({"k": 1},)), ("/custom", "auth", ({"k": 1},))]
+        assert len(io.of("/custom").sockets) == 1
+        await rec.client.disconnect()
+        bad = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await bad.connect(server.url, namespaces=["/random"], transports=transports, wait_timeout=1)
+        assert any(d.packet == '44/random,{"message":"Invalid namespace"}' for d in io.trace)
+        await server.close()
+    run(go())
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_middleware_refusal_reaches_connect_error(transports):
+    async def go():
+        io = make_server()
+
+        @io.use
+        def check(socket):
+            if socket.handshake.auth.get("token") != "good":
+                raise ConnectionRefused("not authorized", {"code": 42})
+        server = await io.listen("127.0.0.1", 0)
+        errors = []
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("connect_error", errors.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(server.url, auth={"token": "bad"}, transports=transports, wait_timeout=1)
+        assert errors == [{"message": "not authorized", "data": {"code": 42}}]
+        assert any(d.packet == '44{"message":"not authorized","data":{"code":42}}' for d in io.trace)
+        await server.close()
+    run(go())
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_disconnect_from_either_side_with_node_reasons(transports):
+    async def go():
+        io = make_server()
+        reasons = []
+        io.on("connection", lambda socket: socket.on("disconnect", reasons.append))
+        server = await io.listen("127.0.0.1", 0)
+        rec = Recorder()
+        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
+        await rec.next()
+        socket = next(iter(io.sockets.values()))
+        socket.disconnect()                     # the server's side: 41 to the client
+        assert (await rec.next())[1] == "disconnect"
+        assert reasons == ["server namespace disconnect"]
+        await rec.client.disconnect()
+        rec2 = Recorder()
+        await rec2.client.connect(server.url, transports=transports, wait_timeout=3)
+        await rec2.next()
+        await rec2.client.disconnect()          # python-socketio closes its transport
+        for _ in range(40):
+            if len(reasons) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert reasons[1] in ("client namespace disconnect", "transport close")
+        rec3 = Recorder()
+        await rec3.client.connect(server.url, transports=transports, wait_timeout=3)
+        await rec3.next()
+        await io.close()                        # io.close(): "server shutting down" on the server's side
+        assert reasons[2] == "server shutting down"
+        assert (await rec3.next(timeout=5))[1] == "disconnect"
+        assert not io.engines
+    run(go())
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_heartbeat_keeps_an_idle_connection_alive(transports):
+    async def go():
+        io = make_server(ping_interval=0.2, ping_timeout=0.3)
+        server = await io.listen("127.0.0.1", 0)
+        rec = Recorder()
+        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
+        await rec.next()
+        await asyncio.sleep(1.2)                  # several ping intervals, nothing else said
+        assert rec.client.connected and len(io.sockets) == 1
+        pings = [d for d in io.trace if d.kind == "engine.io" and d.packet == "2"]
+        pongs = [d for d in io.trace if d.kind == "engine.io" and d.packet == "3"]
+        assert len(pings) >= 3 and len(pongs) >= 3
+        assert pings[0].sender == "server" and pongs[0].recipients == ("server",)
+        await rec.client.disconnect()
+        await server.close()
+    run(go())
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_a_client_that_stops_answering_pings_is_dropped_after_ping_timeout(transports):
+    async def go():
+        io = make_server(ping_interval=0.2, ping_timeout=0.2)
+        reasons = []
+        io.on("connection", lambda socket: socket.on("disconnect", reasons.append))
+        server = await io.listen("127.0.0.1", 0)
+        rec = Recorder()
+        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
+        await rec.next()
+        eio = rec.client.eio
+        original = eio._send_packet
+
+        async def no_pongs(packet):
+            if packet.packet_type != 3:   # engineio.packet.PONG
+                await original(packet)
+        eio._send_packet = no_pongs
+        for _ in range(40):
+            if reasons:
+                break
+            await asyncio.sleep(0.05)
+        assert reasons == ["ping timeout"] and not io.sockets
+        await rec.client.disconnect()
+        await server.close()
+    run(go())

@@ -1,0 +1,196 @@
+"""Exercises of lesson 02 · The opening handshake: the accept key, the §4.2.1 rules, who refuses what."""
+
+from __future__ import annotations
+
+import base64
+import random
+
+from wslab import handshake
+from wslab.errors import HandshakeError
+from wslab.exercises import checks, solutions
+from wslab.exercises.exercise import Checked, Choice, FunctionExercise, Predict
+
+TITLE = "The opening handshake"
+STEM = "02_handshake"
+
+RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="   # RFC 6455 §1.3
+REQUEST = handshake.build_request("example.com", "/chat", key=RFC_KEY, origin="http://example.com")
+
+
+def _accept_oracle(key: str) -> str:
+    expected = handshake.accept_key(key)
+    try:
+        from websockets.utils import accept_key as websockets_accept
+    except ImportError:  # pragma: no cover - websockets is a dependency
+        return expected
+    if websockets_accept(key) != expected:  # pragma: no cover - would be a bug in wslab
+        raise AssertionError(f"wslab and websockets disagree on the accept key of {key!r}")
+    return expected
+
+
+def _accept_cases():
+    rule = "RFC 6455 §1.3, §4.2.2 item 5.4: base64(SHA-1(key + GUID)), the key taken as text"
+    yield "RFC vector", (RFC_KEY,), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", rule
+    for key in ("AQIDBAUGBwgJCgsMDQ4PEA==", "AAAAAAAAAAAAAAAAAAAAAA==", "/////////////////////w=="):
+        yield "edge case", (key,), _accept_oracle(key), rule
+    rng = random.Random("02.accept_key")
+    for _ in range(200):
+        key = base64.b64encode(rng.randbytes(16)).decode()
+        yield "random key", (key,), _accept_oracle(key), rule
+
+
+# One broken rule per request: (description, how to break it)
+_BREAKS = [
+    ("POST", lambda r: r.replace(b"GET", b"POST", 1)),
+    ("HTTP/1.0", lambda r: r.replace(b"HTTP/1.1", b"HTTP/1.0", 1)),
+    ("HTTP/2.0", lambda r: r.replace(b"HTTP/1.1", b"HTTP/2.0", 1)),
+    ("no Host", lambda r: handshake.replace_header(r, "Host", None)),
+    ("two Host", lambda r: r.replace(b"\r\n\r\n", b"\r\nHost: other.example\r\n\r\n")),
+    ("no Upgrade", lambda r: handshake.replace_header(r, "Upgrade", None)),
+    ("Upgrade: h2c", lambda r: handshake.replace_header(r, "Upgrade", "h2c")),
+    ("Connection: keep-alive", lambda r: handshake.replace_header(r, "Connection", "keep-alive")),
+    ("no key", lambda r: handshake.replace_header(r, "Sec-WebSocket-Key", None)),
+    ("key not base64", lambda r: handshake.replace_header(r, "Sec-WebSocket-Key", "not*base64!")),
+    ("15-byte key", lambda r: handshake.replace_header(r, "Sec-WebSocket-Key", "ZmlmdGVlbiBieXRlcyEh")),
+    ("two keys", lambda r: r.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n\r\n")),
+    ("version 8", lambda r: handshake.replace_header(r, "Sec-WebSocket-Version", "8")),
+    ("no version", lambda r: handshake.replace_header(r, "Sec-WebSocket-Version", None)),
+]
+# Allowed variations that keep a request valid
+_FINE = [
+    ("as built", lambda r: r),
+    ("Connection: keep-alive, Upgrade", lambda r: handshake.replace_header(r, "Connection", "keep-alive, Upgrade")),
+    ("upgrade: WebSocket", lambda r: handshake.replace_header(r, "Upgrade", "WebSocket")),
+    ("HTTP/1.2", lambda r: r.replace(b"HTTP/1.1", b"HTTP/1.2", 1)),
+    ("no Origin", lambda r: handshake.replace_header(r, "Origin", None)),
+]
+
+
+def _read(data: bytes) -> handshake.Request:
+    """A Request as parsed but not judged: the kit reads the head, the student's function judges it."""
+    request_line, *lines = data.decode("latin-1").split("\r\n\r\n")[0].split("\r\n")
+    method, path, version = request_line.split(" ")
+    headers = [(name.strip(), value.strip()) for name, _, value in (line.partition(":") for line in lines)]
+    return handshake.Request(method, path, version, headers)
+
+
+def _status(data: bytes) -> int | None:
+    try:
+        handshake.parse_request(data)
+    except HandshakeError as error:
+        return error.status
+    return None
+
+
+class _StatusOnly:
+    """Compare a validate_request result by its status (the reason is the student's own words)."""
+
+    def __call__(self, got, expected) -> bool:
+        if expected is None:
+            return got is None
+        return isinstance(got, tuple) and len(got) == 2 and got[0] == expected[0]
+
+
+def _validate_cases():
+    rule = "RFC 6455 §4.2.1 (items 1-6) and §4.4"
+    for _name, make in _FINE:
+        data = make(REQUEST)
+        yield "valid request", (_read(data),), None, rule
+    for name, make in _BREAKS:
+        data = make(REQUEST)
+        yield "broken rule", (_read(data),), (_status(data), name), rule
+    rng = random.Random("02.validate_request")
+    for _ in range(100):
+        key = base64.b64encode(rng.randbytes(16)).decode()
+        base = handshake.build_request(f"host{rng.randrange(100)}.example", "/", key=key)
+        name, make = rng.choice(_BREAKS + _FINE)
+        data = make(base.replace(RFC_KEY.encode(), key.encode()))
+        status = _status(data)
+        yield "random request", (_read(data),), None if status is None else (status, name), rule
+
+
+def _show_request(request: handshake.Request) -> str:
+    return "validate_request(" + " ⏎ ".join(str(request).split("\n")) + ")"
+
+
+def _refusal(data: bytes, allowed=None) -> int:
+    return handshake.answer(data, allowed_origins=allowed).error.status
+
+
+def _statuses():
+    return {
+        "Sec-WebSocket-Version: 8": _refusal(handshake.replace_header(REQUEST, "Sec-WebSocket-Version", "8")),
+        "POST instead of GET": _refusal(REQUEST.replace(b"GET", b"POST", 1)),
+        "HTTP/1.0": _refusal(REQUEST.replace(b"HTTP/1.1", b"HTTP/1.0", 1)),
+        "no Sec-WebSocket-Key": _refusal(handshake.replace_header(REQUEST, "Sec-WebSocket-Key", None)),
+        "Origin not on the allow-list": _refusal(REQUEST, ["https://chat.example"]),
+    }
+
+
+EXERCISES = [
+    FunctionExercise(
+        "02.accept_key", "Write accept_key(key): the Sec-WebSocket-Accept value for a Sec-WebSocket-Key",
+        cases=_accept_cases, oracles="wslab and the websockets library", solution=solutions.accept_key,
+        hints=["Four steps: the key as text, + the GUID 258EAFA5-E914-47DA-95CA-C5AB0DC85B11, SHA-1, base64.",
+               "hashlib.sha1(text.encode('ascii')).digest() gives the 20 bytes; do not base64-decode the key first.",
+               "base64.b64encode(digest).decode('ascii') is the answer (28 characters)."],
+        explanation="base64(SHA-1(key + GUID)); the key is used as the text the client sent.",
+        rule="RFC 6455 §1.3"),
+    Predict(
+        "02.key_bytes", "How many bytes does a Sec-WebSocket-Key decode to?",
+        expected=lambda: len(base64.b64decode(handshake.new_key())), source="handshake.new_key()",
+        hints=["The key is written in base64: 24 characters.", "24 base64 characters with '==' padding: 16 bytes."],
+        explanation="A nonce of 16 random bytes, base64-encoded (§4.1 item 7).", rule="RFC 6455 §4.1 item 7"),
+    FunctionExercise(
+        "02.validate_request",
+        "Write validate_request(request): None for a valid handshake request, else (HTTP status, reason)",
+        cases=_validate_cases, oracles="wslab's handshake.parse_request (statuses compared)",
+        compare=_StatusOnly(), show_input=_show_request, solution=solutions.validate_request,
+        hints=["§4.2.1 lists the rules in order: GET + HTTP/1.1, Host, Upgrade, Connection, key, version.",
+               "Header names are case-insensitive and Connection is a list: 'keep-alive, Upgrade' is fine. "
+               "request.header(name) and request.header_values(name) help.",
+               "405 for another method, 505 below HTTP/1.1, 426 for a version other than 13, 400 for the rest. "
+               "The key must be base64 (base64.b64decode(key, validate=True)) of exactly 16 bytes."],
+        explanation="Each §4.2.1 rule in order; the status is what the server answers.", rule="RFC 6455 §4.2.1"),
+    Predict(
+        "02.status_codes", "Which HTTP status does a server answer each broken request with?",
+        expected=_statuses, source="handshake.answer", question="a dict: broken request -> HTTP status",
+        hints=["400 Bad Request is the default; three rules have a status of their own, and so does Origin.",
+               "Wrong version: 426 Upgrade Required. Wrong method: 405. Old HTTP: 505. Foreign Origin: 403."],
+        explanation="Lesson 02, section 5: each refusal names its rule and status.",
+        rule="RFC 6455 §4.2.1, §4.4, §10.2"),
+    Checked(
+        "02.make_bad_request",
+        "Make the bytes of a request a server refuses because Connection lacks the Upgrade token",
+        kind="bytes",
+        checker=checks.request_refused(status=400, section="4.2.1 item 4",
+                                       wanted="HTTP 400 because of §4.2.1 item 4 (Connection)",
+                                       rule="RFC 6455 §4.2.1 item 4"),
+        solution=handshake.replace_header(REQUEST, "Connection", "keep-alive"),
+        hints=["Start from handshake.build_request('example.com', '/chat') and change one header.",
+               "handshake.replace_header(request, 'Connection', 'keep-alive') changes just that line."],
+        explanation="Every other rule kept, only Connection broken: 400, §4.2.1 item 4."),
+    Choice(
+        "02.accept_proves", "What does a correct Sec-WebSocket-Accept prove to the client?",
+        options={"a": "that the connection is encrypted",
+                 "b": "that the server read this very request as a WebSocket handshake",
+                 "c": "that the client is who it says it is", "d": "that the key stayed secret"},
+        answer="b",
+        why_not={"a": "Nothing is hidden: secrecy needs wss:// (TLS).",
+                 "c": "Anyone can compute the value; it authenticates nobody.",
+                 "d": "The key travels in clear text; it is a nonce, not a secret."},
+        hints=["Who could compute base64(SHA-1(key + GUID))?",
+               "Only a server that implements RFC 6455 answers with the value matching this request's key."],
+        explanation="It proves the server understood the WebSocket handshake (not a cache, not a plain HTTP server).",
+        rule="RFC 6455 §1.3, §10.3"),
+    Choice(
+        "02.bad_accept", "The 101 response carries an accept value computed from another key. What happens?",
+        options={"a": "the server answers 400 Bad Request", "b": "the client fails the WebSocket connection",
+                 "c": "nothing: the value is informational"},
+        answer="b",
+        why_not={"a": "The server has already answered; it is the client that reads the response.",
+                 "c": "§4.1: a client MUST fail the connection if the value is not the expected one."},
+        hints=["Who reads the response, and what does §4.1 tell it to check?"],
+        explanation="§4.1: the client checks status, Upgrade, Connection and the accept value, else fails.",
+        rule="RFC 6455 §4.1"),
+]
