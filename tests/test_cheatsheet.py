@@ -9,6 +9,11 @@ from wslab.viz import style
 from wslab.viz.cheatsheet import HEIGHT, WIDTH, cheatsheet, emit_rows
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width of `text` in the kit's monospace font at `size` px."""
+    return len(text) * size * style.CHAR_WIDTH
 TEXT = re.compile(r'<text x="([0-9.]+)" y="([0-9.]+)" font-size="([0-9.]+)" text-anchor="(\w+)"[^>]*>([^<]*)</text>')
 
 
@@ -33,7 +38,7 @@ def test_one_page_every_text_readable_and_inside():
     assert len(texts) > 100
     for x, y, size, anchor, content in texts:
         x, y, size = float(x), float(y), float(size)
-        width = style.text_width(content.replace("&amp;", "&").replace("&quot;", '"'), size)
+        width = _text_width(content.replace("&amp;", "&").replace("&quot;", '"'), size)
         start = x - width / 2 if anchor == "middle" else x
         assert size >= 12, content
         assert 0 < start and start + width <= WIDTH - 20 and y <= HEIGHT - 20, content

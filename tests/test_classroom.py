@@ -18,8 +18,13 @@ from wslab.exercises.withheld import solutions_withheld
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+
+
 def env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    """This process's environment (WSLAB_PROGRESS included), this venv's bin first on PATH (nbgrader runs
+    `alembic` from PATH)."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
 
 
 def classroom(target: Path, *options: str) -> subprocess.CompletedProcess:
@@ -34,7 +39,8 @@ def test_class_set_has_lessons_exercises_index_and_no_marker(tmp_path):
     lessons = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     assert sorted(p.name for p in root.glob("*.ipynb")) == lessons
     assert (root / "exercises" / "10_your_own_server.ipynb").is_file()
-    assert (root / "exercises" / "03_frames.ipynb").read_bytes() == (NOTEBOOKS / "exercises" / "03_frames.ipynb").read_bytes()
+    copied, original = root / "exercises" / "03_frames.ipynb", NOTEBOOKS / "exercises" / "03_frames.ipynb"
+    assert copied.read_bytes() == original.read_bytes()
     index = (root / "index.md").read_text(encoding="utf-8")
     assert "[03 · " in index and "(exercises/03_frames.ipynb)" in index and "cheatsheet.svg" in index
     assert (root / "cheatsheet.svg").read_text(encoding="utf-8").startswith("<svg")
@@ -74,7 +80,7 @@ def test_nbgrader_cells_have_markers_and_points():
     graded = nbgrader_notebook(notebook)
     meta = [c["metadata"].get("nbgrader") for c in graded["cells"]]
     tests = [m for m in meta if m and m["grade"] and not m["solution"]]
-    answers = [c for c, m in zip(graded["cells"], meta) if m and m["solution"]]
+    answers = [c for c, m in zip(graded["cells"], meta, strict=True) if m and m["solution"]]
     assert len(tests) == len(exercises.lesson("05")) and all(m["points"] == 1 for m in tests)
     assert all("### BEGIN SOLUTION" in c["source"] and "### END SOLUTION" in c["source"] for c in answers)
     assert all(c.get("outputs", []) == [] for c in graded["cells"])

@@ -16,6 +16,11 @@ from wslab.viz.svg import Svg
 
 __all__ = ["scoreboard", "GRADE_FILL", "GRADES"]
 
+
+def _text_width(text: str, size: float) -> float:
+    """Width of `text` in the kit's monospace font at `size` px."""
+    return len(text) * size * style.CHAR_WIDTH
+
 GRADES = ["OK", "NON-STRICT", "WRONG CODE", "UNCLEAN", "FAILED", "NOT DONE"]
 GRADE_FILL = {"OK": "#2e7d32", "NON-STRICT": "#9ccc65", "WRONG CODE": "#f9a825", "UNCLEAN": "#ef6c00",
               "FAILED": "#c62828", "NOT DONE": "#d0d0d0"}
@@ -43,9 +48,9 @@ def scoreboard(board: _Board, *, title: str = "Your server against the conforman
     boxes_width = widest * (BOX + GAP)
     words_x = LEFT + boxes_width + PAD
     words = {category: _words(grades) for category, grades in rows.items()}
-    width = words_x + max((style.text_width(w, SIZE) for w in words.values()), default=100) + PAD
-    legend = sum(BOX + 4 + style.text_width(grade, SIZE) + 16 for grade in GRADES)
-    width = max(width, style.text_width(board.summary(), SIZE + 1) + 2 * PAD, legend + 2 * PAD)
+    width = words_x + max((_text_width(w, SIZE) for w in words.values()), default=100) + PAD
+    legend = sum(BOX + 4 + _text_width(grade, SIZE) + 16 for grade in GRADES)
+    width = max(width, _text_width(board.summary(), SIZE + 1) + 2 * PAD, legend + 2 * PAD)
     height = 2 * PAD + 44 + len(rows) * ROW + 40
     svg = Svg(width, height, title=title)
     svg.rect(0, 0, width, height, fill="#ffffff", stroke=style.GRID)
@@ -64,7 +69,7 @@ def scoreboard(board: _Board, *, title: str = "Your server against the conforman
     for grade in GRADES:
         svg.rect(x, y - BOX, BOX, BOX, fill=GRADE_FILL[grade], stroke="#555555", stroke_width=0.5)
         svg.text(x + BOX + 4, y, grade, size=SIZE, fill=style.INK)
-        x += BOX + 4 + style.text_width(grade, SIZE) + 16
+        x += BOX + 4 + _text_width(grade, SIZE) + 16
     return svg
 
 
