@@ -86,20 +86,22 @@ def test_nbgrader_cells_have_markers_and_points():
     assert all(c.get("outputs", []) == [] for c in graded["cells"])
 
 
+@pytest.mark.timeout(900)   # nbgrader runs each notebook in a kernel of its own: slow on a loaded machine
 @pytest.mark.skipif(shutil.which("nbgrader", path=str(Path(sys.executable).parent)) is None,
                     reason="nbgrader is in the test extra: pip install -e '.[test]'")
 def test_nbgrader_generates_and_autogrades_the_reference_solutions(tmp_path):
     """nbgrader's own steps: generate_assignment for every lesson's exercises (the student version has no
-    solution left), then autograde the capstone's four sets with the reference solutions as the submission."""
+    solution left), then autograde two sets (02 and 05, where the capstone's functions are written) with
+    the reference solutions as the submission."""
     root = tmp_path / "course"
     assert classroom(root, "--nbgrader").returncode == 0
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
     assignments = sorted(p.name for p in (root / "source").iterdir())
     assert assignments == [f"ex{n:02d}" for n in range(1, 10)]
+    done = subprocess.run([nbgrader, "generate_assignment", "ex0*"], cwd=root, env=env(), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0 and "ERROR" not in done.stderr, done.stderr[-2000:]
     for assignment in assignments:
-        done = subprocess.run([nbgrader, "generate_assignment", assignment], cwd=root, env=env(), capture_output=True,
-                              text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-2000:]
         (released,) = (root / "release" / assignment).glob("*.ipynb")
         text = released.read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text
