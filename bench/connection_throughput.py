@@ -18,7 +18,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from websockets.protocol import Protocol, Side, State  # noqa: E402
-from wsproto.connection import Connection as WspConnection, ConnectionType  # noqa: E402
+from wsproto.connection import Connection as WspConnection  # noqa: E402
+from wsproto.connection import ConnectionType
 
 from wslab.connection import Connection  # noqa: E402
 

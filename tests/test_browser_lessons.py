@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in (REPO / "notebooks").rglob("*.ipynb")   # lessons and exercises/
+                   if ".ipynb_checkpoints" not in p.parts)
 RUN_TIMEOUT_MS = 180_000
 
 # User settings: render every cell (no virtual scrolling) and no news prompt.
@@ -181,10 +182,10 @@ def screenshots(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.relative_to(REPO / "notebooks").as_posix() for p in NOTEBOOKS])
 def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
     page = lab_page
-    page.evaluate(OPEN_AND_RUN, notebook.name)
+    page.evaluate(OPEN_AND_RUN, notebook.relative_to(REPO / "notebooks").as_posix())
     try:
         page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_MS, polling=250)
         try:
@@ -192,7 +193,7 @@ def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
         except Exception:  # noqa: BLE001 - reported precisely by the assertions below
             pass
         report = page.evaluate(REPORT)
-        page.screenshot(path=str(screenshots / f"{notebook.stem}.png"))
+        page.screenshot(path=str(screenshots / f"{notebook.parent.name}-{notebook.stem}.png"))
     finally:
         page.evaluate(CLOSE)
     assert report["errors"] == [], f"{notebook.name}: error outputs {report['errors']}"

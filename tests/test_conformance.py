@@ -215,8 +215,8 @@ def test_cli_against_a_server(url, tmp_path):
                           "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "opcodes" in out.stdout and "11/11 passed" in out.stdout
-    assert json.loads((tmp_path / "r.json").read_text())["score"].startswith("11/11")
+    assert "opcodes" in out.stdout and "13/13 passed" in out.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["score"].startswith("13/13")
     assert "reserved opcode 3" in (tmp_path / "r.html").read_text()
 
 

@@ -321,7 +321,7 @@ def test_deflate_steps():
     assert steps.frame == bytes([0xC1, 7]) + HELLO       # FIN, RSV1, TEXT; 7 bytes
     assert steps.plain_frame == b"\x81\x05Hello"
     assert steps.saved == -2
-    assert "remove the tail 00 00 ff ff" in str(steps)
+    assert "tail removed" in str(steps) and "2 bytes MORE than 7 uncompressed" in str(steps)
 
 
 def test_deflate_steps_with_context_and_mask():
@@ -356,3 +356,146 @@ def test_websockets_inflates_ours_and_we_inflate_theirs(messages, bits, no_conte
         assert theirs_client.decode(frame).data == message
         theirs = theirs_server.encode(WsFrame(WsOpcode.BINARY, message))
         assert theirs.rsv1 and ours_client.inflate_message(theirs.data) == message
+
+
+# --- the Connection with permessage-deflate (RFC 7692 §6), sans-I/O -------------------------
+
+from wslab.connection import BinaryMessage, Connection, ConnectionFailed, TextMessage  # noqa: E402
+from wslab.frames import Frame, Opcode, decode, encode  # noqa: E402
+
+KEY = b"\x01\x02\x03\x04"
+
+
+def pair(agreement: Agreement | None = None, **options) -> tuple[Connection, Connection]:
+    agreement = agreement or Agreement()
+    return (Connection("client", mask_key=KEY, deflate=PerMessageDeflate("client", agreement), **options),
+            Connection("server", deflate=PerMessageDeflate("server", agreement), **options))
+
+
+def test_connections_compress_both_ways_with_context_takeover():
+    client, server = pair()
+    for text in ["Hello", "Hello", "Hello, world! " * 100, ""]:
+        wire = client.send_text(text)
+        frame, _ = decode(wire, role="server", rsv1_allowed=True)
+        assert frame.rsv1 and len(frame.payload) < max(len(text), 8)
+        assert server.receive_data(wire) == [TextMessage(text)]
+        back = server.send_binary(text.encode())
+        assert client.receive_data(back) == [BinaryMessage(text.encode())]
+    # the second "Hello" used the window: 5 bytes, as RFC 7692 §7.2.3.2
+    assert decode(pair()[1].send_text("Hello"), rsv1_allowed=True)[0].payload == HELLO
+
+
+def test_compressed_fragments_carry_rsv1_on_the_first_only():
+    client, server = pair()
+    wire = client.send_text("fragmented and compressed " * 50, fragment_size=10)
+    frames = []
+    while wire:
+        frame, used = decode(wire, role="server", rsv1_allowed=True)
+        frames.append(frame)
+        wire = wire[used:]
+    assert len(frames) > 2 and frames[0].rsv1 and not any(f.rsv1 for f in frames[1:])
+    data = b"".join(encode(f, KEY) for f in frames)
+    assert server.receive_data(data) == [TextMessage("fragmented and compressed " * 50)]
+
+
+def test_send_uncompressed_on_purpose():
+    client, server = pair()
+    wire = client.send_text("plain", compress=False)
+    assert not decode(wire, role="server")[0].rsv1
+    assert server.receive_data(wire) == [TextMessage("plain")]
+
+
+def test_every_byte_split_gives_the_same_messages():
+    client, server = pair()
+    wire = client.send_text("split me " * 40, fragment_size=7) + client.send_binary(bytes(300))
+    got = [event for i in range(len(wire)) for event in server.receive_data(wire[i:i + 1])]
+    assert got == [TextMessage("split me " * 40), BinaryMessage(bytes(300))]
+
+
+@pytest.mark.parametrize("frame, what", [
+    (Frame(Opcode.PING, b"x", rsv1=True), "control frame"),
+    (Frame(Opcode.PONG, b"", rsv1=True), "control frame"),
+    (Frame(Opcode.CLOSE, b"\x03\xe8", rsv1=True), "control frame"),
+])
+def test_rsv1_on_a_control_frame_is_1002(frame, what):
+    _, server = pair()
+    (event,) = server.receive_data(encode(frame, KEY))
+    assert isinstance(event, ConnectionFailed) and event.close_code == 1002
+    assert what in event.error.message and event.error.rfc == "RFC 7692" and event.error.field == "RSV1"
+
+
+def test_rsv1_on_a_continuation_is_1002_even_mid_frame():
+    _, server = pair()
+    first = encode(Frame(Opcode.TEXT, HELLO[:3], fin=False, rsv1=True), KEY)
+    second = encode(Frame(Opcode.CONTINUATION, HELLO[3:] + b"padding" * 20, rsv1=True), KEY)
+    (event,) = server.receive_data(first + second[:8])   # its header only: refused before its payload
+    assert isinstance(event, ConnectionFailed) and event.close_code == 1002 and "continuation" in event.error.message
+
+
+def test_rsv1_without_the_extension_is_still_1002_by_rfc_6455():
+    server = Connection("server")
+    (event,) = server.receive_data(encode(Frame(Opcode.TEXT, HELLO, rsv1=True), KEY))
+    assert event.close_code == 1002 and event.error.rfc_section == "5.2"
+
+
+def test_a_bomb_is_stopped_mid_frame():
+    """Inflated as the frame arrives: the limit is passed before the frame is even complete."""
+    _, server = pair(max_message_size=100_000)
+    bomb = PerMessageDeflate("client").compress(b"\0" * 10_000_000)
+    wire = encode(Frame(Opcode.BINARY, bomb, rsv1=True), KEY)
+    events = server.receive_data(wire[:len(wire) // 2])
+    assert [e.close_code for e in events] == [1009]
+    assert server.buffered == 0
+
+
+def test_a_compressed_message_up_to_the_limit_passes_and_one_byte_more_does_not():
+    client, server = pair(max_message_size=5000)
+    assert server.receive_data(client.send_binary(bytes(5000))) == [BinaryMessage(bytes(5000))]
+    (event,) = server.receive_data(client.send_binary(bytes(5001)))
+    assert event.close_code == 1009
+
+
+def test_an_incompressible_message_at_the_limit_still_gets_in():
+    """DEFLATE makes random bytes a little longer; the frame limit leaves room for that."""
+    client, server = pair(max_message_size=100_000)
+    data = os.urandom(100_000)
+    wire = client.send_binary(data)
+    assert len(wire) > 100_000
+    assert server.receive_data(wire) == [BinaryMessage(data)]
+
+
+def test_compressed_text_is_checked_for_utf8():
+    client, server = pair()
+    bad = encode(Frame(Opcode.TEXT, PerMessageDeflate("client").compress(b"caf\xc3("), rsv1=True), KEY)
+    (event,) = server.receive_data(bad)
+    assert event.close_code == 1007
+
+
+# --- strict order: a failure's Close frame held until the application has answered --------
+
+def test_hold_failure_lets_the_answer_go_first():
+    server = Connection("server", hold_failure=True)
+    wire = encode(Frame(Opcode.TEXT, b"good"), KEY) + encode(Frame(Opcode.TEXT, b"bad", rsv2=True), KEY)
+    events = server.receive_data(wire)
+    assert events[0] == TextMessage("good") and isinstance(events[1], ConnectionFailed)
+    assert server.data_to_send() == b"" and server.held_failure is not None
+    answer = server.send_text("good")                 # the application may still answer
+    assert server.receive_data(encode(Frame(Opcode.PING, b"later"), KEY)) == []   # nothing more is read
+    server.release_failure()
+    close = server.data_to_send()
+    assert decode(answer)[0].payload == b"good"
+    assert decode(close)[0].opcode == Opcode.CLOSE and decode(close)[0].payload[:2] == b"\x03\xea"   # 1002
+    assert server.state.name == "CLOSED" and server.close_code == 1002
+
+
+def test_closing_while_a_failure_is_held_sends_the_failures_code():
+    server = Connection("server", hold_failure=True)
+    server.receive_data(encode(Frame(Opcode.CONTINUATION, b"orphan"), KEY))
+    close = server.send_close(1000)
+    assert decode(close)[0].payload[:2] == (1002).to_bytes(2, "big") and server.close_code == 1002
+
+
+def test_without_hold_failure_the_close_is_queued_at_once():
+    server = Connection("server")
+    server.receive_data(encode(Frame(Opcode.TEXT, b"good"), KEY) + encode(Frame(3, b""), KEY))
+    assert decode(server.data_to_send())[0].opcode == Opcode.CLOSE

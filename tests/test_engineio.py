@@ -181,3 +181,12 @@ def test_a_client_that_never_takes_its_packets_cannot_grow_the_buffer():
     for _ in range(100):
         session.message("x" * 50)
     assert closed == ["transport error"] and session.buffer == [] and session.state is SessionState.CLOSED
+
+
+def test_packets_in_captured_bytes():
+    assert engineio.packets_in("42[\"a\"]", polling=False) == [Packet(PacketType.MESSAGE, '2["a"]')]
+    assert engineio.packets_in(b"2\x1e40", polling=True) == [Packet(PacketType.PING), Packet(PacketType.MESSAGE, "0")]
+    assert engineio.packets_in(b"ok", polling=True) == [] and engineio.packets_in("hello", polling=False) == []
+    assert engineio.packets_in(b"\xff", polling=True) == []
+    assert [engineio.describe_packet(p) for p in engineio.packets_in("2probe\x1ebAQI=\x1e6", polling=True)] == [
+        "ping probe", "message <2 bytes>", "noop"]

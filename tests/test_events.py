@@ -275,6 +275,9 @@ def test_broadcast_acks_as_socket_io_4_8():
     results.clear()
     io.timeout(1).to("nobody-here").emit("q", callback=lambda err, responses: results.append((err, responses)))
     assert results == [(None, [])] and io.trace.events()[-1].recipients == ()
+    results.clear()
+    io.to("nobody-here").emit("q", callback=lambda err, responses: results.append((err, responses)))
+    assert results == [(None, [])]
 
 
 def test_single_emit_with_timeout():
@@ -529,3 +532,19 @@ def test_reprs_are_deterministic():
     assert repr(io) == "<Server http://localhost:3000: 4 connected of 4 clients>"
     assert repr(io.clients["alice"]) == f"<Client alice: connected, id={io.clients['alice'].id}>"
     assert "0x" not in repr(io.trace[-1]) and repr(io.trace) == "<Trace: 8 deliveries>"
+
+
+def test_the_trace_keeps_the_last_maxlen_deliveries():
+    io, sockets, got = setup()
+    io.trace.maxlen = 5
+    for i in range(10):
+        io.emit("news", i)
+    assert len(io.trace) == 5 and io.trace[-1].step == 18 and io.trace[0].step == 14
+    assert io.trace[-1].packet == '42["news",9]'
+
+
+def test_handlers_and_namespace_of_a_simulated_socket():
+    io, sockets, got = setup()
+    shake = sockets["alice"].handshake
+    assert shake.auth == {} and shake.query["EIO"] == "4" and shake.headers["host"] == "localhost:3000"
+    assert sockets["alice"].nsp is io.of("/") and sockets["alice"].client is io.clients["alice"]

@@ -461,3 +461,37 @@ def test_saved_unsolved_notebook_says_only_not_done_yet(path):
     assert checked == {e.name for e in exercises.lesson(number)}, "every exercise has its check cell"
     markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert f"](../{exercises.lesson(number).stem}.ipynb)" in markdown, "links back to its lesson"
+
+
+async def _raising_handler(ws):
+    async for message in ws:
+        await ws.send(message.uppercase())   # the student's mistake
+
+
+def test_live_handler_exception_is_feedback_not_a_logged_traceback(caplog):
+    import logging
+    with caplog.at_level(logging.DEBUG):
+        result = exercises.get("06.upper_echo").evaluate(_raising_handler)
+    assert result.status == fb.ERROR and result.error.type == "AttributeError"
+    assert result.error.line.startswith("await ws.send(message.uppercase())")
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
+
+
+def test_checks_inside_a_running_kernel(tmp_path):
+    """In a real kernel (whose event loop is running): a live check works, and a student's error shows
+    the line of their own cell, no path and no traceback."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = ["from wslab import exercises\nfrom wslab.exercises import solutions",
+             "exercises.get('06.upper_echo').check(solutions.upper_echo)",
+             "def accept_key(key):\n    extra = 1\n    return key + extra\n\n"
+             "exercises.get('02.accept_key').check(accept_key)"]
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    live, error = (["".join(o.get("data", {}).get("text/plain", "")) for o in c.outputs] for c in nb.cells[1:])
+    assert live[0].startswith("✓ 06.upper_echo") and live[-1] == "True"
+    assert error[0].startswith("✗ 02.accept_key: your code raised TypeError")
+    assert "your line: 3: return key + extra" in error[0]
+    everything = json.dumps([c.outputs for c in nb.cells])
+    assert "Traceback" not in everything and "ipykernel" not in everything and "/tmp" not in everything

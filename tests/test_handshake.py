@@ -240,8 +240,9 @@ def test_answer_accepts_chooses_subprotocol_and_keeps_pipelined_bytes():
     result = handshake.answer(request_bytes(subprotocols=["mqtt", "chat"]) + frame,
                               subprotocols=["chat", "mqtt"])
     assert result.accepted and result.rest == frame
+    # §4.2.2: the server's choice, by its own order of preference (as websockets does)
     assert handshake.validate_response(request_bytes(subprotocols=["mqtt", "chat"]),
-                                       result.response).subprotocol == "mqtt"
+                                       result.response).subprotocol == "chat"
     assert str(result).startswith("accepted")
 
 
@@ -350,7 +351,7 @@ def test_validate_response_accepts_the_good_one():
                                         handshake.accept_key(OTHER_KEY)), 4, RFC_ACCEPT),
     (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept", RFC_KEY), 4, "expected"),
     (lambda r: handshake.replace_header(r, "Sec-WebSocket-Extensions", "permessage-deflate"), 5,
-     "did not ask for"),
+     "did not offer"),
     (lambda r: handshake.replace_header(r, "Sec-WebSocket-Protocol", "chat"), 6,
      "did not offer (offered: none)"),
 ])

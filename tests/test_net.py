@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 import pytest
 
@@ -147,8 +148,10 @@ def test_refused_handshake_raises_handshake_error_with_status():
 
 def test_uri_rules():
     async def go():
+        with pytest.raises(ValueError, match="wss://"):
+            await connect("ws://127.0.0.1:1/", ssl=ssl.create_default_context())
         with pytest.raises(ValueError, match="ws://"):
-            await connect("wss://127.0.0.1:1/")
+            await connect("http://127.0.0.1:1/")
         with pytest.raises(ValueError, match="fragment"):
             await connect("ws://127.0.0.1:1/#frag")
     run(go())

@@ -245,3 +245,52 @@ def test_a_client_that_stops_answering_pings_is_dropped_after_ping_timeout(trans
         await rec.client.disconnect()
         await server.close()
     run(go())
+
+
+def test_async_handlers_and_a_failing_handler_do_not_stop_the_server():
+    async def go():
+        io = Server()
+
+        @io.on("connection")
+        async def on_connection(socket):
+            await asyncio.sleep(0.01)
+            socket.emit("said", "welcome")
+
+            async def slow_double(x):
+                await asyncio.sleep(0.01)
+                return x * 2
+            socket.on("double", slow_double)
+            socket.on("fail", lambda: 1 / 0)
+        server = await io.listen()
+        rec = Recorder()
+        await rec.client.connect(server.url, transports=["websocket"], wait_timeout=3)
+        assert await rec.next() == ("/", "said", ("welcome",))
+        assert await rec.client.call("double", 21, timeout=3) == 42
+        await rec.client.emit("fail")                      # logged; the connection stays
+        assert await rec.client.call("double", 1, timeout=3) == 2
+        await rec.client.disconnect()
+        await server.close()
+    run(go())
+
+
+def test_server_disconnect_with_close_leaves_every_namespace_then_closes():
+    async def go():
+        io = make_server()
+        reasons = []
+        for nsp in ("/", "/custom"):
+            io.of(nsp).on("connection", lambda socket, nsp=nsp: socket.on(
+                "disconnect", lambda reason: reasons.append((nsp, reason))))
+        server = await io.listen()
+        rec = Recorder(namespaces=("/", "/custom"))
+        await rec.client.connect(server.url, namespaces=["/", "/custom"], transports=["websocket"], wait_timeout=3)
+        await rec.next(), await rec.next()
+        next(iter(io.sockets.values())).disconnect(True)
+        assert sorted(reasons) == [("/", "server namespace disconnect"), ("/custom", "server namespace disconnect")]
+        assert [d.packet for d in io.trace if d.kind == "disconnect"] == ["41", "41/custom,"]
+        for _ in range(40):
+            if not server.sessions:
+                break
+            await asyncio.sleep(0.05)
+        assert not server.sessions
+        await server.close()
+    run(go())

@@ -1,6 +1,7 @@
 """The command line: ``python -m wslab serve``, ``doctor``, ``conformance`` and ``classroom``.
 
     python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
+                          [--no-compression] [--subprotocol NAME ...] [--certfile PEM [--keyfile PEM]]
                           [--handshake-timeout SECONDS] [--close-timeout SECONDS]
         an echo server (text back as text, binary as binary) made only of wslab's
         own handshake and connection code; logs each connection to stderr; Ctrl-C stops it.
@@ -32,9 +33,22 @@ __all__ = ["main", "run_server", "doctor", "conformance", "classroom"]
 # --- serve ---------------------------------------------------------------------
 
 async def run_server(host: str, port: int, allowed_origins: list[str] | None, max_size: int,
-                     handshake_timeout: float = 10.0, close_timeout: float = 5.0) -> None:
-    """Serve `wslab.net.echo` until SIGINT or SIGTERM, then close every connection (1001) and stop."""
+                     handshake_timeout: float = 10.0, close_timeout: float = 5.0, *, compression: bool = True,
+                     subprotocols: list[str] | None = None, certfile: str | None = None,
+                     keyfile: str | None = None) -> None:
+    """Serve `wslab.net.echo` until SIGINT or SIGTERM, then close every connection (1001) and stop.
+
+    permessage-deflate is accepted when offered unless `compression` is False;
+    `subprotocols` are chosen from in this order; `certfile` (and `keyfile`) make it wss://.
+    """
+    from wslab.deflate import ServerConfig
     from wslab.net import echo, serve
+
+    context = None
+    if certfile:
+        import ssl
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certfile, keyfile)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -44,9 +58,14 @@ async def run_server(host: str, port: int, allowed_origins: list[str] | None, ma
         except (NotImplementedError, RuntimeError):   # Windows: Ctrl-C arrives as KeyboardInterrupt
             pass
     server = await serve(echo, host, port, allowed_origins=allowed_origins, max_message_size=max_size,
-                         handshake_timeout=handshake_timeout, close_timeout=close_timeout)
+                         handshake_timeout=handshake_timeout, close_timeout=close_timeout,
+                         compression=ServerConfig() if compression else None, subprotocols=subprotocols or (),
+                         ssl=context)
     origins = ", ".join(allowed_origins) if allowed_origins else "any"
-    print(f"wslab echo server on {server.url} (origins: {origins}; max message {max_size} bytes); "
+    extras = "permessage-deflate accepted" if compression else "no compression"
+    if subprotocols:
+        extras += f"; subprotocols {', '.join(subprotocols)}"
+    print(f"wslab echo server on {server.url} (origins: {origins}; max message {max_size} bytes; {extras}); "
           "Ctrl-C stops it", file=sys.stderr, flush=True)
     try:
         await stop.wait()
@@ -213,6 +232,12 @@ def main(argv: list[str] | None = None) -> int:
                            help="drop a client that has not completed its handshake by then (default 10)")
     serve_cmd.add_argument("--close-timeout", type=float, default=5.0, metavar="SECONDS",
                            help="bound on each wait of closing a connection (default 5)")
+    serve_cmd.add_argument("--no-compression", action="store_false", dest="compression",
+                           help="decline permessage-deflate (RFC 7692), which is accepted when offered by default")
+    serve_cmd.add_argument("--subprotocol", action="append", metavar="NAME", dest="subprotocols",
+                           help="a subprotocol the server speaks (repeat, in order of preference; §1.9)")
+    serve_cmd.add_argument("--certfile", metavar="PEM", help="serve wss:// with this certificate chain (TLS)")
+    serve_cmd.add_argument("--keyfile", metavar="PEM", help="the private key, if not in --certfile")
     commands.add_parser("doctor", help="check this install for a classroom")
     conformance_cmd = commands.add_parser("conformance", help="run the RFC 6455 conformance suite against a server")
     conformance_cmd.add_argument("url", help="the server's ws:// URL, e.g. ws://127.0.0.1:9001/")
@@ -243,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
         asyncio.run(run_server(args.host, args.port, args.origins, args.max_size, args.handshake_timeout,
-                               args.close_timeout))
+                               args.close_timeout, compression=args.compression, subprotocols=args.subprotocols,
+                               certfile=args.certfile, keyfile=args.keyfile))
     except KeyboardInterrupt:   # where signal handlers are unavailable
         pass
     return 0

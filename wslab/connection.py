@@ -34,12 +34,16 @@ from __future__ import annotations
 import codecs
 import enum
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Union
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
 from wslab.frames import MAX_CONTROL_PAYLOAD, Frame, FrameParser, Role, close_payload, encode, parse_close
+
+if TYPE_CHECKING:   # the core does not import the extension; it only calls what it is given
+    from wslab.deflate import PerMessageDeflate
 
 __all__ = [
     "State", "Connection", "Event", "TextMessage", "BinaryMessage", "Ping", "Pong",
@@ -142,10 +146,22 @@ class Connection:
     `max_fragments` bounds the frames of one message (None: no limit), also 1009.
     `mask_key` (client only): fixed 4 bytes (for stable lesson output), a callable
     returning 4 bytes, or None for ``os.urandom(4)`` per frame, as §5.3 asks.
+
+    `deflate`: permessage-deflate, when the handshake agreed on it (RFC 7692,
+    `wslab.deflate`): messages are sent compressed (RSV1 on their first frame),
+    and a message whose first frame has RSV1 is inflated as it arrives, the size
+    limit applied to the inflated bytes. RSV1 anywhere else fails with 1002 (§6.1).
+
+    `hold_failure`: when the peer breaks a rule, the Close frame of the failure
+    waits in `held_failure` instead of `data_to_send()`, and sending stays
+    possible, until `release_failure()`. A transport uses it to let the application
+    answer the messages that came before the bad frame first, as Autobahn's
+    strict verdict expects; it must release it as soon as those are answered.
     """
 
     def __init__(self, role: Role, *, max_message_size: int | None = 1 << 20,
-                 max_fragments: int | None = MAX_FRAGMENTS, mask_key: MaskKey = None) -> None:
+                 max_fragments: int | None = MAX_FRAGMENTS, mask_key: MaskKey = None,
+                 deflate: PerMessageDeflate | None = None, hold_failure: bool = False) -> None:
         if role not in ("client", "server"):
             raise ValueError(f"role is 'client' or 'server', got {role!r}")
         if role == "server" and mask_key is not None:
@@ -166,11 +182,19 @@ class Connection:
         self.close_sent = False      # we sent a Close frame
         self.close_received = False  # the peer sent one
         self.tcp_closed = False      # receive_eof() was called: TCP is closed (§7.1.4)
+        self.deflate = deflate
+        self.hold_failure = hold_failure
+        self.held_failure: ProtocolError | None = None   # failed, its Close frame not released yet
+        self._held_close = b""
         # A server receives from clients, so its parser requires masked frames (§5.1).
         # The parser refuses a too-big frame by its header; a control frame (at most
         # 125 bytes, §5.5) is never part of a message, so it is never refused for size.
         frame_limit = None if max_message_size is None else max(max_message_size, MAX_CONTROL_PAYLOAD)
-        self._parser = FrameParser(role=role, max_size=frame_limit)
+        if frame_limit is not None and deflate is not None:
+            # DEFLATE may make incompressible data a little longer (5 bytes per stored
+            # block of up to 64 KiB, RFC 1951 §3.2.4): such a message must still get in.
+            frame_limit += frame_limit // 1000 + 64
+        self._parser = FrameParser(role=role, max_size=frame_limit, rsv1_allowed=deflate is not None)
         self._outgoing = bytearray()
         self._reset_message()
         self._frame_started = False  # the frame in progress passed _start_frame
@@ -191,7 +215,7 @@ class Connection:
         the good bytes before it. Once CLOSED, bytes are ignored (§1.4, §7.1.7).
         """
         events: list[Event] = []
-        if self.state is State.CLOSED:
+        if self.state is State.CLOSED or self.held_failure is not None:
             return events
         try:
             self._parser.feed(data)
@@ -246,7 +270,7 @@ class Connection:
 
     def _receive_frame(self, frame: Frame, events: list[Event]) -> None:
         if not self._frame_started:
-            self._start_frame(frame.opcode, len(frame.payload))
+            self._start_frame(frame.opcode, len(frame.payload), frame.rsv1)
         self._frame_started = False
         if frame.fin and frame.opcode in _MESSAGE_OPCODES and self._frame_seen == 0:
             events.append(self._single_frame_message(frame))
@@ -264,12 +288,17 @@ class Connection:
         else:
             events.append(self._receive_close(frame.payload))
 
-    def _start_frame(self, opcode: int, payload_length: int) -> None:
-        """The message-level rules a frame's header alone decides (§5.4, §10.4)."""
+    def _start_frame(self, opcode: int, payload_length: int, rsv1: bool = False) -> None:
+        """The message-level rules a frame's header alone decides (§5.4, §10.4; RFC 7692 §6.1)."""
         self._frame_started = True
         if opcode == Opcode.CONTINUATION and self._message_opcode is None:
             raise ProtocolError("a continuation frame arrived but no fragmented message was started",
                                 rfc_section="5.4", field="opcode")
+        if rsv1 and opcode not in _MESSAGE_OPCODES:   # only reaches here with permessage-deflate on
+            kind = "a control frame" if opcode >= 0x8 else "a continuation frame"
+            raise ProtocolError(f"RSV1 (\"compressed\") is set on {kind} ({Opcode(opcode).name}); it may be set "
+                                "only on the first frame of a compressed message", rfc_section="6.1",
+                                rfc="RFC 7692", field="RSV1")
         if opcode == Opcode.CONTINUATION:
             self._fragments += 1
             if self.max_fragments is not None and self._fragments > self.max_fragments:
@@ -282,7 +311,10 @@ class Connection:
                                     rfc_section="5.4", field="opcode")
             self._message_opcode = Opcode(opcode)
             self._fragments = 1
-        if opcode in _DATA_OPCODES and self.max_message_size is not None:
+            if rsv1:
+                self._compressed = True
+                self.deflate.start_message()   # type: ignore[union-attr]  # RSV1 passes the parser only with it
+        if opcode in _DATA_OPCODES and self.max_message_size is not None and not self._compressed:
             size = self._message_size + payload_length
             if size > self.max_message_size:
                 raise PayloadTooBig(f"message of at least {size} bytes exceeds the limit of "
@@ -295,8 +327,10 @@ class Connection:
         if header is None:
             return
         if not self._frame_started:
-            self._start_frame(header.opcode, header.payload_length)
-        if header.opcode in _DATA_OPCODES and self._message_opcode == Opcode.TEXT:
+            self._start_frame(header.opcode, header.payload_length, header.rsv1)
+        # Text is checked as it arrives (§8.1); compressed data is inflated as it arrives,
+        # so a bomb is stopped at the limit before its frame is even complete.
+        if header.opcode in _DATA_OPCODES and (self._message_opcode == Opcode.TEXT or self._compressed):
             new = self._parser.pending_payload(self._frame_seen)
             self._frame_seen += len(new)
             self._take_payload(new)
@@ -312,8 +346,18 @@ class Connection:
         self._data = bytearray()
         self._decoded = 0               # bytes given to the UTF-8 decoder so far
         self._decoder: codecs.IncrementalDecoder | None = None
+        self._compressed = False        # its first frame had RSV1: permessage-deflate (RFC 7692 §6)
+
+    def _room(self) -> int | None:
+        """How many more (inflated) bytes this message may grow by."""
+        return None if self.max_message_size is None else self.max_message_size - len(self._data)
 
     def _take_payload(self, data: bytes) -> None:
+        if self._compressed:
+            data = self.deflate.inflate(data, self._room())   # type: ignore[union-attr]
+        self._take_data(data)
+
+    def _take_data(self, data: bytes) -> None:
         if not data:
             return  # e.g. a single-frame message seen mid-frame before its payload: it may end on the fast path
         if self._message_opcode == Opcode.TEXT:
@@ -344,16 +388,30 @@ class Connection:
     def _single_frame_message(self, frame: Frame) -> TextMessage | BinaryMessage:
         """The common case, a whole message in one frame seen at once: decoded in
         one call. Same rules as the incremental path, which handles the rest."""
+        payload = frame.payload
+        if self._compressed:
+            payload = self._inflate_whole(payload)
         self._message_opcode = None
         if frame.opcode == Opcode.BINARY:
-            return BinaryMessage(frame.payload)
+            return BinaryMessage(payload)
         try:
-            return TextMessage(frame.payload.decode("utf-8"))
+            return TextMessage(payload.decode("utf-8"))
         except UnicodeDecodeError as e:
             raise InvalidUTF8(f"text is not valid UTF-8: {e.reason} at byte {e.start} of the message",
                               rfc_section="8.1", field="payload") from None
 
+    def _inflate_whole(self, payload: bytes) -> bytes:
+        """A compressed message in one frame: inflated, then the tail put back (RFC 7692 §7.2.2)."""
+        deflate, limit = self.deflate, self.max_message_size
+        assert deflate is not None
+        data = deflate.inflate(payload, limit)
+        rest = deflate.finish_message(None if limit is None else limit - len(data))
+        self._compressed = False
+        return data + rest if rest else data
+
     def _finish_message(self) -> TextMessage | BinaryMessage:
+        if self._compressed:
+            self._take_data(self.deflate.finish_message(self._room()))   # type: ignore[union-attr]
         if self._message_opcode == Opcode.TEXT:
             self._decode(b"", final=True)  # a character cut off at the end of the message
             message: TextMessage | BinaryMessage = TextMessage(self._data.decode("utf-8"))
@@ -390,30 +448,55 @@ class Connection:
 
     def _fail(self, error: ProtocolError) -> ConnectionFailed:
         """Fail the WebSocket Connection (§7.1.7): send the Close frame the error names
-        (unless one was sent already), then stop processing."""
+        (unless one was sent already), then stop processing. With `hold_failure`, the
+        Close frame waits for `release_failure()`."""
         reason = _trim_reason(error.message)
+        self._reset_message()
+        if self.hold_failure and not self.close_sent:
+            self.held_failure = error
+            self._held_close = self._frame(Opcode.CLOSE, close_payload(int(error.close_code), reason))
+            return ConnectionFailed(error)
         if not self.close_sent:
             self._outgoing += self._frame(Opcode.CLOSE, close_payload(int(error.close_code), reason))
             self.close_sent = True
         self.close_code = int(error.close_code)
         self.close_reason = reason
         self.state = State.CLOSED
-        self._reset_message()
         return ConnectionFailed(error)
+
+    def release_failure(self) -> None:
+        """Send the held failure's Close frame now (see `hold_failure`): it goes to
+        `data_to_send()`, after whatever the application sent meanwhile, and the
+        connection is CLOSED (§7.1.7)."""
+        error = self.held_failure
+        if error is None:
+            return
+        self.held_failure = None
+        self._outgoing += self._held_close
+        self.close_sent = True
+        self.close_code = int(error.close_code)
+        self.close_reason = _trim_reason(error.message)
+        self.state = State.CLOSED
 
     # --- sending ---------------------------------------------------------------
 
-    def send_text(self, text: str, *, fragment_size: int | None = None) -> bytes:
-        """The frames of a text message (§5.6), split into `fragment_size`-byte fragments (§5.4)."""
+    def send_text(self, text: str, *, fragment_size: int | None = None, compress: bool = True) -> bytes:
+        """The frames of a text message (§5.6), split into `fragment_size`-byte fragments (§5.4).
+
+        With permessage-deflate on, the message is compressed first (RFC 7692 §6.1)
+        and the compressed bytes are what is split; ``compress=False`` sends it as
+        is (RSV1 = 0), which a sender may always do.
+        """
         if not isinstance(text, str):
             raise TypeError(f"send_text takes str, got {type(text).__name__}; use send_binary for bytes")
-        return self._send_message(Opcode.TEXT, text.encode("utf-8"), fragment_size)
+        return self._send_message(Opcode.TEXT, text.encode("utf-8"), fragment_size, compress)
 
-    def send_binary(self, data: bytes, *, fragment_size: int | None = None) -> bytes:
-        """The frames of a binary message (§5.6), split into `fragment_size`-byte fragments (§5.4)."""
+    def send_binary(self, data: bytes, *, fragment_size: int | None = None, compress: bool = True) -> bytes:
+        """The frames of a binary message (§5.6), split into `fragment_size`-byte fragments (§5.4);
+        compressed first when permessage-deflate is on, as `send_text`."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"send_binary takes bytes, got {type(data).__name__}; use send_text for str")
-        return self._send_message(Opcode.BINARY, bytes(data), fragment_size)
+        return self._send_message(Opcode.BINARY, bytes(data), fragment_size, compress)
 
     def send_ping(self, payload: bytes = b"") -> bytes:
         """A Ping frame (§5.5.2). Allowed while CLOSING: it is not a data frame."""
@@ -432,33 +515,41 @@ class Connection:
 
         `code` None sends an empty payload (the peer reports 1005). Codes the
         peer may not receive (1005, 1006, 1015, undefined ones) and reasons over
-        123 bytes of UTF-8 raise ValueError.
+        123 bytes of UTF-8 raise ValueError. While a failure is held, closing
+        sends the failure's Close frame instead (its code is the one that counts).
         """
         payload = close_payload(code, reason)  # raises ValueError citing §5.5 / §7.4
         self._check_can_send("a Close frame", allow_closing=False)
+        if self.held_failure is not None:
+            self.release_failure()
+            return self.data_to_send()
         self.close_sent = True
         self.state = State.CLOSING
         return self._frame(Opcode.CLOSE, payload)
 
-    def _send_message(self, opcode: Opcode, payload: bytes, fragment_size: int | None) -> bytes:
+    def _send_message(self, opcode: Opcode, payload: bytes, fragment_size: int | None,
+                      compress: bool = True) -> bytes:
         self._check_can_send("a data frame", allow_closing=False)
-        if fragment_size is None or len(payload) <= fragment_size:
-            if fragment_size is not None and fragment_size < 1:
-                raise ValueError(f"fragment_size must be at least 1 byte, got {fragment_size}")
-            return self._frame(opcode, payload)
-        if fragment_size < 1:
+        if fragment_size is not None and fragment_size < 1:
             raise ValueError(f"fragment_size must be at least 1 byte, got {fragment_size}")
+        rsv1 = compress and self.deflate is not None
+        if rsv1:
+            payload = self.deflate.compress(payload)   # type: ignore[union-attr]
+        if fragment_size is None or len(payload) <= fragment_size:
+            return self._frame(opcode, payload, rsv1=rsv1)
         # §5.4: the first fragment carries the opcode, the rest are CONTINUATION;
         # only the last has FIN set.
         chunks = [payload[i:i + fragment_size] for i in range(0, len(payload), fragment_size)]
         out = bytearray()
         for i, chunk in enumerate(chunks):
-            out += self._frame(opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1)
+            # RFC 7692 §6.1: RSV1 on the first frame of a compressed message only
+            out += self._frame(opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1,
+                               rsv1=rsv1 and i == 0)
         return bytes(out)
 
-    def _frame(self, opcode: Opcode, payload: bytes, fin: bool = True) -> bytes:
+    def _frame(self, opcode: Opcode, payload: bytes, fin: bool = True, rsv1: bool = False) -> bytes:
         """Encode one frame; a client masks every frame it sends, a server none (§5.1, §5.3)."""
-        return encode(Frame(opcode, payload, fin), self._next_mask_key())
+        return encode(Frame(opcode, payload, fin, rsv1), self._next_mask_key())
 
     def _next_mask_key(self) -> bytes | None:
         if self.role == "server":

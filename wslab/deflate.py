@@ -471,12 +471,12 @@ class DeflateSteps:
         return len(self.payload) / len(self.message) if self.message else 1.0
 
     def __str__(self) -> str:
-        return "\n".join([
-            f"1. message ({len(self.message)} bytes)            {_hex(self.message)}",
-            f"2. DEFLATE + sync flush ({len(self.deflated)} bytes)  {_hex(self.deflated)}",
-            f"3. remove the tail {self.tail.hex(' ')}   {_hex(self.payload)}   <- the payload (§7.2.1)",
-            f"4. frame with RSV1 = 1 ({len(self.frame)} bytes)   {_hex(self.frame)}",
-            f"5. saved: {self.saved} bytes against the uncompressed frame ({len(self.plain_frame)} bytes)",
+        return _steps([
+            ("1. the message", self.message, ""),
+            ("2. DEFLATE, sync flush", self.deflated, "ends with 00 00 ff ff"),
+            ("3. tail removed", self.payload, "the payload (RFC 7692 §7.2.1)"),
+            ("4. frame, RSV1 = 1", self.frame, f"{self.saved} bytes saved vs. {len(self.plain_frame)} uncompressed"
+             if self.saved >= 0 else f"{-self.saved} bytes MORE than {len(self.plain_frame)} uncompressed"),
         ])
 
 
@@ -489,11 +489,20 @@ class InflateSteps:
     message: bytes      # inflated
 
     def __str__(self) -> str:
-        return "\n".join([
-            f"1. payload received ({len(self.payload)} bytes)     {_hex(self.payload)}",
-            f"2. append {TAIL.hex(' ')} ({len(self.restored)} bytes)  {_hex(self.restored)}",
-            f"3. inflate ({len(self.message)} bytes)            {_hex(self.message)}",
+        return _steps([
+            ("1. payload received", self.payload, ""),
+            ("2. tail put back", self.restored, "00 00 ff ff appended (RFC 7692 §7.2.2)"),
+            ("3. inflated", self.message, "the message"),
         ])
+
+
+def _steps(rows: list[tuple[str, bytes, str]]) -> str:
+    """Step rows, aligned: what, how many bytes, the bytes (hex, cut at 16), a note."""
+    lines = []
+    for title, data, note in rows:
+        line = f"{title:<24} {len(data):>5} B  {_hex(data, 16)}"
+        lines.append(f"{line}   <- {note}" if note else line)
+    return "\n".join(lines)
 
 
 def deflate_steps(message: str | bytes, *, compressor: PerMessageDeflate | None = None,

@@ -30,7 +30,7 @@ from typing import Literal
 __all__ = [
     "PROTOCOL", "SEPARATOR", "PacketType", "Packet", "encode_packet", "decode_packet", "encode_payload",
     "decode_payload", "ErrorCode", "EngineIOError", "PacketError", "verify_request", "open_payload",
-    "Session", "SessionState", "CloseReason", "new_sid", "DEFAULTS",
+    "Session", "SessionState", "CloseReason", "new_sid", "DEFAULTS", "packets_in", "describe_packet",
 ]
 
 PROTOCOL = "4"
@@ -400,3 +400,26 @@ class Session:
             self.send(Packet(PacketType.PING))
             self._pong_due = now + self.ping_timeout
         return True
+
+
+# --- reading captured bytes (for the wire tap) ---------------------------------------------
+
+def packets_in(data: str | bytes, *, polling: bool) -> list[Packet]:
+    """The Engine.IO packets in one captured item: a WebSocket message (text, or binary = one binary
+    ``message``), or a polling body (``polling=True``: packets joined by ``\\x1e``). Text that is not
+    Engine.IO gives an empty list (a tap only watches; it never raises)."""
+    try:
+        if polling:
+            text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+            return decode_payload(text) if text not in ("", "ok") else []
+        return [decode_packet(data)]
+    except (PacketError, UnicodeDecodeError):
+        return []
+
+
+def describe_packet(packet: Packet) -> str:
+    """One line for a picture or a tap: ``ping``, ``pong probe``, ``message 2["chat","hi"]``, ``message <3 bytes>``."""
+    name = packet.type.name.lower()
+    if isinstance(packet.data, bytes):
+        return f"{name} <{len(packet.data)} bytes>"
+    return f"{name} {packet.data}" if packet.data else name

@@ -238,8 +238,7 @@ class EngineIOServer:
             await asyncio.wait([asyncio.ensure_future(w) for w in waits], timeout=self.close_timeout)
         for live in list(self.sessions.values()):
             self._end(live, reason)
-        for ws in list(self._websockets):
-            await ws.close()
+        await asyncio.gather(*(ws.close() for ws in list(self._websockets)), return_exceptions=True)
         for conn in list(self._connections):
             conn.transport.abort()
         for task in list(self._tasks):
@@ -464,6 +463,9 @@ class EngineIOServer:
             if conn.eof:
                 session.closed("transport close")   # "poll connection closed prematurely"
                 return False
+        if session.transport != "polling":   # upgraded meanwhile: the WebSocket carries the rest
+            self._respond(conn, 200, "6", content_type="text/plain; charset=UTF-8", headers=cors)
+            return True
         packets = session.take()
         self._respond(conn, 200, engineio.encode_payload(packets) or "6",
                       content_type="text/plain; charset=UTF-8", headers=cors)
@@ -600,6 +602,9 @@ class EngineIOServer:
             while session.buffer and ws is live.ws:
                 for packet in session.take():
                     await ws.send(engineio.encode_packet(packet))
+                    # one packet per turn of the loop, as the JavaScript server writes the next only once the
+                    # previous write's callback ran: a client sees each in its own read
+                    await asyncio.sleep(0)
             if session.state is SessionState.CLOSING:
                 session.closed("forced close")   # ends the session, then closes its WebSocket (_ended)
         except ConnectionClosed:

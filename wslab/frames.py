@@ -162,7 +162,7 @@ class Field:
 
 
 def read_header(data: bytes, *, role: Role | None = None, max_size: int | None = None,
-                check: bool = True) -> Iterator[Field]:
+                check: bool = True, rsv1_allowed: bool = False) -> Iterator[Field]:
     """Read the header at the start of `data` top to bottom (§5.2), yielding each field as it is read.
 
     With `check`, each rule is applied as soon as the fields it needs have been
@@ -170,6 +170,8 @@ def read_header(data: bytes, *, role: Role | None = None, max_size: int | None =
     raises `ProtocolError` (with `.field`), too few bytes raise `IncompleteFrame`.
     `role` is the endpoint that receives the frame (§5.1: a server requires masked
     frames, a client unmasked ones); `max_size` bounds the payload length (§10.4).
+    `rsv1_allowed`: an extension that defines RSV1 was negotiated (permessage-deflate,
+    RFC 7692 §6: "compressed"); where it may be set is `wslab.connection`'s rule.
     Without `check` nothing is judged and the reader stops quietly where the bytes
     end: that is how any bytes, valid or not, get drawn.
     """
@@ -187,7 +189,7 @@ def read_header(data: bytes, *, role: Role | None = None, max_size: int | None =
                     "set: needs an extension that defines it" if bit else "reserved, 0 (no extension)")
     yield Field("opcode", 4, 4, _bits(opcode, 4), _opcode_value(opcode), _opcode_meaning(opcode))
     if check:
-        _check_reserved_bits(bool(b0 & 0x40), bool(b0 & 0x20), bool(b0 & 0x10))
+        _check_reserved_bits(bool(b0 & 0x40) and not rsv1_allowed, bool(b0 & 0x20), bool(b0 & 0x10))
         _check_opcode(opcode)
 
     # Second byte: MASK, the 7-bit payload length.
@@ -233,13 +235,15 @@ def read_header(data: bytes, *, role: Role | None = None, max_size: int | None =
                     f"payload[i] is XORed with key[i mod 4] (§5.3): {key.hex(' ')}")
 
 
-def parse_header(data: bytes, *, role: Role | None = None, max_size: int | None = None) -> Header:
+def parse_header(data: bytes, *, role: Role | None = None, max_size: int | None = None,
+                 rsv1_allowed: bool = False) -> Header:
     """Read and check the header at the start of `data` (§5.2): `read_header`'s fields as a `Header`.
 
     Raises `IncompleteFrame` when `data` is too short, `ProtocolError` (with
     `.field`) when a rule is broken.
     """
-    values = {field.name: field.value for field in read_header(data, role=role, max_size=max_size)}
+    values = {field.name: field.value
+              for field in read_header(data, role=role, max_size=max_size, rsv1_allowed=rsv1_allowed)}
     masked = bool(values["MASK"])
     length_field = int(values["payload length"])  # type: ignore[call-overload]
     payload_length = int(values.get("extended payload length", length_field))  # type: ignore[call-overload]
@@ -292,17 +296,18 @@ def _last_header_field(fields: list[Field]) -> str:
     return "payload length" if int(fields[6].value) <= MAX_CONTROL_PAYLOAD else "extended payload length"  # type: ignore[call-overload]
 
 
-def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None) -> tuple[Frame, int]:
+def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None,
+           rsv1_allowed: bool = False) -> tuple[Frame, int]:
     """Decode one frame from the start of `data`: ``(frame, bytes consumed)``.
 
     The payload comes back unmasked. Raises `IncompleteFrame` (with how many
     more bytes are needed: exactly, once the header is complete; at least,
     before) or `ProtocolError` (with `.close_code`, `.rfc_section`, `.field`).
     """
-    common = _decode_common(data, role, max_size)
+    common = _decode_common(data, role, max_size, rsv1_allowed)
     if common is not None:
         return common
-    header = parse_header(data, role=role, max_size=max_size)
+    header = parse_header(data, role=role, max_size=max_size, rsv1_allowed=rsv1_allowed)
     end = header.size + header.payload_length
     if len(data) < end:
         raise IncompleteFrame(end - len(data))
@@ -312,7 +317,8 @@ def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None
 _COMMON_OPCODES = frozenset({0x0, 0x1, 0x2, 0x9, 0xA})  # data frames, Ping, Pong (Close: parse_close too)
 
 
-def _decode_common(data: bytes, role: Role | None, max_size: int | None) -> tuple[Frame, int] | None:
+def _decode_common(data: bytes, role: Role | None, max_size: int | None,
+                   rsv1_allowed: bool = False) -> tuple[Frame, int] | None:
     """`decode` for the common case only: a valid data, Ping or Pong frame, whole in `data`.
 
     Why a second path: a server decodes frames by the thousand, and `read_header`
@@ -326,7 +332,8 @@ def _decode_common(data: bytes, role: Role | None, max_size: int | None) -> tupl
         return None
     b0, b1 = data[0], data[1]
     opcode, length = b0 & 0x0F, b1 & 0x7F
-    if b0 & 0x70 or opcode not in _COMMON_OPCODES or (opcode >= 0x8 and (not b0 & 0x80 or length > 125)):
+    reserved = 0x30 if rsv1_allowed else 0x70
+    if b0 & reserved or opcode not in _COMMON_OPCODES or (opcode >= 0x8 and (not b0 & 0x80 or length > 125)):
         return None
     masked = b1 & 0x80
     if (role == "server" and not masked) or (role == "client" and masked):
@@ -353,7 +360,7 @@ def _decode_common(data: bytes, role: Role | None, max_size: int | None) -> tupl
         payload = mask(data[pos + 4:end], bytes(data[pos:pos + 4]))
     else:
         payload = bytes(data[pos:end])
-    return Frame(_OPCODES[opcode], payload, bool(b0 & 0x80)), end
+    return Frame(_OPCODES[opcode], payload, bool(b0 & 0x80), bool(b0 & 0x40)), end
 
 
 def check_frame(frame: Frame) -> None:
@@ -412,9 +419,11 @@ class FrameParser:
     been reported.
     """
 
-    def __init__(self, *, role: Role | None = None, max_size: int | None = None) -> None:
+    def __init__(self, *, role: Role | None = None, max_size: int | None = None,
+                 rsv1_allowed: bool = False) -> None:
         self.role = role
         self.max_size = max_size
+        self.rsv1_allowed = rsv1_allowed   # permessage-deflate was negotiated (RFC 7692 §6)
         self.error: ProtocolError | None = None   # the error, once reported
         self._buffer = bytearray()   # the frame being read: its header, then its payload
         self._header: Header | None = None   # its header, once complete
@@ -487,7 +496,8 @@ class FrameParser:
             if self._header is None and not self._buffer:
                 # Fast path: a whole frame in the input is decoded from it directly.
                 try:
-                    frame, used = decode(view[pos:], role=self.role, max_size=self.max_size)
+                    frame, used = decode(view[pos:], role=self.role, max_size=self.max_size,
+                                         rsv1_allowed=self.rsv1_allowed)
                 except IncompleteFrame:
                     pass
                 else:
@@ -506,7 +516,8 @@ class FrameParser:
         chunk = view[pos:pos + wanted - len(buffer)]
         buffer += chunk
         try:
-            header = parse_header(buffer, role=self.role, max_size=self.max_size)
+            header = parse_header(buffer, role=self.role, max_size=self.max_size,
+                                  rsv1_allowed=self.rsv1_allowed)
         except IncompleteFrame:
             return pos + len(chunk)
         buffer.clear()

@@ -26,7 +26,7 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import NoReturn
@@ -40,6 +40,8 @@ __all__ = [
     "split_head", "parse_request", "check_origin", "build_response", "build_rejection",
     "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
     "check_request", "replace_header", "parse_http_request", "WebSocketURI", "parse_uri",
+    "Extension", "parse_extensions", "build_extensions", "check_subprotocols", "select_subprotocol",
+    "choose_subprotocol",
 ]
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # §1.3: fixed by the RFC, the same for everyone
@@ -197,6 +199,16 @@ class Request(_Head):
         """The subprotocols the client offered, in its order of preference (§4.1 item 10)."""
         return _split_list(self.header("Sec-WebSocket-Protocol"))
 
+    @property
+    def extensions(self) -> list[Extension]:
+        """The extensions the client offered, in its order of preference (§4.1 item 11, §9.1).
+
+        The field may be sent several times: the lists are joined (§11.3.2).
+        Raises HandshakeError (400) if the value breaks the grammar of §9.1.
+        """
+        value = self.header("Sec-WebSocket-Extensions")
+        return [] if value is None else parse_extensions(value)
+
     def __str__(self) -> str:
         return "\n".join([f"{self.method} {self.path} {self.version}", *self._head_lines()])
 
@@ -219,6 +231,12 @@ class Response(_Head):
     def subprotocol(self) -> str | None:
         value = self.header("Sec-WebSocket-Protocol")
         return None if value is None else value.strip()
+
+    @property
+    def extensions(self) -> list[Extension]:
+        """The extensions the server accepted (§4.2.2 /extensions/); InvalidResponse if malformed."""
+        value = self.header("Sec-WebSocket-Extensions")
+        return [] if value is None else parse_extensions(value, side="response")
 
     def __str__(self) -> str:
         return "\n".join([f"{self.version} {self.status} {self.reason}", *self._head_lines()])
@@ -260,12 +278,16 @@ _HEADER_MEANINGS = {
 # --- building and splitting -------------------------------------------------------
 
 def build_request(host: str, path: str = "/", *, origin: str | None = None,
-                  subprotocols: Sequence[str] = (), key: str | None = None) -> bytes:
+                  subprotocols: Sequence[str] = (), key: str | None = None,
+                  extensions: Sequence[Extension] = ()) -> bytes:
     """The client's opening handshake (§4.1), as bytes ready to send.
 
     ``key`` defaults to `new_key()`; pass a fixed one (the RFC's
     ``dGhlIHNhbXBsZSBub25jZQ==``) to get the same bytes every time.
+    ``subprotocols`` are offered in order of preference (§4.1 item 10: non-empty
+    tokens, each once; ValueError otherwise); ``extensions`` likewise (§9.1).
     """
+    check_subprotocols(subprotocols)
     lines = [
         f"GET {path} HTTP/1.1",
         f"Host: {host}",
@@ -278,7 +300,30 @@ def build_request(host: str, path: str = "/", *, origin: str | None = None,
         lines.append(f"Origin: {origin}")
     if subprotocols:
         lines.append(f"Sec-WebSocket-Protocol: {', '.join(subprotocols)}")
+    if extensions:
+        lines.append(f"Sec-WebSocket-Extensions: {build_extensions(extensions)}")
     return _encode_head(lines)
+
+
+def check_subprotocols(subprotocols: Sequence[str]) -> None:
+    """§4.1 item 10: subprotocol names are non-empty tokens (characters U+0021-U+007E, no
+    separators) and unique. Raises ValueError saying which one is not."""
+    if isinstance(subprotocols, str):
+        raise TypeError("subprotocols is a list of names, e.g. ['chat.v1'], not one string")
+    for name in subprotocols:
+        if not _is_token(name):
+            raise ValueError(f"subprotocol {name!r} is not a token: a name is non-empty, of the characters "
+                             "U+0021-U+007E without separators such as ',' ';' or spaces (RFC 6455 §4.1 item 10)")
+    duplicates = sorted({name for name in subprotocols if list(subprotocols).count(name) > 1})
+    if duplicates:
+        raise ValueError(f"subprotocol {duplicates[0]!r} is offered twice: the names MUST all be unique "
+                         "(RFC 6455 §4.1 item 10)")
+
+
+def select_subprotocol(offered: Sequence[str], supported: Sequence[str]) -> str | None:
+    """The subprotocol a server picks (§4.2.2 /subprotocol/): the first of its own
+    `supported` list, in the server's order of preference, that the client offered; None if none."""
+    return next((name for name in supported if name in offered), None)
 
 
 def split_head(data: bytes, limit: int = MAX_HEAD, *,
@@ -561,10 +606,13 @@ def check_origin(origin: str | None, allowed: str | Iterable[str] | None) -> Non
                          rfc_section="10.2", status=403, header="Origin")
 
 
-def build_response(request: Request, *, subprotocol: str | None = None) -> bytes:
+def build_response(request: Request, *, subprotocol: str | None = None,
+                   extensions: Sequence[Extension] = ()) -> bytes:
     """The server's ``101 Switching Protocols`` answer (§4.2.2 item 5).
 
-    ``subprotocol`` must be one the client offered (§4.2.2 /subprotocol/).
+    ``subprotocol`` must be one the client offered (§4.2.2 /subprotocol/);
+    ``extensions`` are those the server accepts, each of a name the client offered
+    (§4.2.2 /extensions/, §9.1), in one header field (§11.3.2).
     """
     if request.key is None:
         raise ValueError("the request has no Sec-WebSocket-Key: validate it with parse_request()")
@@ -579,6 +627,12 @@ def build_response(request: Request, *, subprotocol: str | None = None) -> bytes
             raise ValueError(f"subprotocol {subprotocol!r} was not offered by the client "
                              f"(offered: {request.subprotocols})")
         lines.append(f"Sec-WebSocket-Protocol: {subprotocol}")
+    if extensions:
+        offered = {offer.name.lower() for offer in request.extensions}
+        for extension in extensions:
+            if extension.name.lower() not in offered:
+                raise ValueError(f"extension {extension.name!r} was not offered by the client")
+        lines.append(f"Sec-WebSocket-Extensions: {build_extensions(extensions)}")
     return _encode_head(lines)
 
 
@@ -623,12 +677,14 @@ class ServerAnswer:
 
 
 def answer(data: bytes, *, allowed_origins: str | Iterable[str] | None = None,
-           subprotocols: Sequence[str] = ()) -> ServerAnswer:
+           subprotocols: Subprotocols = (), extensions: ExtensionChooser | None = None) -> ServerAnswer:
     """A server's whole part of the handshake: read the head, check §4.2.1 and
     the origin, then accept (101) or refuse (4xx/5xx with a text body).
 
-    ``subprotocols``: those the server speaks; the first one the client offered
-    (in the client's order) is chosen, else none.
+    ``subprotocols``: those the server speaks, in its order of preference, or a
+    function choosing from the client's list (`choose_subprotocol`).
+    ``extensions``: a function from the client's offers to the elements the
+    server accepts (e.g. ``lambda offers: [r] if (r := deflate.accept(offers).response) else []``).
     """
     try:
         parts = split_head(data)
@@ -638,10 +694,38 @@ def answer(data: bytes, *, allowed_origins: str | Iterable[str] | None = None,
         head, rest = parts
         request = parse_request(head)
         check_origin(request.origin, allowed_origins)
+        chosen = choose_subprotocol(request, subprotocols)
+        accepted = extensions(request.extensions) if extensions is not None else []
     except HandshakeError as error:
         return ServerAnswer(None, error, build_rejection(error))
-    chosen = next((p for p in request.subprotocols if p in subprotocols), None)
-    return ServerAnswer(request, None, build_response(request, subprotocol=chosen), rest)
+    return ServerAnswer(request, None, build_response(request, subprotocol=chosen, extensions=accepted), rest)
+
+
+Subprotocols = Sequence[str] | Callable[[list[str]], str | None]
+ExtensionChooser = Callable[[list["Extension"]], Sequence["Extension"]]
+
+
+def choose_subprotocol(request: Request, supported: Subprotocols) -> str | None:
+    """The server's choice of subprotocol for `request` (§4.2.2 /subprotocol/, §1.9).
+
+    `supported`: the server's names in its order of preference (the first the
+    client offered wins, `select_subprotocol`), or a function given the client's
+    list that returns one of them or None. A client list that breaks §4.1 item 10
+    (a name that is not a token, a name twice) is refused with 400.
+    """
+    offered = request.subprotocols
+    try:
+        check_subprotocols(offered)
+    except ValueError as error:
+        raise HandshakeError(f"Sec-WebSocket-Protocol {request.header('Sec-WebSocket-Protocol')!r}: {error}",
+                             rfc_section="4.1 item 10", status=400) from None
+    if not callable(supported):
+        return select_subprotocol(offered, supported)
+    chosen = supported(offered)
+    if chosen is not None and chosen not in offered:
+        raise ValueError(f"the subprotocol selector chose {chosen!r}, which the client did not offer "
+                         f"(offered: {offered}); a server may only choose one of the client's (§4.2.2)")
+    return chosen
 
 
 def _show(data: bytes) -> str:
@@ -693,14 +777,26 @@ def validate_response(request: bytes | Request, data: bytes) -> Response:
                               "(base64 of SHA-1 of our key + GUID)",
                               rfc_section="4.1 response check 4", check=4,
                               header="Sec-WebSocket-Accept")
-    extensions = response.header("Sec-WebSocket-Extensions")
-    if extensions is not None and not set(_split_list(extensions)) <= set(
-            _split_list(request.header("Sec-WebSocket-Extensions"))):
-        raise InvalidResponse(f"the response accepts extensions {extensions!r} the client "
-                              "did not ask for", rfc_section="4.1 response check 5", check=5,
-                              header="Sec-WebSocket-Extensions")
+    _check_accepted_extensions(request, response)
     _check_chosen_subprotocol(request, response)
     return response
+
+
+def _check_accepted_extensions(request: Request, response: Response) -> None:
+    """§4.1 response check 5: only extensions the client offered; §11.3.2: one header field.
+    Whether an extension's parameters fit the offer is that extension's rule (RFC 7692 §5.1)."""
+    fields = response.header_values("Sec-WebSocket-Extensions")
+    if len(fields) > 1:
+        raise InvalidResponse(f"the response has {len(fields)} Sec-WebSocket-Extensions header fields; "
+                              "it MUST NOT have more than one", rfc_section="11.3.2", check=5,
+                              header="Sec-WebSocket-Extensions")
+    offered = {extension.name.lower() for extension in request.extensions}
+    for extension in response.extensions:
+        if extension.name.lower() not in offered:
+            names = ", ".join(sorted(offered)) or "none"
+            raise InvalidResponse(f"the response accepts extension {extension.name!r}, which the client "
+                                  f"did not offer (offered: {names})", rfc_section="4.1 response check 5",
+                                  check=5, header="Sec-WebSocket-Extensions")
 
 
 def _read_own_request(data: bytes) -> Request:

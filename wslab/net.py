@@ -30,7 +30,18 @@ What the transport adds to the core, and why:
   Close frame leaves close code 1006 (§7.1.5);
 - `on_bytes(ws, direction, data)`, called with every chunk read from or
   written to the socket ("sent" / "received", from that endpoint's view),
-  handshake included: the hook a wire tap is built on.
+  handshake included: the hook a wire tap is built on;
+- the strict order of a failure (§7.1.7 with Autobahn's strict verdict): when a
+  bad frame follows messages the application has not answered yet, the Close
+  frame waits until the application comes back to `recv()` (it has answered
+  them), closes, or `close_timeout` passes; a failure with nothing to answer goes
+  out at once.
+
+What the handshake can agree on besides: permessage-deflate (RFC 7692;
+`wslab.deflate`; a server accepts a client's offer by default, a client offers
+when given ``compression=deflate.Offer()``), a subprotocol (§1.9, §4.2.2), and
+TLS for ``wss://`` (``ssl=`` an `ssl.SSLContext`, §4.1, §10.6): the same code
+paths, with the TLS layer under them.
 """
 
 from __future__ import annotations
@@ -40,14 +51,15 @@ import collections
 import enum
 import itertools
 import logging
+import ssl as ssl_module
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
-from wslab import handshake
+from wslab import deflate, handshake
 from wslab.codes import CloseCode, close_code_name
 from wslab.connection import MAX_FRAGMENTS, BinaryMessage, Connection, ConnectionFailed, Pong, State, TextMessage
-from wslab.errors import ConnectionClosed, HandshakeError
+from wslab.errors import ConnectionClosed, HandshakeError, InvalidResponse, NegotiationError
 
 __all__ = ["serve", "connect", "echo", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
 
@@ -57,6 +69,7 @@ READ_SIZE = 64 * 1024   # bytes asked of the socket per read: memory per read st
 WRITE_CHUNK = 256 * 1024  # larger sends are written piece by piece, each taken by the socket first
 MAX_QUEUE = 16          # received messages waiting for recv() before reading pauses
 CLOSE_TIMEOUT = 5.0     # seconds to wait for the peer's part of closing before dropping TCP
+ACCEPT_DEFLATE = deflate.ServerConfig()   # a server's default: accept permessage-deflate as offered
 
 OnBytes = Callable[["WebSocket", str, bytes], None]
 Handler = Callable[["WebSocket"], Awaitable[None]]
@@ -112,6 +125,8 @@ class WebSocket(asyncio.BufferedProtocol):
         self.request: handshake.Request | None = None
         self.response: handshake.Response | bytes | None = None
         self.connection: Connection | None = None
+        self.subprotocol: str | None = None    # the one agreed in the handshake (§1.9), like ws.protocol
+        self.extensions = ""                   # the accepted Sec-WebSocket-Extensions, like ws.extensions
         self.close_timeout = close_timeout
         self.max_queue = max_queue
         self._on_bytes = on_bytes
@@ -135,6 +150,8 @@ class WebSocket(asyncio.BufferedProtocol):
         self._closing = False                  # close() was called: stop pausing reads
         self._close_code: int | None = None    # when there was never a Connection (failed handshake)
         self._closer: asyncio.Task | None = None
+        self._answering = False                # recv() gave a message and was not called again yet
+        self._failure_timer: asyncio.TimerHandle | None = None
         self._eof = self._loop.create_future()    # the peer closed its side (or TCP is gone)
         self._lost = self._loop.create_future()   # TCP is closed
         self._done = self._loop.create_future()
@@ -159,13 +176,17 @@ class WebSocket(asyncio.BufferedProtocol):
         Raises `ConnectionClosed` (with the close code and reason) once the
         connection is closed and every message received before has been read.
         """
+        self._answering = False
         while not self._messages:
+            if self.connection is not None and self.connection.held_failure is not None:
+                self._release_failure()        # everything before the bad frame is answered
             if self._done.done():
                 raise ConnectionClosed(self.close_code, self.close_reason)
             getter = self._loop.create_future()
             self._getters.append(getter)
             await getter
         message = self._messages.popleft()
+        self._answering = True
         if self._backlog or self._reading_paused:
             self._make_room()
         return message
@@ -206,6 +227,8 @@ class WebSocket(asyncio.BufferedProtocol):
         if self.connection is None:               # never opened: just drop TCP
             self._transport.close()
             return
+        if self.connection.held_failure is not None:
+            self._release_failure()               # the failure's code, not ours: the peer broke a rule
         if self.connection.state is State.OPEN:
             try:
                 await asyncio.wait_for(self._send(self.connection.send_close(code, reason)), self.close_timeout)
@@ -245,6 +268,11 @@ class WebSocket(asyncio.BufferedProtocol):
         if self.connection is not None:
             return self.connection.close_code
         return self._close_code
+
+    @property
+    def secure(self) -> bool:
+        """Whether this connection runs over TLS (``wss://``, §4.1, §10.6)."""
+        return self._transport is not None and self._transport.get_extra_info("sslcontext") is not None
 
     @property
     def close_reason(self) -> str:
@@ -338,9 +366,32 @@ class WebSocket(asyncio.BufferedProtocol):
         self._write(self.connection.data_to_send())   # pongs, the close echo, a failure's close frame
         for event in events:
             self._on_event(event)
+        if self.connection.held_failure is not None:
+            self._hold_or_release_failure()
         if self.connection.close_expected() and self._closer is None:
             self._closer = self._loop.create_task(self._shut_down())
         self._update_reading()
+
+    def _hold_or_release_failure(self) -> None:
+        """A bad frame came after messages the application may still answer (Autobahn's
+        strict order): hold the Close frame while a message waits in the queue or is
+        being answered (recv() returned it and was not called again); at most
+        `close_timeout` seconds. Nothing to answer: fail at once."""
+        if not (self._messages or self._backlog or self._answering):
+            self._release_failure(handle=False)
+        elif self._failure_timer is None:
+            self._failure_timer = self._loop.call_later(self.close_timeout, self._release_failure)
+
+    def _release_failure(self, handle: bool = True) -> None:
+        if self._failure_timer is not None:
+            self._failure_timer.cancel()
+            self._failure_timer = None
+        if self.connection is not None and self.connection.held_failure is not None:
+            self.connection.release_failure()
+            if handle:
+                self._handle([])
+            else:
+                self._write(self.connection.data_to_send())
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, (TextMessage, BinaryMessage)):
@@ -417,28 +468,43 @@ class WebSocket(asyncio.BufferedProtocol):
     # --- the opening handshake (§4) ------------------------------------------------
 
     async def accept(self, *, allowed_origins: Iterable[str] | str | None = None,
-                     max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS) -> bool:
+                     max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
+                     compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
+                     subprotocols: handshake.Subprotocols = ()) -> bool:
         """The server's part of the opening handshake (§4.2): read the client's request,
         then answer 101 and open, or answer the HTTP error it deserves and close TCP.
 
-        Returns True once the connection is OPEN.
+        `compression`: accept the client's first acceptable permessage-deflate offer
+        with these wishes (`wslab.deflate.accept`), or None to decline every offer.
+        `subprotocols`: the server's, in its order of preference, or a selector
+        (`wslab.handshake.choose_subprotocol`). Returns True once the connection is OPEN.
         """
         try:
             head = await self._read_head()
             request = handshake.parse_request(head)
             self.request = request
             handshake.check_origin(request.origin, allowed_origins)
+            self.subprotocol = _choose_subprotocol(request, subprotocols)
+            acceptance = deflate.accept(request.extensions, compression) if compression is not None else None
         except HandshakeError as error:
             await self._refuse(error)
             return False
         except EOFError:
             self._transport.close()
             return False
-        response = handshake.build_response(request)
+        for offer, why in acceptance.declined if acceptance else []:
+            logger.info("%s: declined the offer %r: %s", self.id, str(offer), why)
+        accepted = acceptance.response if acceptance else None
+        self.extensions = "" if accepted is None else str(accepted)
+        response = handshake.build_response(request, subprotocol=self.subprotocol,
+                                            extensions=[accepted] if accepted else [])
         self.response = response
         await self._send(response)
-        self._open(Connection("server", max_message_size=max_message_size, max_fragments=max_fragments))
-        logger.info("%s open: %s %s from %s", self.id, request.method, request.path, _origin_text(request.origin))
+        self._open(Connection("server", max_message_size=max_message_size, max_fragments=max_fragments,
+                              deflate=_compressor("server", acceptance.agreement if acceptance else None),
+                              hold_failure=True))
+        logger.info("%s open: %s %s from %s%s", self.id, request.method, request.path, _origin_text(request.origin),
+                    _agreed_text(self))
         return True
 
     async def _refuse(self, error: HandshakeError) -> None:
@@ -454,10 +520,16 @@ class WebSocket(asyncio.BufferedProtocol):
 
     async def open_handshake(self, uri: handshake.WebSocketURI, *, origin: str | None = None,
                              max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
-                             mask_key: bytes | Callable[[], bytes] | None = None) -> None:
+                             mask_key: bytes | Callable[[], bytes] | None = None,
+                             compression: deflate.Offer | Sequence[deflate.Offer] | None = None,
+                             subprotocols: Sequence[str] = ()) -> None:
         """The client's part of the opening handshake (§4.1): send the request, read and
-        check the response; OPEN afterwards. A refusal raises `InvalidResponse`."""
-        request = handshake.build_request(uri.host_header, uri.resource_name, origin=origin)
+        check the response; OPEN afterwards. A refusal raises `InvalidResponse`, and so
+        does an answer to our offers that RFC 7692 §5.1 or §4.1 says to fail on."""
+        offers = [compression] if isinstance(compression, deflate.Offer) else list(compression or ())
+        request = handshake.build_request(uri.host_header, uri.resource_name, origin=origin,
+                                          subprotocols=subprotocols,
+                                          extensions=[offer.extension() for offer in offers])
         self.request = handshake.parse_request(request)
         await self._send(request)
         try:
@@ -465,9 +537,17 @@ class WebSocket(asyncio.BufferedProtocol):
         except EOFError:
             raise handshake.InvalidResponse("the server closed TCP before answering the handshake") from None
         self.response = handshake.parse_response(head)
-        handshake.validate_response(request, head)   # a refusal (e.g. 403) raises InvalidResponse
+        response = handshake.validate_response(request, head)   # a refusal (e.g. 403) raises InvalidResponse
+        try:
+            agreement = deflate.check_response(offers, response.extensions)
+        except NegotiationError as error:
+            raise InvalidResponse(f"the permessage-deflate answer {response.header('Sec-WebSocket-Extensions')!r} "
+                                  f"does not fit the offer: {error.message}", rfc="RFC 7692",
+                                  rfc_section=error.rfc_section, check=5, header="Sec-WebSocket-Extensions") from None
+        self.subprotocol = response.subprotocol
+        self.extensions = response.header("Sec-WebSocket-Extensions") or ""
         self._open(Connection("client", max_message_size=max_message_size, max_fragments=max_fragments,
-                              mask_key=mask_key))
+                              mask_key=mask_key, deflate=_compressor("client", agreement), hold_failure=True))
 
     # --- bytes out -------------------------------------------------------------------
 
@@ -575,6 +655,8 @@ class WebSocket(asyncio.BufferedProtocol):
         closes_first = self.connection.closes_tcp_first if self.connection is not None else True
         if closes_first and self._transport.can_write_eof():
             self._transport.write_eof()
+        elif closes_first:
+            self._transport.close()   # TLS has no half-close: close_notify, then FIN (RFC 8446 §6.1)
         await asyncio.shield(self._eof)
 
     def _finish(self) -> None:
@@ -595,6 +677,28 @@ def _resolve(future: asyncio.Future) -> None:
         future.set_result(None)
 
 
+def _compressor(role: str, agreement: deflate.Agreement | None) -> deflate.PerMessageDeflate | None:
+    return None if agreement is None else deflate.PerMessageDeflate(role, agreement)   # type: ignore[arg-type]
+
+
+def _choose_subprotocol(request: handshake.Request, subprotocols: handshake.Subprotocols) -> str | None:
+    """The server's subprotocol choice; a selector that fails is the server's fault: 500."""
+    try:
+        return handshake.choose_subprotocol(request, subprotocols)
+    except HandshakeError:
+        raise
+    except Exception as error:
+        logger.exception("the subprotocol selector failed")
+        raise HandshakeError(f"the server's subprotocol selector failed: {error}", rfc_section="4.2.2",
+                             status=500) from None
+
+
+def _agreed_text(ws: WebSocket) -> str:
+    parts = [f"subprotocol {ws.subprotocol}"] if ws.subprotocol else []
+    parts += [ws.extensions] if ws.extensions else []
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 # --- server --------------------------------------------------------------------
 
 class Server:
@@ -603,8 +707,14 @@ class Server:
     def __init__(self, handler: Handler, *, allowed_origins: Iterable[str] | str | None = None,
                  max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
                  handshake_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT,
-                 on_bytes: OnBytes | None = None) -> None:
+                 on_bytes: OnBytes | None = None,
+                 compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
+                 subprotocols: handshake.Subprotocols = (),
+                 ssl: ssl_module.SSLContext | None = None) -> None:
         self.handler = handler
+        self.compression = compression
+        self.subprotocols = subprotocols
+        self.ssl = ssl
         self.allowed_origins = allowed_origins if allowed_origins in (None, "*") else list(allowed_origins)
         self.max_message_size = max_message_size
         self.max_fragments = max_fragments
@@ -621,10 +731,11 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}/"
+        return f"{'wss' if self.ssl else 'ws'}://{self.host}:{self.port}/"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Server:
-        self._server = await asyncio.get_running_loop().create_server(self._new_websocket, host, port)
+        tls = {"ssl": self.ssl, "ssl_handshake_timeout": self.handshake_timeout} if self.ssl else {}
+        self._server = await asyncio.get_running_loop().create_server(self._new_websocket, host, port, **tls)
         self.host, self.port = _address(self._server.sockets[0].getsockname())
         logger.info("listening on %s", self.url)
         return self
@@ -676,7 +787,8 @@ class Server:
         try:
             opened = await asyncio.wait_for(
                 ws.accept(allowed_origins=self.allowed_origins, max_message_size=self.max_message_size,
-                          max_fragments=self.max_fragments),
+                          max_fragments=self.max_fragments, compression=self.compression,
+                          subprotocols=self.subprotocols),
                 self.handshake_timeout)
         except asyncio.TimeoutError:
             logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
@@ -738,7 +850,9 @@ class _Opening:
 def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
           allowed_origins: Iterable[str] | str | None = None, max_message_size: int | None = 1 << 20,
           max_fragments: int | None = MAX_FRAGMENTS, handshake_timeout: float = 10.0,
-          close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None) -> _Opening:
+          close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
+          compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
+          subprotocols: handshake.Subprotocols = (), ssl: ssl_module.SSLContext | None = None) -> _Opening:
     """Start a WebSocket server on the running event loop.
 
         server = await serve(handler)              # a notebook cell or any coroutine
@@ -747,12 +861,21 @@ def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
     `handler(ws)` runs for every accepted connection; when it returns, the
     connection is closed with 1000. `allowed_origins`: None or "*" accepts any
     Origin, a list accepts exactly those, others get HTTP 403 (§10.2).
-    `max_message_size` bounds a message (larger: close 1009, §7.4.1), `max_fragments`
-    the frames of one message (more: 1009 too; `wslab.connection.MAX_FRAGMENTS`).
+    `max_message_size` bounds a message (larger: close 1009, §7.4.1; for a compressed
+    message, its inflated size), `max_fragments` the frames of one message (more:
+    1009 too; `wslab.connection.MAX_FRAGMENTS`).
+
+    `compression`: permessage-deflate is accepted when a client offers it (every
+    browser does), with these wishes (`wslab.deflate.ServerConfig`); None declines
+    it. `subprotocols`: the server's, in its order of preference (the first the
+    client also offered is chosen), or a function from the client's list to one of
+    them or None (§1.9, §4.2.2); ``ws.subprotocol`` says which. `ssl`: an
+    `ssl.SSLContext` with the server's certificate: the server speaks ``wss://``.
     """
     server = Server(handler, allowed_origins=allowed_origins, max_message_size=max_message_size,
                     max_fragments=max_fragments, handshake_timeout=handshake_timeout,
-                    close_timeout=close_timeout, on_bytes=on_bytes)
+                    close_timeout=close_timeout, on_bytes=on_bytes, compression=compression,
+                    subprotocols=subprotocols, ssl=ssl)
     return _Opening(lambda: server.start(host, port), lambda s: s.close())
 
 
@@ -761,8 +884,9 @@ def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
 def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[], bytes] | None = None,
             max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
             open_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
-            id: str | None = None) -> _Opening:
-    """Open a WebSocket connection to a ``ws://`` URI (§4.1).
+            id: str | None = None, compression: deflate.Offer | Sequence[deflate.Offer] | None = None,
+            subprotocols: Sequence[str] = (), ssl: ssl_module.SSLContext | None = None) -> _Opening:
+    """Open a WebSocket connection to a ``ws://`` or ``wss://`` URI (§4.1).
 
         ws = await connect("ws://127.0.0.1:8765/")
         async with connect(url) as ws: ...        # closed with 1000 at the end
@@ -771,16 +895,28 @@ def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[
     random key per frame, as §5.3 requires of real clients. A refused handshake
     raises `HandshakeError` with the server's status; no open connection within
     `open_timeout` seconds raises `TimeoutError` saying which step did not finish.
+
+    `compression`: the permessage-deflate offer(s) to make, in order of preference:
+    ``deflate.Offer()`` sends what browsers send; None (the default, so the
+    lessons' frames stay readable) offers nothing. `subprotocols`: offered in
+    order of preference (§4.1 item 10); an answer naming one not offered fails
+    the handshake. ``wss://`` runs over TLS: `ssl` is the `ssl.SSLContext` that
+    verifies the server (default: the system's trusted CAs); a certificate that
+    does not verify raises `ssl.SSLCertVerificationError`.
     """
     async def opener() -> WebSocket:
         target = handshake.parse_uri(uri)
-        if target.secure:
-            raise ValueError(f"{uri!r}: wslab connects to ws:// URIs only (wss:// needs TLS, RFC 6455 §3)")
-        step = ["the TCP connection"]
+        if ssl is not None and not target.secure:
+            raise ValueError(f"{uri!r}: an ssl context goes with a wss:// URI (TLS, RFC 6455 §3); "
+                             "ws:// is plain TCP")
+        handshake.check_subprotocols(subprotocols)
+        context = ssl if ssl is not None else (ssl_module.create_default_context() if target.secure else None)
+        step = ["the TCP connection" + (" and its TLS handshake" if target.secure else "")]
         try:
             return await asyncio.wait_for(
                 _open_client(target, step, origin=origin, mask_key=mask_key, max_message_size=max_message_size,
-                             max_fragments=max_fragments, close_timeout=close_timeout, on_bytes=on_bytes, id=id),
+                             max_fragments=max_fragments, close_timeout=close_timeout, on_bytes=on_bytes, id=id,
+                             compression=compression, subprotocols=subprotocols, ssl=context),
                 open_timeout)
         except asyncio.TimeoutError:
             raise TimeoutError(f"connecting to {uri} timed out after {open_timeout} s (open_timeout): "
@@ -789,15 +925,18 @@ def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[
 
 
 async def _open_client(uri: handshake.WebSocketURI, step: list[str], *, origin, mask_key, max_message_size,
-                       max_fragments, close_timeout, on_bytes, id) -> WebSocket:
-    """Open TCP, then the handshake; `step[0]` says which of them is under way (for a timeout's message)."""
+                       max_fragments, close_timeout, on_bytes, id, compression, subprotocols, ssl) -> WebSocket:
+    """Open TCP (and TLS), then the handshake; `step[0]` says which is under way (for a timeout's message)."""
     id = id or f"client{next(_client_ids)}"
+    tls = {"ssl": ssl, "server_hostname": uri.host} if ssl is not None else {}
     _, ws = await asyncio.get_running_loop().create_connection(
-        lambda: WebSocket(role="client", id=id, on_bytes=on_bytes, close_timeout=close_timeout), uri.host, uri.port)
+        lambda: WebSocket(role="client", id=id, on_bytes=on_bytes, close_timeout=close_timeout), uri.host, uri.port,
+        **tls)
     step[0] = "the opening handshake (no HTTP response from the server, RFC 6455 §4.1)"
     try:
         await ws.open_handshake(uri, origin=origin, max_message_size=max_message_size,
-                                max_fragments=max_fragments, mask_key=mask_key)
+                                max_fragments=max_fragments, mask_key=mask_key, compression=compression,
+                                subprotocols=subprotocols)
     except BaseException:
         ws.abort()
         raise

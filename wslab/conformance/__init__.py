@@ -1,4 +1,4 @@
-"""The conformance suite: RFC 6455 cases anyone can run against any WebSocket server.
+"""The conformance suite: RFC 6455 (and RFC 7692) cases anyone can run against any WebSocket server.
 
     from wslab import conformance
     results = conformance.run("ws://127.0.0.1:9001/", cases="5.*,6.*")   # blocking; run_async in a loop
@@ -9,9 +9,10 @@ OK, NON-STRICT, WRONG CODE, UNCLEAN, FAILED); each `Result` says what was
 sent, what came back and the RFC rule. `report.to_html` writes a page that
 reads without the kit, `report.to_json` the same as data.
 
-The suite is the cases of every function in `SUITES`, in order. A new category
-(e.g. RFC 7692 compression, Autobahn 12.x/13.x) is a module with a
-``cases(max_size) -> list[Case]`` function appended to `SUITES`.
+The suite is the cases of every function in `SUITES`, in order: `rfc6455`,
+`rfc7692` (permessage-deflate, Autobahn's 12.x and 13.x, and 14.x for its rules),
+`opening`. A new category is a module with a ``cases(max_size) -> list[Case]``
+function appended to `SUITES`.
 
 Command line: ``python -m wslab conformance URL [--cases 5.*,6.*] [--json FILE] [--html FILE]``.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
-from wslab.conformance import opening, rfc6455
+from wslab.conformance import opening, rfc6455, rfc7692
 from wslab.conformance.case import PASSING, Case, Result, Sent, Verdict, close_frame, frame, raw
 from wslab.conformance.report import by_category, summary, to_html, to_json
 from wslab.conformance.runner import run_case, run_cases, select
@@ -33,10 +34,10 @@ __all__ = [
 ]
 
 #: Functions building the cases of each part of the suite, given the server's message-size limit.
-SUITES: list[Callable[[int], list[Case]]] = [rfc6455.cases, lambda max_size: opening.cases()]
+SUITES: list[Callable[[int], list[Case]]] = [rfc6455.cases, rfc7692.cases, lambda max_size: opening.cases()]
 
 #: Category names in report order (Autobahn's numbers, then the handshake).
-CATEGORIES: list[str] = [*rfc6455.CATEGORIES.values(), opening.CATEGORY]
+CATEGORIES: list[str] = [*rfc6455.CATEGORIES.values(), *rfc7692.CATEGORIES.values(), opening.CATEGORY]
 
 
 def all_cases(max_size: int = 1 << 20) -> list[Case]:

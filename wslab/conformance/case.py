@@ -15,6 +15,8 @@ against a server and judges what came back:
   before TCP went, a TCP reset, or TCP left open after the Close exchange (§7.1.1).
 - ``FAILED``: the wrong behaviour: a message lost or changed, a bad frame echoed,
   no answer at all.
+- ``UNIMPLEMENTED``: the case needs an optional extension (permessage-deflate,
+  RFC 7692) that the server did not accept; as in Autobahn, neither passed nor failed.
 
 Extend the suite by writing more `Case` objects (see `rfc6455.py`) and adding the
 function that builds them to `wslab.conformance.SUITES`.
@@ -30,7 +32,7 @@ from wslab.codes import Opcode
 from wslab.frames import Frame
 from wslab.probe import PROBE_KEY
 
-__all__ = ["Verdict", "Sent", "Case", "Result", "frame", "raw", "close_frame", "PASSING"]
+__all__ = ["Verdict", "Sent", "Deflated", "Case", "Result", "frame", "raw", "close_frame", "PASSING"]
 
 
 class Verdict(str, enum.Enum):
@@ -41,6 +43,7 @@ class Verdict(str, enum.Enum):
     WRONG_CODE = "WRONG CODE"
     UNCLEAN = "UNCLEAN"
     FAILED = "FAILED"
+    UNIMPLEMENTED = "UNIMPLEMENTED"
 
     def __str__(self) -> str:
         return self.value
@@ -55,6 +58,38 @@ class Sent:
 
     label: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A message the runner compresses when the case runs (RFC 7692 §7.2.1), with the
+    compressor the server's answer calls for (its window, its context takeover).
+
+    The compressed payload goes out in `frames` frames (§6.1: RSV1 on the first
+    only); `rsv1_on_all` sets it on the continuations too, which breaks §6.1.
+    """
+
+    opcode: int
+    message: bytes
+    frames: int = 1
+    rsv1_on_all: bool = False
+
+    @property
+    def label(self) -> str:
+        how = f" in {self.frames} frames" if self.frames > 1 else ""
+        wrong = ", RSV1 on every frame" if self.rsv1_on_all else ""
+        return f"{Opcode(self.opcode).name} compressed{how}{wrong} {_payload_text(self.message)}"
+
+    def encode(self, compressor) -> bytes:
+        """The frames, compressed by `compressor` (a client-side `wslab.deflate.PerMessageDeflate`)."""
+        payload = compressor.compress(self.message)
+        step = max(1, -(-len(payload) // self.frames))
+        pieces = [payload[i:i + step] for i in range(0, len(payload), step)] or [b""]
+        pieces += [b""] * (self.frames - len(pieces))
+        return b"".join(
+            frames.encode(Frame(Opcode(self.opcode) if i == 0 else Opcode.CONTINUATION, piece, i == len(pieces) - 1,
+                                rsv1=i == 0 or self.rsv1_on_all), mask_key=PROBE_KEY)
+            for i, piece in enumerate(pieces))
 
 
 def _payload_text(payload: bytes, limit: int = 24) -> str:
@@ -103,22 +138,27 @@ class Case:
     `expect` it sends `finish` (usually our Close 1000). The server must end
     with a Close frame whose code is in `close_codes` and then close TCP.
     `then` is sent only if the server is still silent after a short wait: a
-    server that fails only after it is NON-STRICT. A case with `status` other
-    than 101 is a refused handshake: that HTTP status (or one of `also_ok`) is
-    OK, another 4xx NON-STRICT (§4.2.1 only says "such as 400"), a 101 FAILED.
+    server that fails only after it is NON-STRICT. With `offer`, the request
+    offers those extensions; `Deflated` pieces of `send` are compressed as the
+    server's answer says, and the server's compressed messages are inflated.
+    A case with `status` other than 101 is a refused handshake: that HTTP status
+    (or one of `also_ok`) is OK, another 4xx NON-STRICT (§4.2.1 only says "such
+    as 400"), a 101 FAILED.
     """
 
     id: str
     category: str
     title: str
     rule: str
-    send: tuple[Sent, ...] = ()
+    send: tuple[Sent | Deflated, ...] = ()
     expect: tuple[Message, ...] = ()
     close_codes: tuple[int | None, ...] = (1000,)
     finish: tuple[Sent, ...] = ()
     before: tuple[Message, ...] = ()
     then: tuple[Sent, ...] = ()
     chunk: int | None = None
+    offer: str | None = None               # the request's Sec-WebSocket-Extensions (RFC 7692 cases)
+    compressed: bool | None = None         # True: the server must accept the offer; False: decline it
     request: Sent | None = None
     request_chunk: int | None = None
     status: int = 101
@@ -127,9 +167,10 @@ class Case:
     lenient: Case | None = None            # a behaviour the RFC tolerates: if this case passes, NON-STRICT
     timeout: float = 10.0
 
-    @property
-    def data(self) -> bytes:
-        return b"".join(piece.data for piece in self.send)
+    def data(self, compressor=None) -> bytes:
+        """The bytes of `send`; `Deflated` pieces compressed by `compressor`."""
+        return b"".join(piece.encode(compressor) if isinstance(piece, Deflated) else piece.data
+                        for piece in self.send)
 
 
 @dataclass

@@ -76,7 +76,7 @@ def to_json(results: Sequence[Result], *, server: str = "") -> str:
 
 
 _COLOURS = {Verdict.OK: "#1b7f3b", Verdict.NON_STRICT: "#6b8e23", Verdict.WRONG_CODE: "#b8860b",
-            Verdict.UNCLEAN: "#c05f00", Verdict.FAILED: "#b00020"}
+            Verdict.UNCLEAN: "#c05f00", Verdict.FAILED: "#b00020", Verdict.UNIMPLEMENTED: "#666666"}
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; padding: 0 1em; }

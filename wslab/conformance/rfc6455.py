@@ -56,6 +56,8 @@ RULES = {
     "intruder": "§5.4: fragments of one message MUST NOT be interleaved with another data frame (1002)",
     "control-fragment": "§5.5: control frames MUST NOT be fragmented (1002)",
     "utf8": "§8.1: text is UTF-8; on invalid UTF-8 the endpoint MUST Fail the Connection (1007)",
+    "strict": "§5.2/§5.4 with §7.1.7: a message before a bad frame is the application's; Autobahn's strict "
+              "verdict wants its answer sent before the failure's Close frame (without it: NON-STRICT)",
     "utf8-fragments": "§5.6/§8.1: text is checked over the whole message; a fragment may end inside a character",
     "utf8-fast": "§8.1 with §5.6: invalid UTF-8 can be found before the message ends; "
                  "failing at once is strict (Autobahn 6.4)",
@@ -147,14 +149,27 @@ def _reserved_bits() -> list[Case]:
                                (frame(opcode, b"x", **{bit: True}),), 1002))
     items.append(_fail("RSV1 set on the frame after a good message", "rsv",
                        (frame(TEXT, b"bad", rsv1=True), frame(TEXT, b"never")), 1002, before=((TEXT, b"good"),)))
+    items.append(_strict("a good message and a frame with RSV2 in one write",
+                         frame(BINARY, b"x", rsv2=True)))
     return _numbered("3", items)
+
+
+def _strict(title: str, bad: Sent) -> Case:
+    """A good message, a bad frame and a ping, all in one write (as Autobahn 3.2, 4.1.3, 5.x):
+    the echo comes first, then the Close; a server that fails before echoing is NON-STRICT."""
+    send = (frame(TEXT, b"good"), bad, frame(PING, b"never answered"))
+    return _fail(title, "strict", send, 1002, expect=((TEXT, b"good"),),
+                 lenient=_fail(f"{title} (failed without the echo)", "strict", send, 1002))
 
 
 def _opcodes() -> list[Case]:
     return _numbered("4", [
-        _fail(f"reserved opcode {opcode} after a good message", "opcode",
-              (frame(opcode, b"x"), frame(TEXT, b"never")), 1002, before=((TEXT, b"good"),))
-        for opcode in (3, 4, 5, 6, 7, 11, 12, 13, 14, 15)])
+        *[_fail(f"reserved opcode {opcode} after a good message", "opcode",
+                (frame(opcode, b"x"), frame(TEXT, b"never")), 1002, before=((TEXT, b"good"),))
+          for opcode in (3, 4, 5, 6, 7, 11, 12, 13, 14, 15)],
+        *[_strict(f"a good message and reserved opcode {opcode} in one write", frame(opcode, b"x"))
+          for opcode in (5, 13)],
+    ])
 
 
 def _fragmentation() -> list[Case]:
@@ -182,6 +197,8 @@ def _fragmentation() -> list[Case]:
     for opcode in (PING, PONG, CLOSE):
         items.append(_fail(f"a fragmented {opcode.name.lower()} frame (FIN=0)", "control-fragment",
                            (frame(opcode, b"", fin=False),), 1002))
+    items.append(_strict("a good message and a continuation with nothing to continue in one write",
+                         frame(CONT, b"orphan")))
     return _numbered("5", items)
 
 

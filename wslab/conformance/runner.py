@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from wslab import frames, handshake
+from wslab import deflate, frames, handshake
 from wslab.codes import Opcode, close_code_name
 from wslab.conformance.case import Case, Message, Result, Verdict, _payload_text
-from wslab.errors import IncompleteFrame, WslabError
+from wslab.errors import IncompleteFrame, NegotiationError, WslabError
 from wslab.probe import PROBE_KEY, Probe
 
 __all__ = ["run_case", "run_cases", "select", "FAST_WAIT", "CLOSE_WAIT"]
@@ -42,6 +42,8 @@ class _Session:
     messages: list[Message] = field(default_factory=list)
     fragments: list[bytes] = field(default_factory=list)
     fragment_opcode: int | None = None
+    deflate: deflate.PerMessageDeflate | None = None   # permessage-deflate, when the server accepted it
+    compressed: bool = False                           # the message being received is compressed
 
     async def next_frame(self, timeout: float) -> frames.Frame | None:
         """The server's next frame; None when it closed TCP. Raises _Judged on a reset,
@@ -49,7 +51,8 @@ class _Session:
         probe = self.probe
         while True:
             try:
-                frame, used = frames.decode(bytes(probe.received), role="client")
+                frame, used = frames.decode(bytes(probe.received), role="client",
+                                            rsv1_allowed=self.deflate is not None)
             except IncompleteFrame:
                 try:
                     if not await probe._fill(timeout):
@@ -71,8 +74,13 @@ class _Session:
             return frame
 
     def note(self, frame: frames.Frame) -> Message | None:
-        """Record a frame; a whole message (or a pong) once one is complete."""
+        """Record a frame; a whole message (or a pong) once one is complete. A compressed
+        message is inflated as agreed (RFC 7692 §6.2); RSV1 out of place is the server's fault."""
         opcode = frame.opcode
+        if frame.rsv1 and (opcode >= 0x8 or opcode == Opcode.CONTINUATION):
+            self.received.append(f"{Opcode(opcode).name} with RSV1 = 1")
+            raise _Judged(Verdict.FAILED, f"the server set RSV1 on a {Opcode(opcode).name} frame; RFC 7692 §6.1 "
+                                          "allows it only on the first frame of a compressed message")
         if opcode == Opcode.PONG:
             self.received.append(f"PONG {_payload_text(frame.payload)}")
             return (Opcode.PONG, frame.payload)
@@ -81,15 +89,26 @@ class _Session:
             return None
         if opcode in (Opcode.TEXT, Opcode.BINARY) and self.fragment_opcode is None:
             self.fragment_opcode = opcode
+            self.compressed = frame.rsv1
         self.fragments.append(frame.payload)
         if not frame.fin:
             return None
-        message = (int(self.fragment_opcode or opcode), b"".join(self.fragments))
-        kind = Opcode(message[0]).name
+        message = (int(self.fragment_opcode or opcode), self._inflated(b"".join(self.fragments)))
+        kind = Opcode(message[0]).name + (" compressed" if self.compressed else "")
         parts = f" in {len(self.fragments)} frames" if len(self.fragments) > 1 else ""
         self.received.append(f"{kind} {_payload_text(message[1])}{parts}")
         self.fragments, self.fragment_opcode = [], None
         return message
+
+    def _inflated(self, payload: bytes) -> bytes:
+        if not self.compressed or self.deflate is None:
+            return payload
+        try:
+            return self.deflate.inflate_message(payload)
+        except WslabError as error:
+            self.received.append(f"a compressed message that does not inflate: {payload[:16].hex(' ')}")
+            raise _Judged(Verdict.FAILED, f"the server's compressed message does not inflate with the agreed "
+                                          f"parameters ({self.deflate.agreement}): {error}") from None
 
 
 async def run_case(url: str, case: Case) -> Result:
@@ -124,7 +143,7 @@ async def _play(url: str, case: Case, received: list[str]) -> tuple[Verdict, str
             echo = await _read_message(session)
             if echo != message:
                 raise _Judged(Verdict.FAILED, f"the message before the case was not echoed (got {echo!r:.60})")
-        await probe.send(case.data, chunk=case.chunk)
+        await probe.send(case.data(session.deflate), chunk=case.chunk)
         return await _judge(session, case)
     finally:
         await probe.close()
@@ -133,6 +152,8 @@ async def _play(url: str, case: Case, received: list[str]) -> tuple[Verdict, str
 async def _open(session: _Session, case: Case) -> None:
     probe = session.probe
     request = case.request.data if case.request else probe.request()
+    if case.offer is not None:
+        request = handshake.replace_header(request, "Sec-WebSocket-Extensions", case.offer)
     await probe.send(request, chunk=case.request_chunk)
     try:
         head = await probe.read_head(session.timeout)
@@ -144,9 +165,32 @@ async def _open(session: _Session, case: Case) -> None:
     session.received.append(head.split(b"\r\n", 1)[0].decode("latin-1"))
     try:
         own_request = request.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
-        handshake.validate_response(own_request, head)
+        response = handshake.validate_response(own_request, head)
     except WslabError as error:
         raise _Judged(Verdict.FAILED, f"the handshake failed: {error}") from None
+    if case.offer is not None:
+        session.deflate = _negotiated(session, case, response)
+
+
+def _negotiated(session: _Session, case: Case, response: handshake.Response) -> deflate.PerMessageDeflate | None:
+    """Check the server's answer to the case's offer as a client must (RFC 7692 §5.1)."""
+    offers = []
+    for extension in handshake.parse_extensions(case.offer or ""):
+        try:
+            offers.append(deflate.parse_offer(extension))
+        except NegotiationError:
+            pass   # a case's deliberately bad offer: the server must decline it
+    try:
+        agreement = deflate.check_response(offers, response.extensions)
+    except (NegotiationError, WslabError) as error:
+        raise _Judged(Verdict.FAILED, f"the server's permessage-deflate answer is wrong: {error}") from None
+    answer = response.header("Sec-WebSocket-Extensions") or "no extension"
+    session.received.append(f"Sec-WebSocket-Extensions: {answer}")
+    if agreement is None and case.compressed:
+        raise _Judged(Verdict.UNIMPLEMENTED, "the server did not accept permessage-deflate (RFC 7692)")
+    if agreement is not None and case.compressed is False:
+        raise _Judged(Verdict.FAILED, f"the server accepted an offer it must decline: {case.offer!r}")
+    return None if agreement is None else deflate.PerMessageDeflate("client", agreement)
 
 
 async def _read_message(session: _Session) -> Message | None:

@@ -83,7 +83,8 @@ def js_number(x: int | float) -> str:
     if x == 0:
         return "0"  # also -0: JSON.stringify(-0) === "0"
     sign = "-" if x < 0 else ""
-    digits_tuple, exponent = Decimal(repr(abs(x))).as_tuple()[1:]
+    decimal = Decimal(repr(abs(x))).as_tuple()
+    digits_tuple, exponent = decimal.digits, int(decimal.exponent)   # finite here: never "n", "N" or "F"
     digits = "".join(map(str, digits_tuple)).rstrip("0") or "0"
     k = len(digits)
     n = len(digits_tuple) + exponent  # value = 0.d1d2...dk * 10**n
@@ -187,9 +188,13 @@ def decode_packet(text: str) -> Packet:
     while i < len(text) and text[i].isdigit():
         i += 1
     ack_id = int(text[start:i]) if i > start else None
-    data = json.loads(text[i:]) if i < len(text) else None
+    data = json.loads(text[i:], parse_constant=_not_json) if i < len(text) else None
     _check_payload(packet_type, data, text)
     return Packet(packet_type, data, namespace, ack_id, attachments)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259); JavaScript's JSON.parse refuses it")
 
 
 def _check_payload(packet_type: PacketType, data: Any, text: str) -> None:

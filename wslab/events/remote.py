@@ -70,6 +70,9 @@ class RemoteConnection(Connection):
                 data: Callable[[], list[Any]]) -> None:
         self._write(wire, attachments)
 
+    def joined(self) -> list[Socket]:
+        return list(self.sockets.values())
+
     def forget(self, socket: Socket) -> None:
         if self.sockets.get(socket.nsp.name) is socket:
             del self.sockets[socket.nsp.name]
@@ -86,43 +89,53 @@ class RemoteConnection(Connection):
 
     def _on_message(self, data: str | bytes) -> None:
         try:
-            self._read(data)
+            read = self._read(data)
         except (ValueError, TypeError) as error:
-            # client.ts onerror: the connection is closed
+            # client.ts onerror: a packet that cannot be decoded closes the connection
             logger.info("%s: not a Socket.IO packet: %s", self.label, error)
             self.session.close("parse error")
+            return
+        if read is None:
+            return
+        try:
+            self._dispatch(*read)
+        except Exception:   # an application handler failed: say so, keep serving this client and the others
+            logger.exception("%s: a handler raised", self.label)
 
-    def _read(self, data: str | bytes) -> None:
+    def _read(self, data: str | bytes) -> tuple[Packet, str, list[bytes]] | None:
+        """The next whole packet (a binary one once all its attachments are here), or None."""
         if isinstance(data, bytes):
             if self._pending is None:
                 raise ValueError("a binary message arrived, but no binary packet is waiting for attachments")
             self._buffers.append(data)
-            if len(self._buffers) == self._pending.attachments:
-                packet, buffers, text = self._pending, self._buffers, self._pending_text
-                self._pending, self._buffers = None, []
-                self._dispatch(Packet(_plain(packet.type), reconstruct(packet.data, buffers), packet.namespace,
-                                      packet.id), "4" + text, buffers)
-            return
+            if sum(map(len, self._buffers)) > self.server.max_http_buffer_size:
+                raise ValueError(f"the attachments of one packet pass {self.server.max_http_buffer_size} bytes")
+            if len(self._buffers) < self._pending.attachments:
+                return None
+            packet, buffers, text = self._pending, self._buffers, self._pending_text
+            self._pending, self._buffers = None, []
+            data_ = reconstruct(packet.data, buffers)
+            return Packet(_plain(packet.type), data_, packet.namespace, packet.id), "4" + text, buffers
         if self._pending is not None:
             raise ValueError(f"a text packet {data[:40]!r} arrived while {self._pending.attachments} "
                              f"attachment(s) were awaited")
         packet = decode_packet(data)
-        if packet.type in (PacketType.BINARY_EVENT, PacketType.BINARY_ACK) and packet.attachments:
+        if packet.type is PacketType.CONNECT_ERROR:
+            raise ValueError("CONNECT_ERROR is the server's packet")
+        if packet.type in (PacketType.BINARY_EVENT, PacketType.BINARY_ACK):
             if packet.attachments > MAX_ATTACHMENTS:
                 raise ValueError(f"{packet.attachments} attachments announced; at most {MAX_ATTACHMENTS}")
-            self._pending, self._pending_text = packet, data
-            return
-        if packet.type in (PacketType.BINARY_EVENT, PacketType.BINARY_ACK):
+            if packet.attachments:
+                self._pending, self._pending_text = packet, data
+                return None
             packet = Packet(_plain(packet.type), packet.data, packet.namespace, packet.id)
-        self._dispatch(packet, "4" + data, [])
+        return packet, "4" + data, []
 
     def _dispatch(self, packet: Packet, wire: str, attachments: list[bytes]) -> None:
         socket = self.sockets.get(packet.namespace)
         if packet.type is PacketType.CONNECT:
             if socket is None:
                 self._connect(packet, wire)
-        elif packet.type is PacketType.CONNECT_ERROR:
-            raise ValueError("CONNECT_ERROR is the server's packet")
         elif socket is not None:
             self.server.network.from_remote(socket, packet, wire, attachments)
         # a packet for a namespace this client has not joined is ignored (client.ts ondecoded)

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import hashlib
 import inspect
+import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from wslab.events.remote import RemoteConnection
 
 DEFAULT_URL = "http://localhost:3000"
+
+logger = logging.getLogger("wslab.events")
 
 
 def _as_rooms(room: str | Iterable[str]) -> tuple[str, ...]:
@@ -151,7 +154,7 @@ class _BroadcastAck:
         self.done = False
         for socket in recipients:
             socket.expect_ack(ack_id, self.answer)
-        if self.expected == 0 and timeout is not None:
+        if self.expected == 0:   # nobody to ask: (null, []) at once, as broadcast-operator.ts checkCompleteness
             server.network.later(lambda: self.finish(None))
         else:
             _start_timer(server, recipients, timeout, lambda: self.finish(AckTimeout()))
@@ -303,15 +306,19 @@ class Socket(NodeListeners):
 
     def disconnect(self, close: bool = False) -> Socket:
         """Server-side disconnect: ``41`` to the client; reasons ``server namespace disconnect`` here,
-        ``io server disconnect`` on the client. ``close=True`` also closes the whole connection."""
+        ``io server disconnect`` on the client. ``close=True`` (``socket.disconnect(true)``) disconnects the
+        client from every namespace, each as above, then closes its connection."""
+        if close:
+            for socket in self.conn.joined():
+                socket.disconnect()
+            self.conn.close()
+            return self
         if self.connected:
             self.server.network.to_clients([self], Packet(PacketType.DISCONNECT, namespace=self.nsp.name),
                                            kind="disconnect", pattern="disconnect", call="socket.disconnect",
                                            sender=self.name)
             self.handle_close("server namespace disconnect")
             self.server.network.pump()
-            if close:
-                self.conn.close()
         return self
 
     # --- what the network delivers to this socket ------------------------------------
@@ -322,8 +329,7 @@ class Socket(NodeListeners):
             return  # "ignore packet received after disconnection"
         with self.server.handling(self):
             results = self._fire(event, *args)
-        if ack_id is not None:
-            _answer(self.server, results, lambda value: self._send_ack(ack_id, value))
+        _answer(self.server, results, None if ack_id is None else (lambda value: self._send_ack(ack_id, value)))
 
     def _send_ack(self, ack_id: int, value: Any) -> None:
         packet = Packet(PacketType.ACK, ack_arguments(value), self.nsp.name, ack_id)
@@ -358,21 +364,36 @@ class Socket(NodeListeners):
             self._fire("disconnect", reason)
 
 
-def _answer(server: Server, results: list[Any], send: Callable[[Any], None]) -> None:
+def _answer(server: Server, results: list[Any], send: Callable[[Any], None] | None) -> None:
     """The acknowledgement of a handled event: the first listener's answer that is not None wins (as the
     first call of the ack function does in Socket.IO); None from all: no ACK at all. A coroutine handler
-    (``async def``) answers when it finishes."""
-    for result in results:
-        if inspect.isawaitable(result):
-            async def wait(result: Any = result) -> None:
-                value = await result
-                if value is not None:
-                    send(value)
-            asyncio.ensure_future(wait())
-            return
-        if result is not None:
-            send(result)
-            return
+    (``async def``) runs as a task on the event loop, and answers when it finishes."""
+    if any(inspect.isawaitable(result) for result in results):
+        async def wait() -> None:
+            answers = [await result if inspect.isawaitable(result) else result for result in results]
+            answer = next((a for a in answers if a is not None), None)
+            if send is not None and answer is not None:
+                send(answer)
+        _background(wait())
+        return
+    answer = next((result for result in results if result is not None), None)
+    if send is not None and answer is not None:
+        send(answer)
+
+
+_tasks: set[asyncio.Task] = set()   # handlers running as tasks: kept until they finish
+
+
+def _background(coro: Any) -> None:
+    task = asyncio.ensure_future(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("an async handler raised", exc_info=task.exception())
 
 
 class Connection:
@@ -389,6 +410,10 @@ class Connection:
     def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
                 data: Callable[[], list[Any]]) -> None:
         raise NotImplementedError
+
+    def joined(self) -> list[Socket]:
+        """The connected sockets of this client, one per namespace it joined."""
+        return []
 
     def forget(self, socket: Socket) -> None:
         """``socket`` left its namespace."""
@@ -408,6 +433,10 @@ class SimulatedConnection(Connection):
 
     def carries(self, socket: Socket) -> bool:
         return self.client.server_socket is socket
+
+    def joined(self) -> list[Socket]:
+        socket = self.client.server_socket
+        return [socket] if socket is not None else []
 
     def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
                 data: Callable[[], list[Any]]) -> None:
@@ -523,8 +552,8 @@ class Namespace:
         if added is not None:
             added(socket)
         with self.server.handling(socket):
-            self._listeners._fire("connect", socket)
-            self._listeners._fire("connection", socket)
+            results = self._listeners._fire("connect", socket) + self._listeners._fire("connection", socket)
+        _answer(self.server, results, None)   # an async connection handler runs as a task
         return socket
 
 

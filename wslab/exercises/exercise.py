@@ -56,8 +56,9 @@ def _empty_body(function: Callable) -> bool:
     if node is None:
         return False
     body = node.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str) and len(body) > 1:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str) \
+            and len(body) > 1:
         body = body[1:]   # a docstring before the placeholder
     return all(_stub_statement(s) for s in body)
 
@@ -116,9 +117,9 @@ class Note:
 
 def _highlight(code: str) -> str:
     try:
-        from pygments import highlight
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import PythonLexer
+        from pygments import highlight  # type: ignore[import-untyped]
+        from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
+        from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - pygments comes with JupyterLab
         return f"<pre>{escape(code)}</pre>"
     return highlight(code, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
@@ -295,10 +296,10 @@ class Predict(Exercise):
             if got == set(expected):
                 return fb.passed(self.id, f"{_fmt(expected)}: right (checked against {self.source})")
             return fb.failed(self.id, _set_difference(got, expected),
-                             Case(self.question or self.title, set(expected), got, self.rule, reveal=False))
+                             Case(self.title, set(expected), got, self.rule, reveal=False))
         if _equal(got, expected):
             return fb.passed(self.id, f"{_fmt(expected)}: right (checked against {self.source})")
-        return fb.failed(self.id, f"{answer!r} is not it", Case(self.question or self.title, expected, answer,
+        return fb.failed(self.id, f"{answer!r} is not it", Case(self.title, expected, answer,
                                                                  self.rule, reveal=False))
 
     def model_answer(self) -> Any:
@@ -399,6 +400,10 @@ class Checked(Exercise):
 
     def _check(self, answer: Any, *args: Any) -> Feedback:
         return self.checker(self, answer, *args)
+
+    def model_answer(self) -> Any:
+        """For make-bytes the reference is a function that makes the bytes: its result passes."""
+        return self.reference() if self.kind == "bytes" else self.reference
 
     def _solution_code(self) -> str:
         if callable(self.reference):

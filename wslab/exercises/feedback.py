@@ -14,6 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from wslab.frames import Frame, Opcode
+
 _PACKAGE = Path(__file__).resolve().parent.parent  # the wslab package
 _STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 
@@ -136,6 +138,12 @@ class Feedback:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, list) and any(isinstance(v, Frame) for v in value):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, Frame):   # the fields that matter, not the dataclass's full repr
+        bits = "".join(f", {name}=True" for name in ("rsv1", "rsv2", "rsv3") if getattr(value, name))
+        opcode = value.opcode.name if isinstance(value.opcode, Opcode) else value.opcode
+        return f"Frame({opcode}, {value.payload!r}{'' if value.fin else ', fin=False'}{bits})"
     if isinstance(value, (bytes, bytearray)):
         return f"bytes {bytes(value).hex(' ') or '(empty)'}" if value else "b'' (empty)"
     if isinstance(value, (set, frozenset)):
@@ -170,7 +178,7 @@ def failed(exercise: str, summary: str, case: Case | None = None) -> Feedback:
 def errored(exercise: str, exc: BaseException, input: str = "", expected: Any = None) -> Feedback:
     error = student_error(exc)
     case = Case(input, expected, described("an exception"), reveal=expected is not None) if input else None
-    summary = f"your code raised {error.type}" + (f" on {input}" if input else "")
+    summary = f"your code raised {error.type}" + (f" on {input}" if input and len(input) <= 60 else "")
     return Feedback(exercise, ERROR, summary, case=case, error=error)
 
 

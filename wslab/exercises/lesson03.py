@@ -22,6 +22,7 @@ KEY = b"\x37\xfa\x21\x3d"
 def _decoded() -> dict:
     header = frames.parse_header(RFC_FRAME)
     frame, _ = frames.decode(RFC_FRAME)
+    assert header.mask_key is not None
     return {"fin": int(header.fin), "opcode": header.opcode, "mask": int(header.masked),
             "payload length": header.payload_length, "masking key": header.mask_key.hex(" "),
             "payload": frame.payload.decode()}
@@ -164,7 +165,7 @@ EXERCISES = [
         "03.make_rsv2", "Make a frame a server must fail with 1002 because of RSV2", kind="bytes",
         checker=checks.frame_breaks("server", code=1002, field="RSV2", wanted="a 1002 close because of RSV2",
                                     rule="RFC 6455 §5.2: RSV1-3 MUST be 0 unless an extension defines them"),
-        solution=frames.encode(Frame(Opcode.TEXT, b"hi", rsv2=True), KEY),
+        solution=solutions.rsv2_frame,
         hints=["RSV2 is bit 0x20 of the first byte.",
                "Mask it too: a client frame without a mask breaks a second rule (§5.1).",
                "frames.encode(Frame(Opcode.TEXT, b'hi', rsv2=True), mask_key=b'\\x37\\xfa\\x21\\x3d')"],
@@ -172,8 +173,7 @@ EXERCISES = [
     Checked(
         "03.make_fragments", "Make the two frames a server sends for 'Hello' as 'Hel' + 'lo'", kind="bytes",
         checker=_fragments_check,
-        solution=frames.encode(Frame(Opcode.TEXT, b"Hel", fin=False)) + frames.encode(Frame(Opcode.CONTINUATION,
-                                                                                              b"lo")),
+        solution=solutions.hello_in_two_fragments,
         hints=["The first frame carries the opcode (TEXT) with FIN = 0; the second is a CONTINUATION with FIN = 1.",
                "A server does not mask. Lesson 03 shows the hex: 01 03 48 65 6c 80 02 6c 6f."],
         explanation="01 03 'Hel', then 80 02 'lo'.", rule="RFC 6455 §5.4"),
@@ -183,7 +183,7 @@ EXERCISES = [
         checker=checks.frame_breaks("server", code=1002, field="extended payload length",
                                     wanted="a 1002 close because of a non-minimal length",
                                     rule="RFC 6455 §5.2: the minimal number of bytes MUST be used"),
-        solution=bytes([0x82, 0xFE, 0x00, 0x05]) + KEY + bytes(5),
+        solution=solutions.non_minimal_length,
         hints=["Send a short payload (say 5 bytes) with length field 126 and a 16-bit length of 5.",
                "Mask it: second byte 0xFE = MASK + 126, then 00 05, then 4 key bytes and 5 payload bytes."],
         explanation="82 fe 00 05 + key + 5 bytes: 5 fits in 7 bits, so 126 is not allowed."),

@@ -130,7 +130,7 @@ EXERCISES = [
     Checked(
         "04.make_masked", "Make the client frame carrying the text 'ping', masked with the key 01 02 03 04",
         kind="bytes", checker=_masked_check,
-        solution=frames.encode(Frame(Opcode.TEXT, b"ping"), mask_key=b"\x01\x02\x03\x04"),
+        solution=solutions.masked_ping_text,
         hints=["First byte 0x81 (FIN + text); second byte 0x80 | 4 (MASK + length 4).",
                "Then the key 01 02 03 04, then b'ping' XOR the key: your unmask() does that too."],
         explanation="81 84 01 02 03 04 then 'ping' masked.", rule="RFC 6455 §5.2, §5.3"),

@@ -313,7 +313,7 @@ EXERCISES = [
         checker=checks.frame_breaks("server", code=1002, field="payload length",
                                     wanted="a 1002 close because the ping carries more than 125 bytes",
                                     rule="RFC 6455 §5.5: control frames carry at most 125 bytes"),
-        solution=frames.encode(Frame(Opcode.PING, b"x" * 126), KEY),
+        solution=solutions.long_ping,
         hints=["frames.encode writes even an invalid frame exactly as given.",
                "frames.encode(Frame(Opcode.PING, b'x' * 126), mask_key=...): masked, so only §5.5 is broken."],
         explanation="A masked ping of 126 bytes: length field 126, which a control frame may not use."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from typing import Any
 
 from wslab import frames
 from wslab.exercises import checks, solutions
@@ -36,9 +37,9 @@ class _Student:
     async def __call__(self, ws):
         try:
             await self.handler(ws)
-        except Exception as exc:
+        except Exception as exc:   # kept for the feedback; not re-raised, so no traceback is logged
             self.errors.append(exc)
-            raise
+            await ws.close(1011, "the handler raised an exception")
 
 
 async def _exchange(url: str, messages, *, library: bool = False) -> list:
@@ -49,7 +50,7 @@ async def _exchange(url: str, messages, *, library: bool = False) -> list:
     else:
         from wslab.net import connect
         ws = await connect(url)
-    answers = []
+    answers: list[Any] = []
     try:
         for message in messages:
             await ws.send(message)
@@ -80,10 +81,10 @@ def _live_handler_check(*, plan, expect, what: str):
             received = checks.run_live(run)
         except Exception as exc:
             if student.errors:
-                return fb.errored(ex.id, student.errors[0], "a live client")
+                return fb.errored(ex.id, student.errors[0], _plan_text(plan))
             return fb.failed(ex.id, f"a client could not finish: {type(exc).__name__}: {exc}")
         if student.errors:
-            return fb.errored(ex.id, student.errors[0], "a live client")
+            return fb.errored(ex.id, student.errors[0], _plan_text(plan))
         for (library, messages), answers in zip(plan, received, strict=True):
             client = "a websockets client" if library else "a wslab client"
             for message, answer in zip(messages, answers + [None] * (len(messages) - len(answers)), strict=True):
@@ -100,7 +101,12 @@ def _live_handler_check(*, plan, expect, what: str):
     return check
 
 
-_UPPER_PLAN = [(False, ["hello", "Grüße, 세계", b"\x00\x01binary"]), (True, ["websockets too", "", b"\xff"])]
+def _plan_text(plan) -> str:
+    return "; ".join(f"{'a websockets' if library else 'a wslab'} client sends " + ", ".join(map(repr, messages))
+                     for library, messages in plan)
+
+
+_UPPER_PLAN = [(False, ["hello", "Grüße, ✓", b"\x00\x01binary"]), (True, ["websockets too", "", b"\xff"])]
 _COUNT_PLAN = [(False, ["a", "b", "c"]), (True, ["x", "y"]), (False, ["only one"])]
 
 

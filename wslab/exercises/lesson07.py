@@ -41,6 +41,11 @@ def _origin_cases():
         yield "random origin", (origin, allowed), _allowed_oracle(origin, allowed), rule
 
 
+def _refusal_status(request: bytes) -> int | None:
+    error = handshake.answer(request, allowed_origins=ALLOWED).error
+    return None if error is None else error.status
+
+
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -57,8 +62,7 @@ EXERCISES = [
     Predict(
         "07.refused_status", "A server's allow-list is ['https://chat.example']; a page from "
         "https://evil.example connects. Which HTTP status does it answer?",
-        expected=lambda: handshake.answer(handshake.build_request("chat.example", "/", origin="https://evil.example"),
-                                          allowed_origins=ALLOWED).error.status,
+        expected=lambda: _refusal_status(handshake.build_request("chat.example", "/", origin="https://evil.example")),
         source="handshake.answer", hints=["It is the status for 'I understood you, and the answer is no'."],
         explanation="403 Forbidden (§10.2, §4.2.2).", rule="RFC 6455 §10.2"),
     Predict(
@@ -93,7 +97,7 @@ EXERCISES = [
         "refuses with 403", kind="bytes",
         checker=checks.request_refused(status=403, section="10.2", allowed_origins=ALLOWED,
                                        wanted="HTTP 403 because of the Origin (§10.2)", rule="RFC 6455 §10.2"),
-        solution=handshake.build_request("chat.example", "/", origin="https://evil.example"),
+        solution=solutions.foreign_origin_request,
         hints=["handshake.build_request(host, path, origin=...) builds a valid request.",
                "Every rule of §4.2.1 kept: only the Origin is not on the list."],
         explanation="A valid request with Origin: https://evil.example."),

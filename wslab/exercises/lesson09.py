@@ -30,13 +30,15 @@ def _server() -> Server:
     return io
 
 
-def reached(emit: Callable[[Server, Any], None], sender: str = "alice") -> set[str]:
+def reached(emit: Callable[[Server, Any], object], sender: str = "alice") -> set[str]:
     """Who `emit(io, socket)` reaches when run inside `sender`'s handler, in the rooms above."""
     io = _server()
     socket = io.socket_of(sender)
     with io.handling(socket):
         emit(io, socket)
-    return set(io.trace.last_event().recipients)
+    delivery = io.trace.last_event()
+    assert delivery is not None
+    return set(delivery.recipients)
 
 
 def _ack_ids() -> list[str]:

@@ -1,6 +1,7 @@
 """The reference solutions of every exercise: the one place they live.
 
-Each function is what a student is asked to write, in the way a student can
+Each function is what a student is asked to write (or, for a make-bytes
+exercise, makes the bytes asked for), in the way a student can
 write it: plain Python, the RFC's names, no help from the rest of wslab (the
 checks compare them with wslab's own implementation, which is written
 differently). The capstone server (`notebooks/exercises/10_your_own_server`)
@@ -16,8 +17,11 @@ import hashlib
 import json
 import time
 
+from wslab import frames, handshake
 from wslab.frames import Frame, Header, Opcode
 from wslab.handshake import Request
+
+KEY = b"\x37\xfa\x21\x3d"   # the masking key of RFC 6455 §5.7
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
 
@@ -70,6 +74,12 @@ def validate_request(request: Request) -> tuple[int, str] | None:
     return None
 
 
+def request_without_upgrade_token() -> bytes:
+    """A request whose only flaw is a Connection header without the Upgrade token (§4.2.1 item 4)."""
+    request = handshake.build_request("example.com", "/chat")
+    return handshake.replace_header(request, "Connection", "keep-alive")
+
+
 def _has_token(value: str | None, token: str) -> bool:
     return value is not None and token in (t.strip().lower() for t in value.split(","))
 
@@ -115,11 +125,32 @@ def encode_length(length: int) -> bytes:
     return bytes([127]) + length.to_bytes(8, "big")
 
 
+def rsv2_frame() -> bytes:
+    """A masked client frame with RSV2 set: its only flaw (§5.2)."""
+    return frames.encode(Frame(Opcode.TEXT, b"hi", rsv2=True), mask_key=KEY)
+
+
+def hello_in_two_fragments() -> bytes:
+    """'Hello' as a server sends it in two fragments: TEXT 'Hel' FIN=0, CONTINUATION 'lo' FIN=1 (§5.4)."""
+    return frames.encode(Frame(Opcode.TEXT, b"Hel", fin=False)) + frames.encode(Frame(Opcode.CONTINUATION, b"lo"))
+
+
+def non_minimal_length() -> bytes:
+    """5 bytes of payload announced in the 16-bit extended length (126): not the minimal encoding (§5.2)."""
+    return bytes([0x82, 0x80 | 126]) + (5).to_bytes(2, "big") + KEY + unmask(bytes(5), KEY)
+
+
 # --- lesson 04 -----------------------------------------------------------------
 
 def unmask(payload: bytes, key: bytes) -> bytes:
     """payload[i] XOR key[i mod 4] (§5.3); the same function masks."""
     return bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def masked_ping_text() -> bytes:
+    """The client frame carrying the text 'ping', masked with the key 01 02 03 04 (§5.2, §5.3)."""
+    key = b"\x01\x02\x03\x04"
+    return bytes([0x81, 0x80 | 4]) + key + unmask(b"ping", key)
 
 
 # --- lesson 05 -----------------------------------------------------------------
@@ -206,6 +237,11 @@ def close_reply(payload: bytes) -> bytes:
     return payload[:2]
 
 
+def long_ping() -> bytes:
+    """A masked ping with 126 bytes of payload: control frames carry at most 125 (§5.5)."""
+    return frames.encode(Frame(Opcode.PING, b"x" * 126), mask_key=KEY)
+
+
 # --- lesson 06 -----------------------------------------------------------------
 
 async def upper_echo(ws):
@@ -242,6 +278,11 @@ def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
     return origin.lower() in (a.lower() for a in allowed)
 
 
+def foreign_origin_request() -> bytes:
+    """A valid request from a page on another site: refused with 403 by an allow-list (§10.2)."""
+    return handshake.build_request("chat.example", "/", origin="https://evil.example")
+
+
 # --- lesson 09 -----------------------------------------------------------------
 
 def event_packet(event: str, args: list, ack_id: int | None = None) -> str:
@@ -259,6 +300,8 @@ def on_connection(socket):
 
 __all__ = [
     "frame_overhead", "accept_key", "validate_request", "parse_header", "encode_length", "unmask",
+    "request_without_upgrade_token", "rsv2_frame", "hello_in_two_fragments", "non_minimal_length",
+    "masked_ping_text", "long_ping", "foreign_origin_request",
     "check_header", "reassemble", "first_invalid_utf8", "close_reply", "upper_echo", "round_trip",
     "counting_echo", "origin_allowed", "event_packet", "on_connection",
 ]
