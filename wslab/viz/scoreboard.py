@@ -21,9 +21,9 @@ def _text_width(text: str, size: float) -> float:
     """Width of `text` in the kit's monospace font at `size` px."""
     return len(text) * size * style.CHAR_WIDTH
 
-GRADES = ["OK", "NON-STRICT", "WRONG CODE", "UNCLEAN", "FAILED", "NOT DONE"]
+GRADES = ["OK", "NON-STRICT", "WRONG CODE", "UNCLEAN", "FAILED", "UNIMPLEMENTED", "NOT DONE"]
 GRADE_FILL = {"OK": "#2e7d32", "NON-STRICT": "#9ccc65", "WRONG CODE": "#f9a825", "UNCLEAN": "#ef6c00",
-              "FAILED": "#c62828", "NOT DONE": "#d0d0d0"}
+              "FAILED": "#c62828", "UNIMPLEMENTED": "#90a4ae", "NOT DONE": "#d0d0d0"}
 
 BOX, GAP, ROW = 11, 2, 24
 LEFT, PAD = 132, 12
