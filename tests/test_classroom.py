@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,13 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 def env() -> dict[str, str]:
-    """This process's environment (WSLAB_PROGRESS included), this venv's bin first on PATH (nbgrader runs
-    `alembic` from PATH)."""
+    """This process's environment with this venv's bin first on PATH (nbgrader runs `alembic` from PATH)
+    and a progress file of its own: the reference solutions graded here must not count as the saved
+    exercise notebooks' progress, which the session's WSLAB_PROGRESS file holds."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    progress = Path(tempfile.mkdtemp(prefix="wslab-classroom-")) / "progress.json"
+    return {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8",
+            "WSLAB_PROGRESS": str(progress)}
 
 
 def classroom(target: Path, *options: str) -> subprocess.CompletedProcess:
