@@ -29,7 +29,7 @@ CHUNK = 4096
 
 def wire() -> bytes:
     client = Connection("client", mask_key=b"\x37\xfa\x21\x3d")
-    text = b"".join(client.send_text("%016d" % i)
+    text = b"".join(client.send_text(f"{i:016d}")
                     for i in range(N))
     binary = b"".join(client.send_binary(i.to_bytes(16, "big")) for i in range(N))
     return text + binary

@@ -60,7 +60,7 @@ class LogRecorder(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
 
-    def __enter__(self) -> "LogRecorder":
+    def __enter__(self) -> LogRecorder:
         logger = logging.getLogger("wslab.net")
         self._level = logger.level
         logger.setLevel(logging.INFO)

@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from netutil import LogRecorder, ServerThread
 
 PAGE_DIR = Path(__file__).parent / "browser_page"

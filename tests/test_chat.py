@@ -1,21 +1,19 @@
 """The chat of lesson 06: the three Socket.IO delivery patterns over plain WebSocket."""
 
-import asyncio
 import json
 
 import pytest
 import websockets
+from liveutil import run
 
 from wslab.chat import ChatClient, ChatServer, envelope
 from wslab.tap import CLIENT_TO_SERVER, wiretap
-
-from liveutil import run
 
 
 async def _three_members(connect, url):
     names = ["alice", "bob", "carol"]
     sockets = [await connect(url) for _ in names]
-    clients = [ChatClient(n, ws) for n, ws in zip(names, sockets)]
+    clients = [ChatClient(n, ws) for n, ws in zip(names, sockets, strict=False)]
     welcomes = [await c.join() for c in clients]
     return clients, sockets, welcomes
 

@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from wslab.codes import Opcode
 from wslab.connection import (
-    BinaryMessage, CloseReceived, Connection, ConnectionFailed, Ping, Pong, State, TextMessage,
+    BinaryMessage,
+    CloseReceived,
+    Connection,
+    ConnectionFailed,
+    Ping,
+    Pong,
+    State,
+    TextMessage,
 )
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
 from wslab.frames import Frame, FrameParser, decode, encode, parse_close

@@ -10,10 +10,12 @@ and the close code each side picks for the same invalid input.
 from __future__ import annotations
 
 import pytest
+from test_connection import ERRORS, KEY, from_client
 from websockets.frames import Close as WsClose
 from websockets.frames import Opcode as WsOpcode
 from websockets.protocol import Protocol as WsProtocol
-from websockets.protocol import Side, State as WsState
+from websockets.protocol import Side
+from websockets.protocol import State as WsState
 from wsproto.connection import Connection as WspConnection
 from wsproto.connection import ConnectionType
 from wsproto.events import BytesMessage as WspBytes
@@ -24,11 +26,16 @@ from wsproto.events import TextMessage as WspText
 
 from wslab.codes import Opcode
 from wslab.connection import (
-    BinaryMessage, CloseReceived, Connection, ConnectionFailed, Ping, Pong, State, TextMessage,
+    BinaryMessage,
+    CloseReceived,
+    Connection,
+    ConnectionFailed,
+    Ping,
+    Pong,
+    State,
+    TextMessage,
 )
 from wslab.frames import decode, parse_close
-
-from test_connection import ERRORS, KEY, from_client
 
 # Normalized events: ("text", str) ("binary", bytes) ("ping", b) ("pong", b) ("close", code, reason)
 

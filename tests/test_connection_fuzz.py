@@ -2,12 +2,12 @@
 Connection answers with events (never an exception), stops after a failure or a
 close, and holds no more than its limits."""
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_frames_fuzz import streams
 
 from wslab.connection import CloseReceived, Connection, ConnectionFailed, State
 from wslab.frames import FrameParser
-
-from test_frames_fuzz import streams
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LIMIT = 200
@@ -15,7 +15,7 @@ LIMIT = 200
 
 def chop(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts})
-    return [data[a:b] for a, b in zip([0, *points], [*points, len(data)])]
+    return [data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=False)]
 
 
 @SETTINGS
@@ -50,7 +50,7 @@ def test_byte_by_byte_gives_the_same_events_as_all_at_once(data, role):
     expected = whole.receive_data(data)
     got = [event for i in range(len(data)) for event in single.receive_data(data[i:i + 1])]
     assert [type(e) for e in got] == [type(e) for e in expected]
-    for a, b in zip(got, expected):
+    for a, b in zip(got, expected, strict=False):
         if isinstance(a, ConnectionFailed):
             assert a.error.close_code == b.error.close_code
         else:

@@ -10,7 +10,7 @@ import pytest
 import socketio
 from netutil import run
 
-from wslab import handshake
+from wslab import engineio, handshake
 from wslab.errors import ConnectionClosed
 from wslab.events import Server
 from wslab.net import connect
@@ -209,7 +209,9 @@ def test_cors_sets_headers_and_answers_preflights_but_refuses_nothing():
         assert "POST" in fields["access-control-allow-methods"]
         assert fields["access-control-allow-headers"] == "content-type"
         ws = await websocket(server.port, origin="http://evil.example")   # CORS does not apply to WebSocket
-        assert (await ws.recv()).startswith("0{")
+        assert (await ws.recv()).startswith("0{") and ws.response.header("Access-Control-Allow-Origin") is None
+        ws = await websocket(server.port, origin="http://good.example")   # the header rides on the 101 too
+        assert ws.response.header("Access-Control-Allow-Origin") == "http://good.example"
         no_cors = await make_io().listen()
         _, fields, _ = await http(no_cors.port, "GET", headers=["Origin: http://good.example"])
         assert "access-control-allow-origin" not in fields
@@ -293,4 +295,35 @@ def test_polling_only_client_and_server_shutdown():
         await io.close()
         assert reasons == ["server shutting down"]
         await asyncio.wait_for(gone.wait(), 5)
+    run(go())
+
+
+def test_the_wire_tap_shows_engine_io_packets_inside_websocket_frames():
+    async def go():
+        from wslab.engineio_net import tapped_packets
+        from wslab.tap import Tap
+        tap = Tap()
+        io = make_io(ping_interval=0.2)
+        server = await io.listen(on_bytes=tap.server_hook)
+        ws = await websocket(server.port)
+        await ws.recv()
+        await ws.send("40")
+        await ws.recv(), await ws.recv()
+        await ws.send('451-["message",{"_placeholder":true,"num":0}]')
+        await ws.send(b"\x01\x02")      # its attachment: a binary Engine.IO message, in a binary frame
+        assert await ws.recv() == '451-["message-back",{"_placeholder":true,"num":0}]'
+        assert await ws.recv() == b"\x01\x02"
+        assert await ws.recv() == "2"
+        await ws.send("3")
+        await asyncio.sleep(0.05)
+        lines = [(p.sender, p.transport, engineio.describe_packet(p.packet)) for p in tapped_packets(tap)]
+        assert lines[0][:2] == ("server", "websocket") and lines[0][2].startswith('open {"sid":')
+        assert lines[1:] == [("client", "websocket", "message 0"), ("server", "websocket", "message 0{" +
+                             lines[2][2][len("message 0{"):]), ("server", "websocket", 'message 2["auth",{}]'),
+                             ("client", "websocket", 'message 51-["message",{"_placeholder":true,"num":0}]'),
+                             ("client", "websocket", "message <2 bytes>"),
+                             ("server", "websocket", 'message 51-["message-back",{"_placeholder":true,"num":0}]'),
+                             ("server", "websocket", "message <2 bytes>"), ("server", "websocket", "ping"),
+                             ("client", "websocket", "pong")]
+        await server.close()
     run(go())

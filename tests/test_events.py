@@ -192,7 +192,7 @@ def test_client_connect_event_and_packets():
     alice.on("connect", lambda: events.append(("connect", alice.connected, alice.id)))
     alice.connect()
     assert events == [("connect", True, alice.id)]
-    assert io.trace.packets() == ["40", '40{"sid":"%s"}' % alice.id]
+    assert io.trace.packets() == ["40", '40{"sid":"' + alice.id + '"}']
     alice.connect()  # already connected: nothing happens
     assert len(io.trace) == 2
 

@@ -2,7 +2,16 @@
 
 import pytest
 
-from wslab.events import Packet, PacketType, decode_packet, encode_packet, engineio_open, from_wire, js_stringify, to_wire
+from wslab.events import (
+    Packet,
+    PacketType,
+    decode_packet,
+    encode_packet,
+    engineio_open,
+    from_wire,
+    js_stringify,
+    to_wire,
+)
 
 # (Socket.IO packet text, the Packet it encodes) from socket.io-protocol's README examples.
 PUBLISHED = [

@@ -119,6 +119,8 @@ WRONG = {
     "02.validate_request": _validate_no_version_check,
     "02.status_codes": {"Sec-WebSocket-Version: 8": 400, "POST instead of GET": 405, "HTTP/1.0": 505,
                         "no Sec-WebSocket-Key": 400, "Origin not on the allow-list": 403},
+    "02.failing_rule": {"PUT instead of GET": 1, "no Host header": 2, "Upgrade: h2c": 4, "Connection: keep-alive": 4,
+                        "a key of 15 bytes": 5, "no Sec-WebSocket-Version": 6},
     "02.make_bad_request": handshake.replace_header(handshake.build_request("example.com", "/"), "Upgrade", None),
     "02.accept_proves": "a",
     "02.bad_accept": "a",

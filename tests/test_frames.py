@@ -7,8 +7,17 @@ import pytest
 from wslab.codes import CloseCode, Opcode
 from wslab.errors import IncompleteFrame, InvalidUTF8, PayloadTooBig, ProtocolError, WslabError
 from wslab.frames import (
-    Field, Frame, FrameParser, check_frame, close_payload, decode, encode,
-    header_fields, header_size, parse_close, parse_header,
+    Field,
+    Frame,
+    FrameParser,
+    check_frame,
+    close_payload,
+    decode,
+    encode,
+    header_fields,
+    header_size,
+    parse_close,
+    parse_header,
 )
 from wslab.viz.steps import Step, decode_steps, encode_steps
 
@@ -286,7 +295,7 @@ def _stream():
         Frame(Opcode.CLOSE, close_payload(1000, "bye")),
     ]
     keys = [bytes([i, 255 - i, i * 7 % 256, 42]) for i in range(len(frames))]
-    return frames, b"".join(encode(f, k) for f, k in zip(frames, keys))
+    return frames, b"".join(encode(f, k) for f, k in zip(frames, keys, strict=False))
 
 
 def test_parser_any_split_gives_the_same_frames():

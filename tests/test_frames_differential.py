@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 import websockets.frames as ws_frames
 import wsproto.frame_protocol as wsp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from websockets.streams import StreamReader
 
 from wslab.codes import Opcode
@@ -121,7 +122,7 @@ def test_stream_of_their_frames_in_random_splits(stream, cuts):
     parser = FrameParser(role="server")
     edges = sorted({0, len(wire), *(c % (len(wire) + 1) for c in cuts)})
     got = []
-    for start, end in zip(edges, edges[1:]):
+    for start, end in zip(edges, edges[1:], strict=False):
         parser.feed(wire[start:end])
         got.extend(parser)
     assert got == [f for f, _ in stream] and parser.buffered == 0

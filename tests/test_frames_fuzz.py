@@ -2,7 +2,8 @@
 raises errors of the WslabError family, finishes, and never buffers past its limit."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wslab.codes import Opcode
 from wslab.errors import IncompleteFrame, ProtocolError, WslabError
@@ -69,7 +70,7 @@ def test_parser_in_random_splits_agrees_with_decode_and_stays_bounded(data, role
     edges = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
     frames, error = [], None
     try:
-        for start, end in zip(edges, edges[1:]):
+        for start, end in zip(edges, edges[1:], strict=False):
             parser.feed(data[start:end])
             assert max_size is None or parser.buffered <= bound
             frames.extend(parser)

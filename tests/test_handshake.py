@@ -37,8 +37,9 @@ VALID_LINES = (
 )
 
 
-def with_lines(replace: dict[int, str | None] = {}, extra: tuple[str, ...] = ()) -> bytes:
+def with_lines(replace: dict[int, str | None] | None = None, extra: tuple[str, ...] = ()) -> bytes:
     """VALID_LINES with line i replaced (None: removed) and extra lines appended."""
+    replace = replace or {}
     lines = [replace.get(i, line) for i, line in enumerate(VALID_LINES)]
     return raw(*[line for line in lines if line is not None], *extra)
 
@@ -87,8 +88,8 @@ def test_built_request_parses_and_exposes_its_fields():
 @pytest.mark.parametrize("data", [
     raw(*(line.upper() if i and ":" in line and not line.startswith("Sec-WebSocket-Key")
           else line for i, line in enumerate(VALID_LINES))),     # names and values upper case
-    raw("GET /chat HTTP/1.1", *(l.split(":")[0].lower() + ":" + l.split(":", 1)[1]
-                                for l in VALID_LINES[1:])),      # names lower case
+    raw("GET /chat HTTP/1.1", *(line.split(":")[0].lower() + ":" + line.split(":", 1)[1]
+                                for line in VALID_LINES[1:])),      # names lower case
     with_lines({3: "Connection: keep-alive, Upgrade"}),
     with_lines({3: "Connection: keep-alive"}, extra=("Connection: upgrade",)),
     with_lines({2: "Upgrade: WebSocket"}),
@@ -428,8 +429,8 @@ def test_websockets_client_rejects_our_tampered_response():
 
 
 def test_our_request_is_accepted_by_websockets_server():
-    from websockets.server import ServerProtocol
     from websockets.protocol import State
+    from websockets.server import ServerProtocol
 
     data = handshake.build_request("example.com", "/chat", origin="http://example.com",
                                    subprotocols=["superchat", "chat"])

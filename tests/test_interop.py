@@ -11,10 +11,10 @@ import asyncio
 
 import pytest
 import websockets
+from netutil import echo, run
 from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import serve as ws_serve
 
-from netutil import echo, run
 from wslab import handshake
 from wslab.errors import ConnectionClosed
 from wslab.net import connect, serve

@@ -3,11 +3,11 @@ against a live wslab server, by clicking its buttons."""
 
 import asyncio
 
+from liveutil import run
+
 from wslab.codes import Opcode
 from wslab.net import serve
 from wslab.widgets.live_console import LiveConsole
-
-from liveutil import run
 
 KEY = b"\x37\xfa\x21\x3d"
 

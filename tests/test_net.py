@@ -6,8 +6,8 @@ import asyncio
 import ssl
 
 import pytest
-
 from netutil import echo, run
+
 from wslab import frames
 from wslab.errors import ConnectionClosed, HandshakeError
 from wslab.net import MAX_QUEUE, connect, serve

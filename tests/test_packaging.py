@@ -1,8 +1,9 @@
 """The set-up promises of the README hold: two commands, one dependency list, CI runs the README's command."""
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -133,7 +133,7 @@ def test_refused_handshake_body_is_not_decoded_as_frames():
 def test_pictures_are_deterministic_and_show_masking():
     tap = tapped([CLIENT_WIRE], [SERVER_WIRE])
     html = tap_table(tap.entries)._repr_html_()
-    assert html == tapped(chop(CLIENT_WIRE, [3]), chop(SERVER_WIRE, [2])).table()._repr_html_()
+    assert html == tap_table(tapped(chop(CLIENT_WIRE, [3]), chop(SERVER_WIRE, [2])))._repr_html_()
     assert "1 (37 fa 21 3d)" in html and "#10" in html
     assert "37 fa" not in tap_table(tap.entries, keys=False)._repr_html_()
     svg = sequence_diagram(tap.entries).to_string()
@@ -322,3 +322,13 @@ def test_server_answer_reports_the_close_code_of_a_bad_frame():
             )]
     answers = run(scenario())
     assert [code for code, _ in answers] == [1002, 1007, 4000]
+
+
+def test_a_head_without_its_blank_line_is_an_error_entry_past_max_head():
+    from wslab.handshake import MAX_HEAD
+    tap = Tap()
+    tap.record("c1", CLIENT_TO_SERVER, b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * (MAX_HEAD // 6))
+    [entry] = tap.entries
+    assert entry.kind == "error" and entry.error.status == 431
+    tap.record("c1", CLIENT_TO_SERVER, b"more")
+    assert tap.entries[-1].kind == "data"

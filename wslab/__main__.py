@@ -102,7 +102,8 @@ def _check_frame_vectors() -> str:
     ]
     for frame, mask_key, wire in vectors:
         data = encode(frame, mask_key=mask_key)
-        assert data.hex() == wire, f"encode({frame.opcode.name} {frame.payload[:8]!r}) gave {data[:12].hex()}..."
+        assert data.hex() == wire, \
+            f"encode({Opcode(frame.opcode).name} {frame.payload[:8]!r}) gave {data[:12].hex()}..."
         decoded, used = decode(data)
         assert decoded == frame and used == len(data), f"decode({wire[:20]}...) gave {decoded}"
     return f"{len(vectors)} frames of RFC 6455 §5.7 encode and decode byte for byte"

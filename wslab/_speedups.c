@@ -1,27 +1,42 @@
-/* The masking loop of RFC 6455 §5.3 in C, for large payloads.
+/* The masking loop of RFC 6455 §5.3 in C.
  *
  * Python runs wslab without this file (masking.py falls back to pure Python);
  * it exists because a lesson promises that masking a megabyte is fast.
- * The loop is the RFC's `out[i] = data[i] ^ key[i % 4]`, done eight bytes at a
- * time: the 4-byte key repeated twice is one 64-bit word, and XORing words
- * gives the same bytes as XORing each byte (the compiler vectorises the loop).
+ * The loop is the RFC's `out[i] = data[i] ^ key[i % 4]`, done many bytes at a
+ * time: the 4-byte key repeated is one wide word, and XORing words gives the
+ * same bytes as XORing each byte. 16 bytes per step with SSE2 (every x86-64
+ * CPU has it; compilers do not vectorise the 8-byte loop on their own at -O2),
+ * else 8, then byte by byte for the tail.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static PyObject *
-mask(PyObject *module, PyObject *args)
+mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    /* METH_FASTCALL: no argument tuple is built; at 125 bytes the call is most of the cost. */
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "mask(data, key) takes 2 arguments, got %zd", nargs);
+        return NULL;
+    }
     Py_buffer data, key;
-    if (!PyArg_ParseTuple(args, "y*y*:mask", &data, &key)) {
+    if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[1], &key, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&data);
         return NULL;
     }
     PyObject *result = NULL;
     if (key.len != 4) {
-        PyErr_Format(PyExc_ValueError,
-                     "a masking key is exactly 4 bytes (RFC 6455 section 5.3), got %zd", key.len);
+        /* PyErr_Format takes an ASCII format: "section" for the section sign */
+        PyErr_Format(PyExc_ValueError, "a masking key is exactly 4 bytes (RFC 6455 section 5.3), got %zd",
+                     key.len);
         goto done;
     }
     result = PyBytes_FromStringAndSize(NULL, data.len);
@@ -33,11 +48,16 @@ mask(PyObject *module, PyObject *args)
     unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
     Py_ssize_t n = data.len, i = 0;
 
-    unsigned char k8[8];
-    memcpy(k8, k, 4);
-    memcpy(k8 + 4, k, 4);
-    uint64_t k64;
-    memcpy(&k64, k8, 8);  /* memcpy: no alignment or aliasing assumptions */
+    uint32_t k32;
+    memcpy(&k32, k, 4);  /* memcpy: no alignment or aliasing assumptions */
+#if defined(__SSE2__)
+    __m128i k128 = _mm_set1_epi32((int)k32);
+    for (; i + 16 <= n; i += 16) {
+        __m128i word = _mm_loadu_si128((const __m128i *)(in + i));
+        _mm_storeu_si128((__m128i *)(out + i), _mm_xor_si128(word, k128));
+    }
+#endif
+    uint64_t k64 = ((uint64_t)k32 << 32) | k32;
     for (; i + 8 <= n; i += 8) {
         uint64_t word;
         memcpy(&word, in + i, 8);
@@ -54,7 +74,10 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"mask", mask, METH_VARARGS, "mask(data, key) -> bytes: RFC 6455 §5.3 masking."},
+    {"mask", (PyCFunction)(void (*)(void))mask, METH_FASTCALL,
+     "mask(data, key, /)\n--\n\n"
+     "Mask or unmask `data` with the 4-byte `key` (RFC 6455 \xc2\xa7" "5.3): "
+     "out[i] = data[i] XOR key[i mod 4]. The C loop of wslab/_speedups.c."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,7 +36,7 @@ import enum
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
@@ -50,7 +50,7 @@ __all__ = [
     "CloseReceived", "ConnectionFailed",
 ]
 
-MaskKey = Union[bytes, Callable[[], bytes], None]
+MaskKey = bytes | Callable[[], bytes] | None
 
 MAX_CLOSE_REASON = MAX_CONTROL_PAYLOAD - 2  # 125 bytes of payload minus the 2-byte code (§5.5.1)
 # Frames one message may take, its first included: beyond that, 1009. Each frame
@@ -130,7 +130,7 @@ class ConnectionFailed:
         return f"ConnectionFailed({close_code_name(error.close_code)}: {error.message!r} §{error.rfc_section})"
 
 
-Event = Union[TextMessage, BinaryMessage, Ping, Pong, CloseReceived, ConnectionFailed]
+Event = TextMessage | BinaryMessage | Ping | Pong | CloseReceived | ConnectionFailed
 
 _DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION)
 _MESSAGE_OPCODES = (Opcode.TEXT, Opcode.BINARY)  # the first frame of a message
@@ -196,7 +196,15 @@ class Connection:
             frame_limit += frame_limit // 1000 + 64
         self._parser = FrameParser(role=role, max_size=frame_limit, rsv1_allowed=deflate is not None)
         self._outgoing = bytearray()
-        self._reset_message()
+        self._message_opcode: Opcode | None = None
+        self._message_size = 0          # payload bytes of the complete frames of this message
+        self._fragments = 0             # frames of this message so far
+        # The message's bytes, in one buffer: memory follows its bytes, not its frame
+        # count (a list of one piece per fragment would cost ~50 bytes per empty one).
+        self._data = bytearray()
+        self._decoded = 0               # bytes given to the UTF-8 decoder so far
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._compressed = False        # its first frame had RSV1: permessage-deflate (RFC 7692 §6)
         self._frame_started = False  # the frame in progress passed _start_frame
         self._frame_seen = 0         # payload bytes of that frame already decoded
 
@@ -338,15 +346,13 @@ class Connection:
     # --- messages --------------------------------------------------------------
 
     def _reset_message(self) -> None:
-        self._message_opcode: Opcode | None = None
-        self._message_size = 0          # payload bytes of the complete frames of this message
-        self._fragments = 0             # frames of this message so far
-        # The message's bytes, in one buffer: memory follows its bytes, not its frame
-        # count (a list of one piece per fragment would cost ~50 bytes per empty one).
+        self._message_opcode = None
+        self._message_size = 0
+        self._fragments = 0
         self._data = bytearray()
-        self._decoded = 0               # bytes given to the UTF-8 decoder so far
-        self._decoder: codecs.IncrementalDecoder | None = None
-        self._compressed = False        # its first frame had RSV1: permessage-deflate (RFC 7692 §6)
+        self._decoded = 0
+        self._decoder = None
+        self._compressed = False
 
     def _room(self) -> int | None:
         """How many more (inflated) bytes this message may grow by."""

@@ -29,15 +29,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from wslab import engineio, handshake
+from wslab.codes import Opcode
 from wslab.engineio import EngineIOError, ErrorCode, Packet, Session, SessionState
 from wslab.errors import ConnectionClosed, HandshakeError
 from wslab.net import WebSocket, _address
 
-__all__ = ["EngineIOServer", "Handshake", "OriginPolicy"]
+if TYPE_CHECKING:
+    from wslab.tap import Tap, TapEntry
+
+__all__ = ["EngineIOServer", "Handshake", "OriginPolicy", "TappedPacket", "tapped_packets"]
 
 logger = logging.getLogger("wslab.engineio")
 
@@ -86,7 +90,7 @@ class _HttpConnection(asyncio.Protocol):
 
     def __init__(self, server: EngineIOServer) -> None:
         self.server = server
-        self.id = f"h{next(_ids)}"
+        self.id = f"c{next(_ids)}"
         self.role = "server"
         self.transport: asyncio.Transport = None  # type: ignore[assignment]  # set by connection_made
         self.buffer = bytearray()
@@ -533,8 +537,12 @@ class EngineIOServer:
             return
         conn.upgraded = True
         self._connections.discard(conn)
-        ws = WebSocket.take_over(conn.transport, request, handshake.build_response(request), bytes(conn.buffer),
-                                 id=conn.id.replace("h", "w", 1), max_message_size=self.max_payload,
+        response = handshake.build_response(request)
+        cors = self._cors_headers(request)   # socket.io's cors middleware runs for the upgrade request too
+        if cors:
+            response = response[:-2] + "".join(f"{name}: {value}\r\n" for name, value in cors).encode() + b"\r\n"
+        ws = WebSocket.take_over(conn.transport, request, response, bytes(conn.buffer),
+                                 id=conn.id, max_message_size=self.max_payload,   # one TCP connection, one id
                                  on_bytes=self.on_bytes)
         self._websockets.add(ws)
         try:
@@ -609,3 +617,41 @@ class EngineIOServer:
                 session.closed("forced close")   # ends the session, then closes its WebSocket (_ended)
         except ConnectionClosed:
             session.closed("transport close")
+
+
+# --- the wire tap, read as Engine.IO ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TappedPacket:
+    """One Engine.IO packet a `wslab.tap.Tap` saw: in which entry, carried how, and the packet."""
+
+    entry: TapEntry      # the WebSocket frame or HTTP body it travelled in
+    transport: Literal["websocket", "polling"]
+    packet: Packet
+
+    @property
+    def sender(self) -> str:
+        return self.entry.sender
+
+    def line(self) -> str:
+        """``#12 h3 client->server polling: message 2["chat","hi"]``"""
+        return (f"#{self.entry.number} {self.entry.connection} {self.entry.direction} {self.transport}: "
+                f"{engineio.describe_packet(self.packet)}")
+
+
+def tapped_packets(tap: Tap, connection: str | None = None) -> list[TappedPacket]:
+    """The Engine.IO packets inside what ``tap`` recorded (a server started with ``on_bytes=tap.server_hook``):
+    each WebSocket message frame holds one, each polling body (``\x1e``-joined) several. Frames that are
+    not text or binary (ping, pong, close) and bodies that are not payloads (``ok``, errors) hold none."""
+    out = []
+    for entry in tap.select(connection, kinds=("frame", "body")):
+        if entry.kind == "frame":
+            frame = entry.frame
+            if frame is None or frame.opcode not in (Opcode.TEXT, Opcode.BINARY) or not frame.fin:
+                continue
+            data: str | bytes = frame.payload if frame.opcode == Opcode.BINARY else frame.payload.decode(
+                "utf-8", "replace")
+            out += [TappedPacket(entry, "websocket", p) for p in engineio.packets_in(data, polling=False)]
+        else:
+            out += [TappedPacket(entry, "polling", p) for p in engineio.packets_in(entry.data, polling=True)]
+    return out

@@ -34,7 +34,7 @@ from typing import Literal
 
 from wslab.codes import NEVER_SENT, CloseCode, Opcode, close_code_allowed, close_code_name
 from wslab.errors import IncompleteFrame, InvalidUTF8, PayloadTooBig, ProtocolError
-from wslab.masking import mask
+from wslab.masking import Buffer, mask
 
 __all__ = [
     "Opcode", "CloseCode", "Frame", "Header", "Role", "encode", "decode", "read_header", "parse_header",
@@ -53,7 +53,7 @@ _LENGTH_64 = 127  # ... and a 64-bit one
 class Frame:
     """One frame as the application sees it: header bits and the unmasked payload."""
 
-    opcode: Opcode
+    opcode: Opcode | int  # a reserved opcode (3-7, 11-15) stays an int, so a broken frame can be built
     payload: bytes = b""
     fin: bool = True
     rsv1: bool = False
@@ -120,7 +120,7 @@ def encode(frame: Frame, mask_key: bytes | None = None) -> bytes:
         header = struct.pack("!BBH", first, (masked << 7) | _LENGTH_16, length)
     else:
         header = struct.pack("!BBQ", first, (masked << 7) | _LENGTH_64, length)
-    if not masked:
+    if mask_key is None:
         return header + frame.payload
     return header + mask_key + mask(frame.payload, mask_key)
 
@@ -161,7 +161,7 @@ class Field:
     meaning: str
 
 
-def read_header(data: bytes, *, role: Role | None = None, max_size: int | None = None,
+def read_header(data: Buffer, *, role: Role | None = None, max_size: int | None = None,
                 check: bool = True, rsv1_allowed: bool = False) -> Iterator[Field]:
     """Read the header at the start of `data` top to bottom (§5.2), yielding each field as it is read.
 
@@ -235,7 +235,7 @@ def read_header(data: bytes, *, role: Role | None = None, max_size: int | None =
                     f"payload[i] is XORed with key[i mod 4] (§5.3): {key.hex(' ')}")
 
 
-def parse_header(data: bytes, *, role: Role | None = None, max_size: int | None = None,
+def parse_header(data: Buffer, *, role: Role | None = None, max_size: int | None = None,
                  rsv1_allowed: bool = False) -> Header:
     """Read and check the header at the start of `data` (§5.2): `read_header`'s fields as a `Header`.
 
@@ -296,7 +296,7 @@ def _last_header_field(fields: list[Field]) -> str:
     return "payload length" if int(fields[6].value) <= MAX_CONTROL_PAYLOAD else "extended payload length"  # type: ignore[call-overload]
 
 
-def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None,
+def decode(data: Buffer, *, role: Role | None = None, max_size: int | None = None,
            rsv1_allowed: bool = False) -> tuple[Frame, int]:
     """Decode one frame from the start of `data`: ``(frame, bytes consumed)``.
 
@@ -317,7 +317,7 @@ def decode(data: bytes, *, role: Role | None = None, max_size: int | None = None
 _COMMON_OPCODES = frozenset({0x0, 0x1, 0x2, 0x9, 0xA})  # data frames, Ping, Pong (Close: parse_close too)
 
 
-def _decode_common(data: bytes, role: Role | None, max_size: int | None,
+def _decode_common(data: Buffer, role: Role | None, max_size: int | None,
                    rsv1_allowed: bool = False) -> tuple[Frame, int] | None:
     """`decode` for the common case only: a valid data, Ping or Pong frame, whole in `data`.
 
@@ -360,7 +360,19 @@ def _decode_common(data: bytes, role: Role | None, max_size: int | None,
         payload = mask(data[pos + 4:end], bytes(data[pos:pos + 4]))
     else:
         payload = bytes(data[pos:end])
-    return Frame(_OPCODES[opcode], payload, bool(b0 & 0x80), bool(b0 & 0x40)), end
+    return _checked_frame(_OPCODES[opcode], payload, bool(b0 & 0x80), bool(b0 & 0x40)), end
+
+
+def _checked_frame(opcode: Opcode, payload: bytes, fin: bool, rsv1: bool) -> Frame:
+    """``Frame(opcode, payload, fin, rsv1)`` for values the reader has already checked.
+
+    Why not `Frame(...)`: a frozen dataclass sets each of its six fields through
+    ``object.__setattr__`` and then runs `__post_init__`, which is most of what a
+    small frame costs; here the fields are filled in one step, with the same result.
+    """
+    frame = object.__new__(Frame)
+    frame.__dict__.update(opcode=opcode, payload=payload, fin=fin, rsv1=rsv1, rsv2=False, rsv3=False)
+    return frame
 
 
 def check_frame(frame: Frame) -> None:
@@ -494,15 +506,12 @@ class FrameParser:
         pos, end = 0, len(view)
         while pos < end:
             if self._header is None and not self._buffer:
-                # Fast path: a whole frame in the input is decoded from it directly.
-                try:
-                    frame, used = decode(view[pos:], role=self.role, max_size=self.max_size,
-                                         rsv1_allowed=self.rsv1_allowed)
-                except IncompleteFrame:
-                    pass
-                else:
-                    self._frames.append(frame)
-                    pos += used
+                # Fast path: a whole common frame in the input is decoded from it directly
+                # (`_decode_common`); anything else goes through `read_header` below.
+                common = _decode_common(view[pos:], self.role, self.max_size, self.rsv1_allowed)
+                if common is not None:
+                    self._frames.append(common[0])
+                    pos += common[1]
                     continue
             if self._header is None:
                 pos = self._read_header(view, pos)
@@ -567,7 +576,7 @@ def _length_field_meaning(length_field: int) -> str:
 
 # --- the rules -----------------------------------------------------------------
 
-def _unmask(header: Header, payload: bytes | bytearray | memoryview) -> bytes:
+def _unmask(header: Header, payload: Buffer) -> bytes:
     """The payload as bytes, unmasked if it was masked: one copy, whatever the input."""
     if header.mask_key is None:
         return bytes(payload)

@@ -247,7 +247,7 @@ def explain(head: Request | Response) -> str:
     lines = []
     first, *header_lines = str(head).split("\n")
     lines.append(f"{first:<50} {_FIRST_LINE_MEANING[type(head)]}")
-    for (name, _), text in zip(head.headers, header_lines):
+    for (name, _), text in zip(head.headers, header_lines, strict=False):
         meaning = header_meaning(name)
         lines.append(f"{text:<50} {meaning}")
     return "\n".join(lines)

@@ -7,6 +7,8 @@ own inverse, so the same function masks and unmasks.
 
 from __future__ import annotations
 
+Buffer = bytes | bytearray | memoryview  # what can be masked: any bytes-like object
+
 try:  # built from _speedups.c at install time when a C compiler is present
     from wslab._speedups import mask as _mask_c
 except ImportError:  # pragma: no cover - depends on the install
@@ -16,7 +18,7 @@ except ImportError:  # pragma: no cover - depends on the install
 FAST_PATH = "C" if _mask_c is not None else "Python"
 
 
-def mask_reference(data: bytes, key: bytes) -> bytes:
+def mask_reference(data: Buffer, key: bytes) -> bytes:
     """The §5.3 algorithm written as the RFC states it, one byte at a time.
 
     Slow on purpose: it is the version to read, and the oracle the fast
@@ -39,7 +41,7 @@ SMALL_PAYLOAD = 1792
 _XOR_TABLES = [bytes(b ^ k for b in range(256)) for k in range(256)]
 
 
-def mask(data: bytes, key: bytes) -> bytes:
+def mask(data: Buffer, key: bytes) -> bytes:
     """Mask or unmask `data` with the 4-byte `key` (§5.3), fast.
 
     Uses the C loop of `wslab/_speedups.c` when it was built at install time
@@ -52,7 +54,7 @@ def mask(data: bytes, key: bytes) -> bytes:
     return _mask_c(data, key)
 
 
-def mask_python(data: bytes, key: bytes) -> bytes:
+def mask_python(data: Buffer, key: bytes) -> bytes:
     """`mask` without C: as fast as pure Python gets.
 
     Same result as `mask_reference`, but no Python-level loop over the bytes:

@@ -54,7 +54,8 @@ import logging
 import ssl as ssl_module
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
+from typing import Any, Generic, TypeVar, cast
 
 from wslab import deflate, handshake
 from wslab.codes import CloseCode, close_code_name
@@ -75,6 +76,7 @@ OnBytes = Callable[["WebSocket", str, bytes], None]
 Handler = Callable[["WebSocket"], Awaitable[None]]
 
 _client_ids = itertools.count(1)
+T = TypeVar("T")
 
 
 class _Phase(enum.Enum):
@@ -225,7 +227,7 @@ class WebSocket(asyncio.BufferedProtocol):
         self._closing = True
         self._update_reading()                    # read on: the peer's Close frame must get through
         if self.connection is None:               # never opened: just drop TCP
-            self._transport.close()
+            self._tcp.close()
             return
         if self.connection.held_failure is not None:
             self._release_failure()               # the failure's code, not ours: the peer broke a rule
@@ -247,7 +249,7 @@ class WebSocket(asyncio.BufferedProtocol):
     def abort(self) -> None:
         """Drop the TCP connection at once, without any closing handshake (close code 1006)."""
         if self._transport is not None:
-            self._transport.abort()
+            self._tcp.abort()
 
     async def wait_closed(self) -> None:
         """Wait until the connection is closed, whoever closes it."""
@@ -272,7 +274,7 @@ class WebSocket(asyncio.BufferedProtocol):
     @property
     def secure(self) -> bool:
         """Whether this connection runs over TLS (``wss://``, §4.1, §10.6)."""
-        return self._transport is not None and self._transport.get_extra_info("sslcontext") is not None
+        return self._transport is not None and self._tcp.get_extra_info("sslcontext") is not None
 
     @property
     def close_reason(self) -> str:
@@ -301,10 +303,22 @@ class WebSocket(asyncio.BufferedProtocol):
         transport.resume_reading()
         return ws
 
+    @property
+    def _tcp(self) -> asyncio.Transport:
+        """The TCP transport: set by `connection_made`, before anything else runs."""
+        assert self._transport is not None
+        return self._transport
+
+    @property
+    def _open_connection(self) -> Connection:
+        """The Connection, in the phases that have one (after the opening handshake)."""
+        assert self.connection is not None
+        return self.connection
+
     # --- what asyncio calls (the Protocol) ---------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)
         self.remote = _address(transport.get_extra_info("peername"))
         if self._on_connected is not None:
             self._on_connected(self)
@@ -318,7 +332,7 @@ class WebSocket(asyncio.BufferedProtocol):
         data = bytes(_read_buffer()[:nbytes])
         self._tap("received", data)
         if self._phase is _Phase.FRAMES:
-            self._handle(self.connection.receive_data(data))
+            self._handle(self._open_connection.receive_data(data))
         elif self._phase is _Phase.HEAD:
             self._head += data
             self._wake_head_reader()
@@ -330,7 +344,7 @@ class WebSocket(asyncio.BufferedProtocol):
         _resolve(self._eof)
         self._wake_head_reader()
         if self._phase is _Phase.FRAMES:
-            self._handle(self.connection.receive_eof())
+            self._handle(self._open_connection.receive_eof())
         return True   # keep our side open: `_close_tcp` closes it
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -343,7 +357,7 @@ class WebSocket(asyncio.BufferedProtocol):
                 drainer.set_exception(ConnectionResetError("the TCP connection is closed"))
         self._drainers.clear()
         if self._phase is _Phase.FRAMES:
-            self._handle(self.connection.receive_eof())
+            self._handle(self._open_connection.receive_eof())
 
     def pause_writing(self) -> None:
         """The transport's write buffer passed its high-water mark: `_drain` waits from now on."""
@@ -363,12 +377,12 @@ class WebSocket(asyncio.BufferedProtocol):
 
     def _handle(self, events: list) -> None:
         """Act on the events of what was just read, then close TCP if the Connection is CLOSED."""
-        self._write(self.connection.data_to_send())   # pongs, the close echo, a failure's close frame
+        self._write(self._open_connection.data_to_send())   # pongs, the close echo, a failure's close frame
         for event in events:
             self._on_event(event)
-        if self.connection.held_failure is not None:
+        if self._open_connection.held_failure is not None:
             self._hold_or_release_failure()
-        if self.connection.close_expected() and self._closer is None:
+        if self._open_connection.close_expected() and self._closer is None:
             self._closer = self._loop.create_task(self._shut_down())
         self._update_reading()
 
@@ -431,9 +445,9 @@ class WebSocket(asyncio.BufferedProtocol):
         if full != self._reading_paused and self._transport is not None:
             self._reading_paused = full
             if full:
-                self._transport.pause_reading()
+                self._tcp.pause_reading()
             else:
-                self._transport.resume_reading()
+                self._tcp.resume_reading()
 
     def _wake_getters(self) -> None:
         for getter in self._getters:
@@ -447,7 +461,7 @@ class WebSocket(asyncio.BufferedProtocol):
 
     async def _read_head(self, side: str = "request") -> bytes:
         """Wait for a whole HTTP head (bounded by handshake.MAX_HEAD); later bytes stay buffered."""
-        while (split := handshake.split_head(self._head, side=side)) is None:
+        while (split := handshake.split_head(bytes(self._head), side=side)) is None:
             if self._eof.done():
                 raise EOFError("the peer closed TCP during the opening handshake")
             self._head_waiter = self._loop.create_future()
@@ -490,7 +504,7 @@ class WebSocket(asyncio.BufferedProtocol):
             await self._refuse(error)
             return False
         except EOFError:
-            self._transport.close()
+            self._tcp.close()
             return False
         for offer, why in acceptance.declined if acceptance else []:
             logger.info("%s: declined the offer %r: %s", self.id, str(offer), why)
@@ -556,7 +570,7 @@ class WebSocket(asyncio.BufferedProtocol):
             raise ConnectionClosed(self.close_code, self.close_reason, "the connection is not open")
         return self.connection
 
-    def _tap(self, direction: str, data: bytes) -> None:
+    def _tap(self, direction: str, data: bytes | memoryview) -> None:
         if self._on_bytes is not None and data:
             self._on_bytes(self, direction, bytes(data))
 
@@ -578,9 +592,9 @@ class WebSocket(asyncio.BufferedProtocol):
             self._output_blocked = True
 
     def _write_now(self, data: bytes | memoryview) -> None:
-        if data and not self._transport.is_closing():
+        if data and not self._tcp.is_closing():
             self._tap("sent", data)
-            self._transport.write(data)
+            self._tcp.write(data)
 
     async def _send(self, data: bytes) -> None:
         """Write frames the application made and wait while the socket's buffer is full.
@@ -637,12 +651,12 @@ class WebSocket(asyncio.BufferedProtocol):
         try:
             await asyncio.wait_for(self._half_close_and_wait(), self.close_timeout)
         except (asyncio.TimeoutError, ConnectionError, OSError):
-            self._transport.abort()
-        self._transport.close()   # sends what is still buffered, then closes
+            self._tcp.abort()
+        self._tcp.close()   # sends what is still buffered, then closes
         try:
             await asyncio.wait_for(asyncio.shield(self._lost), self.close_timeout)
         except asyncio.TimeoutError:
-            self._transport.abort()   # the peer stopped reading: drop what it never took
+            self._tcp.abort()   # the peer stopped reading: drop what it never took
             await self._lost
 
     async def _shut_down(self) -> None:
@@ -653,10 +667,10 @@ class WebSocket(asyncio.BufferedProtocol):
     async def _half_close_and_wait(self) -> None:
         await self._drain()
         closes_first = self.connection.closes_tcp_first if self.connection is not None else True
-        if closes_first and self._transport.can_write_eof():
-            self._transport.write_eof()
+        if closes_first and self._tcp.can_write_eof():
+            self._tcp.write_eof()
         elif closes_first:
-            self._transport.close()   # TLS has no half-close: close_notify, then FIN (RFC 8446 §6.1)
+            self._tcp.close()   # TLS has no half-close: close_notify, then FIN (RFC 8446 §6.1)
         await asyncio.shield(self._eof)
 
     def _finish(self) -> None:
@@ -734,9 +748,12 @@ class Server:
         return f"{'wss' if self.ssl else 'ws'}://{self.host}:{self.port}/"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Server:
-        tls = {"ssl": self.ssl, "ssl_handshake_timeout": self.handshake_timeout} if self.ssl else {}
-        self._server = await asyncio.get_running_loop().create_server(self._new_websocket, host, port, **tls)
-        self.host, self.port = _address(self._server.sockets[0].getsockname())
+        self._server = await asyncio.get_running_loop().create_server(
+            self._new_websocket, host, port, ssl=self.ssl,
+            ssl_handshake_timeout=self.handshake_timeout if self.ssl else None)
+        address = _address(self._server.sockets[0].getsockname())
+        assert address is not None  # a TCP listening socket has (host, port)
+        self.host, self.port = address
         logger.info("listening on %s", self.url)
         return self
 
@@ -783,6 +800,7 @@ class Server:
     async def _accept(self, ws: WebSocket) -> None:
         """The opening handshake within `handshake_timeout`, then the handler."""
         task = asyncio.current_task()
+        assert task is not None  # started by `_start` as a task
         self._handshaking.add(task)
         try:
             opened = await asyncio.wait_for(
@@ -828,23 +846,24 @@ def _address(sockname: object) -> tuple[str, int] | None:
     return None
 
 
-class _Opening:
+class _Opening(Generic[T]):
     """What `serve` and `connect` return: await it, or use it with ``async with``."""
 
-    def __init__(self, opener: Callable[[], Awaitable], closer: Callable[[object], Awaitable]) -> None:
+    def __init__(self, opener: Callable[[], Awaitable[T]], closer: Callable[[T], Awaitable[None]]) -> None:
         self._opener = opener
         self._closer = closer
-        self._value: object = None
+        self._value: T | None = None
 
-    def __await__(self):
+    def __await__(self) -> Generator[Any, None, T]:
         return self._opener().__await__()
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> T:
         self._value = await self._opener()
         return self._value
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._closer(self._value)
+        if self._value is not None:
+            await self._closer(self._value)
 
 
 def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
@@ -852,7 +871,7 @@ def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
           max_fragments: int | None = MAX_FRAGMENTS, handshake_timeout: float = 10.0,
           close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
           compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
-          subprotocols: handshake.Subprotocols = (), ssl: ssl_module.SSLContext | None = None) -> _Opening:
+          subprotocols: handshake.Subprotocols = (), ssl: ssl_module.SSLContext | None = None) -> _Opening[Server]:
     """Start a WebSocket server on the running event loop.
 
         server = await serve(handler)              # a notebook cell or any coroutine
@@ -885,7 +904,7 @@ def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[
             max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
             open_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
             id: str | None = None, compression: deflate.Offer | Sequence[deflate.Offer] | None = None,
-            subprotocols: Sequence[str] = (), ssl: ssl_module.SSLContext | None = None) -> _Opening:
+            subprotocols: Sequence[str] = (), ssl: ssl_module.SSLContext | None = None) -> _Opening[WebSocket]:
     """Open a WebSocket connection to a ``ws://`` or ``wss://`` URI (§4.1).
 
         ws = await connect("ws://127.0.0.1:8765/")

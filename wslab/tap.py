@@ -1,16 +1,10 @@
 """A wire tap: every byte of a WebSocket connection, recorded and decoded.
 
-A tap sees the two byte streams of a TCP connection, client -> server and
-server -> client, as they arrive in chunks of any size. Each stream is decoded
-incrementally, the way its receiver reads it (RFC 6455 §4, §5):
-
-1. the HTTP head (the opening handshake, §4.1 / §4.2.2), up to the blank line
-   ``\\r\\n\\r\\n``;
-2. after it, frames, read with `wslab.frames.FrameParser` in the receiver's
-   role: client -> server frames as a server reads them (they MUST be masked),
-   server -> client frames as a client reads them (they MUST NOT be, §5.1).
-
-A broken frame becomes an "error" entry, never an exception: a tap only watches.
+The decoding is sans-I/O, in `wslab.stream` (one `StreamDecoder` per direction
+of each connection, reading as that direction's receiver does); this module
+feeds it real bytes. A broken frame becomes an "error" entry, never an
+exception: a tap only watches. The pictures of what it saw are functions of
+`wslab.viz.tap`: ``tap_table(tap)``, ``sequence_diagram(tap)``, ``entry_diagram(tap[2])``.
 
 Two ways to feed a tap:
 
@@ -25,227 +19,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Literal
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
-from wslab.codes import Opcode, close_code_name
-from wslab.errors import ProtocolError
 from wslab.handshake import parse_uri
-from wslab.frames import Frame, FrameParser, Header, header_size, parse_close, parse_header
+from wslab.stream import (
+    CLIENT_TO_SERVER,
+    SERVER_TO_CLIENT,
+    Direction,
+    StreamDecoder,
+    TapEntry,
+    describe,
+    preview,
+    summary,
+    wire_size,
+)
 
 __all__ = ["TapEntry", "StreamDecoder", "Tap", "Relay", "wiretap", "server_answer", "CLIENT_TO_SERVER",
-           "SERVER_TO_CLIENT"]
-
-CLIENT_TO_SERVER = "client->server"
-SERVER_TO_CLIENT = "server->client"
-Direction = Literal["client->server", "server->client"]
-Kind = Literal["http", "body", "frame", "error", "data", "eof"]
-
-END_OF_HEAD = b"\r\n\r\n"
-MAX_HEAD = 16 * 1024  # the same bound a server puts on a request head
-
-
-@dataclass(frozen=True)
-class TapEntry:
-    """One item seen on the wire, in the order the tap saw it.
-
-    kind: "http" (a handshake head), "body" (the HTTP body of a refused handshake),
-    "frame", "error" (bytes that break a rule), "data" (bytes after an error, not decoded),
-    "eof" (the sender closed its side of TCP; relay only).
-    `data` holds exactly the bytes of this item as they were on the wire.
-    `time` is seconds since the tap started: real, so it changes every run.
-    """
-
-    number: int
-    connection: str
-    direction: Direction
-    kind: Kind
-    data: bytes
-    time: float = field(compare=False)
-    frame: Frame | None = None
-    header: Header | None = None
-    error: Exception | None = None
-
-    @property
-    def sender(self) -> str:
-        """"client" or "server"."""
-        return self.direction.split("->")[0]
-
-    @property
-    def opcode(self) -> Opcode | None:
-        return self.frame.opcode if self.frame is not None else None
-
-    @property
-    def masked(self) -> bool | None:
-        return self.header.masked if self.header is not None else None
-
-    @property
-    def mask_key(self) -> bytes | None:
-        return self.header.mask_key if self.header is not None else None
-
-    @property
-    def head(self) -> str:
-        """The text of an HTTP head (kind "http")."""
-        return self.data.decode("latin-1") if self.kind == "http" else ""
-
-    def text(self, hide: Iterable[str] = ()) -> str:
-        """An HTTP head or body as text; the values of the headers named in `hide`
-        are replaced (e.g. the random Sec-WebSocket-Key, to keep a page stable)."""
-        if self.kind not in ("http", "body"):
-            return ""
-        text = self.data.decode("utf-8", "replace")
-        hidden = {name.lower() for name in hide}
-        lines = [f"{line.partition(':')[0]}: (not shown)" if line.partition(":")[0].strip().lower() in hidden
-                 else line for line in text.split("\r\n")]
-        return "\n".join(lines)
-
-    @property
-    def close(self) -> tuple[int | None, str] | None:
-        """(code, reason) of a Close frame, else None."""
-        if self.frame is None or self.frame.opcode != Opcode.CLOSE:
-            return None
-        return parse_close(self.frame.payload)
-
-    def describe(self) -> str:
-        """One line saying what this entry is, e.g. ``TEXT 'hi' (2 bytes)``."""
-        return describe(self)
-
-    def diagram(self, **options: object):
-        """The full frame diagram of this entry (the bytes exactly as on the wire)."""
-        from wslab.viz.tap import entry_diagram
-
-        return entry_diagram(self, **options)
-
-    def __repr__(self) -> str:
-        return f"<#{self.number} {self.connection} {self.direction} {self.describe()}>"
-
-
-def describe(entry: TapEntry) -> str:
-    """A short deterministic description of an entry (no times, no addresses)."""
-    if entry.kind == "http":
-        return entry.head.split("\r\n", 1)[0]
-    if entry.kind == "eof":
-        return "end of stream (TCP FIN)"
-    if entry.kind == "data":
-        return f"{len(entry.data)} bytes after an error, not decoded"
-    if entry.kind == "body":
-        return f"HTTP body ({len(entry.data)} bytes)"
-    if entry.kind == "error":
-        return f"bad bytes: {entry.error}"
-    frame = entry.frame
-    name = frame.opcode.name if isinstance(frame.opcode, Opcode) else f"opcode {frame.opcode:#x}"
-    parts = [name if frame.fin else f"{name} (FIN=0)", summary(frame)]
-    size = len(frame.payload)
-    parts.append(f"({size} byte{'' if size == 1 else 's'}{', masked' if entry.masked else ''})")
-    return " ".join(parts)
-
-
-def summary(frame: Frame, limit: int = 24) -> str:
-    """What a frame says, in a few words: a Close frame's code and reason, else a `preview` of its payload."""
-    if frame.opcode != Opcode.CLOSE:
-        return preview(frame, limit)
-    code, reason = parse_close(frame.payload)
-    said = close_code_name(code) if code is not None else "no code"
-    return f"{said} {reason!r}" if reason else said
-
-
-def preview(frame: Frame, limit: int = 24) -> str:
-    """The payload as a student reads it: text for text, hex for the rest."""
-    payload = frame.payload
-    cut = payload[:limit]
-    more = "…" if len(payload) > limit else ""
-    if frame.opcode in (Opcode.TEXT, Opcode.CONTINUATION):
-        try:
-            return repr(cut.decode("utf-8")) + more
-        except UnicodeDecodeError:
-            pass  # not valid UTF-8 (or cut mid-character): show the bytes
-    if frame.opcode in (Opcode.PING, Opcode.PONG):
-        return repr(cut) + more
-    return (cut.hex(" ") or "-") + more
-
-
-def wire_size(frame: Frame, *, masked: bool) -> int:
-    """Bytes a valid frame takes on the wire: its header (`wslab.frames.header_size`) and payload (§5.2)."""
-    return header_size(len(frame.payload), masked=masked) + len(frame.payload)
-
-
-class StreamDecoder:
-    """Decodes one direction of one connection, however its bytes are chopped.
-
-    `feed(data)` returns the items completed by these bytes as
-    ``(kind, bytes, frame, header, error)`` tuples, in order.
-    """
-
-    def __init__(self, direction: Direction) -> None:
-        self.direction = direction
-        # The receiver's role: a server reads client->server frames (§5.1).
-        self.role = "server" if direction == CLIENT_TO_SERVER else "client"
-        self.state = "head"  # -> "frames", or "raw" after an error / a refused handshake
-        self._pending = bytearray()  # bytes fed but not yet part of an item
-        self._parser = FrameParser(role=self.role)
-        self.extensions = ""  # Sec-WebSocket-Extensions of a 101 response (server->client only)
-
-    def feed(self, data: bytes) -> list[tuple]:
-        if self.state in ("raw", "body"):
-            return [("data" if self.state == "raw" else "body", bytes(data), None, None, None)] if data else []
-        if self.state == "frames":
-            return self._read_frames(data)
-        self._pending += data
-        items = self._read_head()
-        if self.state == "frames":
-            rest, self._pending = bytes(self._pending), bytearray()
-            items += self._read_frames(rest)
-        return items
-
-    def _read_head(self) -> list[tuple]:
-        end = self._pending.find(END_OF_HEAD)
-        if end < 0:
-            if len(self._pending) > MAX_HEAD:
-                self.state = "raw"
-                error = ValueError(f"no end of the HTTP head (a blank line) within {MAX_HEAD} bytes")
-                data, self._pending = bytes(self._pending), bytearray()
-                return [("error", data, None, None, error)]
-            return []
-        head = bytes(self._pending[:end + len(END_OF_HEAD)])
-        del self._pending[:len(head)]
-        refused = self.direction == SERVER_TO_CLIENT and not head.startswith(b"HTTP/1.1 101")
-        for line in head.decode("latin-1").split("\r\n")[1:]:
-            name, _, value = line.partition(":")
-            if name.strip().lower() == "sec-websocket-extensions":
-                self.extensions = value.strip()
-        if not refused:
-            self.state = "frames"
-            return [("http", head, None, None, None)]
-        # §4.1: a response other than 101 ends the WebSocket attempt; what
-        # follows is an HTTP body, not frames.
-        self.state = "body"
-        items = [("http", head, None, None, None)]
-        if self._pending:
-            items.append(("body", bytes(self._pending), None, None, None))
-            self._pending = bytearray()
-        return items
-
-    def _read_frames(self, data: bytes) -> list[tuple]:
-        self._pending += data
-        self._parser.feed(data)
-        items = []
-        while True:
-            try:
-                frame = self._parser.next_frame()
-            except ProtocolError as error:
-                # The parser stops at a bad frame (§7.1.7): so does decoding.
-                self.state = "raw"
-                bad, self._pending = bytes(self._pending), bytearray()
-                items.append(("error", bad, None, None, error))
-                return items
-            if frame is None:
-                return items
-            # The frame's size on the wire: the parser enforced the minimal
-            # length encoding and the masking rule of this direction (§5.2, §5.1).
-            size = wire_size(frame, masked=self.role == "server")
-            raw = bytes(self._pending[:size])
-            del self._pending[:size]
-            items.append(("frame", raw, frame, parse_header(raw), None))
+           "SERVER_TO_CLIENT", "describe", "preview", "summary", "wire_size"]
 
 
 class Tap:
@@ -374,7 +165,7 @@ class Tap:
         self.entries.clear()
         self.chunks.clear()
 
-    async def wait_for(self, predicate: Callable[["Tap"], bool] | int, timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[Tap], bool] | int, timeout: float = 5.0) -> None:
         """Wait until `predicate(tap)` is true, or until the tap holds that many entries.
 
         Bytes arrive on the event loop after a send returns; a cell awaits this
@@ -398,22 +189,10 @@ class Tap:
             seen = len(self.chunks)
             await asyncio.sleep(quiet)
 
-    # --- pictures ---------------------------------------------------------
-
-    def table(self, connection: str | None = None, **options: object):
-        """The entries as an HTML table (`wslab.viz.tap.tap_table`)."""
-        from wslab.viz.tap import tap_table
-
-        return tap_table(self.select(connection), **options)
-
-    def sequence(self, connection: str | None = None, **options: object):
-        """The exchange as a sequence diagram (`wslab.viz.tap.sequence_diagram`)."""
-        from wslab.viz.tap import sequence_diagram
-
-        return sequence_diagram(self.select(connection), **options)
-
-    def _repr_html_(self) -> str:
-        return self.table()._repr_html_()
+    def __iter__(self) -> Iterator[TapEntry]:
+        """The entries in order: pictures take a tap as they take a list of entries
+        (`wslab.viz.tap.tap_table(tap)`, `sequence_diagram(tap)`)."""
+        return iter(self.entries)
 
     def __repr__(self) -> str:
         return f"<Tap: {len(self.entries)} entries on {len(self.connections)} connection(s)>"
@@ -447,9 +226,11 @@ class Relay:
 
     @property
     def address(self) -> tuple[str, int]:
+        if self.port is None:
+            raise RuntimeError("the relay is not started")
         return self.host, self.port
 
-    async def start(self) -> "Relay":
+    async def start(self) -> Relay:
         self._server = await asyncio.start_server(self._accept, self.host, 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -473,6 +254,7 @@ class Relay:
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        assert task is not None  # asyncio runs each accepted connection in a task
         self._tasks.add(task)
         self._count += 1
         label = f"c{self._count}"

@@ -121,6 +121,30 @@ def _refusal(data: bytes, allowed=None) -> int | None:
     return None if error is None else error.status
 
 
+def _item(data: bytes) -> int:
+    error = _refused(data)
+    assert error is not None and error.rfc_section.startswith("4.2.1 item ")
+    return int(error.rfc_section.rsplit(" ", 1)[1])
+
+
+def _failing_items():
+    return {
+        "PUT instead of GET": _item(REQUEST.replace(b"GET", b"PUT", 1)),
+        "no Host header": _item(handshake.replace_header(REQUEST, "Host", None)),
+        "Upgrade: h2c": _item(handshake.replace_header(REQUEST, "Upgrade", "h2c")),
+        "Connection: keep-alive": _item(handshake.replace_header(REQUEST, "Connection", "keep-alive")),
+        "a key of 15 bytes": _item(handshake.replace_header(REQUEST, "Sec-WebSocket-Key", "ZmlmdGVlbiBieXRlcyEh")),
+        "no Sec-WebSocket-Version": _item(handshake.replace_header(REQUEST, "Sec-WebSocket-Version", None)),
+    }
+
+
+def _item_number(value):
+    """Accept 3, "3", "item 3" or "4.2.1 item 3"."""
+    if isinstance(value, str) and value.strip().rsplit(" ", 1)[-1].isdigit():
+        return int(value.strip().rsplit(" ", 1)[-1])
+    return value
+
+
 def _statuses():
     return {
         "Sec-WebSocket-Version: 8": _refusal(handshake.replace_header(REQUEST, "Sec-WebSocket-Version", "8")),
@@ -163,6 +187,14 @@ EXERCISES = [
                "Wrong version: 426 Upgrade Required. Wrong method: 405. Old HTTP: 505. Foreign Origin: 403."],
         explanation="Lesson 02, section 5: each refusal names its rule and status.",
         rule="RFC 6455 §4.2.1, §4.4, §10.2"),
+    Predict(
+        "02.failing_rule", "Name the §4.2.1 rule (its item number) each broken request fails",
+        expected=_failing_items, normalize=_item_number, source="handshake.parse_request",
+        question="a dict: broken request -> item number of §4.2.1",
+        hints=["§4.2.1 lists what the server checks, in order: 1 the request line (GET, HTTP/1.1), 2 Host, "
+               "3 Upgrade, 4 Connection, 5 Sec-WebSocket-Key, 6 Sec-WebSocket-Version.",
+               "The item is the header (or line) that is missing or wrong."],
+        explanation="1 method, 2 Host, 3 Upgrade, 4 Connection, 5 key, 6 version.", rule="RFC 6455 §4.2.1"),
     Checked(
         "02.make_bad_request",
         "Make the bytes of a request a server refuses because Connection lacks the Upgrade token",

@@ -2,11 +2,12 @@
 
 Each function is what a student is asked to write (or, for a make-bytes
 exercise, makes the bytes asked for), in the way a student can
-write it: plain Python, the RFC's names, no help from the rest of wslab (the
-checks compare them with wslab's own implementation, which is written
-differently). The capstone server (`notebooks/exercises/10_your_own_server`)
-plugs the functions of lessons 02-05 into its I/O skeleton, with exactly the
-signatures of ``CAPSTONE_API``: pure, never raising on what a peer sends.
+write it: plain Python and the RFC's names; the functions use no help from the
+rest of wslab (the checks compare them with wslab's own implementation, which
+is written differently), the bytes makers use its encoders as the lessons do.
+The capstone server (`notebooks/exercises/10_your_own_server`) plugs the
+functions of lessons 02-05 into its I/O skeleton, with exactly the signatures
+of ``CAPSTONE_API``: pure, never raising on what a peer sends.
 """
 
 from __future__ import annotations

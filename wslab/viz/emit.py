@@ -21,7 +21,8 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _arrow(svg: Svg, x1: float, y1: float, x2: float, y2: float, *, width: float = 1.6, dash: str | None = None) -> None:
+def _arrow(svg: Svg, x1: float, y1: float, x2: float, y2: float, *, width: float = 1.6,
+           dash: str | None = None) -> None:
     """A line from (x1, y1) to (x2, y2) with a filled head at the end."""
     svg.line(x1, y1, x2, y2, stroke=INK, stroke_width=width, stroke_dasharray=dash)
     dx, dy = x2 - x1, y2 - y1

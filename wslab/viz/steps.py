@@ -14,8 +14,17 @@ from dataclasses import dataclass, field
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import IncompleteFrame, ProtocolError, WslabError
-from wslab.frames import (MAX_CONTROL_PAYLOAD, Field, Frame, Role, encode, header_fields, header_size,
-                          parse_close, read_header)
+from wslab.frames import (
+    MAX_CONTROL_PAYLOAD,
+    Field,
+    Frame,
+    Role,
+    encode,
+    header_fields,
+    header_size,
+    parse_close,
+    read_header,
+)
 from wslab.masking import mask
 
 __all__ = ["Step", "encode_steps", "decode_steps"]

@@ -1,17 +1,19 @@
 """Pictures of what a wire tap saw: a table of frames and a sequence diagram.
 
-Pure functions from `wslab.tap.TapEntry` lists to deterministic HTML/SVG:
+Pure functions from tap entries (`wslab.stream.TapEntry`: a list of them, or a
+`wslab.tap.Tap`, which iterates over its entries) to deterministic HTML/SVG:
 entries are shown by their order (#1, #2, ...), never by wall-clock time,
 so a saved lesson output is the same on every run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Sequence
 
 from wslab.codes import Opcode
-from wslab.tap import CLIENT_TO_SERVER, TapEntry, summary
+from wslab.stream import CLIENT_TO_SERVER, TapEntry, summary
+from wslab.viz.frame import frame_diagram
 from wslab.viz.svg import Svg, num
 
 __all__ = ["TapTable", "tap_table", "sequence_diagram", "entry_diagram"]
@@ -45,13 +47,14 @@ class TapTable:
 _COLUMNS = ("#", "conn", "direction", "what", "FIN", "length", "MASK (key)", "payload / detail")
 
 
-def tap_table(entries: Sequence[TapEntry], *, limit: int = 24, keys: bool = True) -> TapTable:
+def tap_table(entries: Iterable[TapEntry], *, limit: int = 24, keys: bool = True) -> TapTable:
     """One row per entry: order, connection, direction, opcode, FIN, length, mask, payload preview.
 
     Client frames show MASK=1 and their key; server frames MASK=0 (RFC 6455 §5.1).
     `keys=False` leaves the masking keys out: a client that follows §5.3 picks
     a fresh random key per frame, so a saved table of its traffic would change every run.
     """
+    entries = list(entries)
     head = "".join(f'<th style="{_CELL}text-align:left">{escape(c)}</th>' for c in _COLUMNS)
     rows = "".join(_row(e, limit, keys) for e in entries)
     html = (f'<table class="wslab-tap" style="border-collapse:collapse;font-family:monospace;font-size:12px">'
@@ -75,8 +78,9 @@ def _row(entry: TapEntry, limit: int, keys: bool) -> str:
 def _cells(entry: TapEntry, limit: int, keys: bool) -> tuple[str, str, str, str, str]:
     if entry.kind == "frame":
         frame, header = entry.frame, entry.header
+        assert frame is not None and header is not None, "an entry of kind 'frame' has its frame and header"
         name = frame.opcode.name if isinstance(frame.opcode, Opcode) else hex(frame.opcode)
-        mask = "0" if not header.masked else f"1 ({header.mask_key.hex(' ')})" if keys else "1"
+        mask = "0" if header.mask_key is None else f"1 ({header.mask_key.hex(' ')})" if keys else "1"
         detail = summary(frame, limit)
         return f"{name} ({int(frame.opcode):#x})", str(int(frame.fin)), str(len(frame.payload)), mask, detail
     if entry.kind == "http":
@@ -98,13 +102,14 @@ LANE_GAP = 70
 SPAN = 430  # distance from the last client lifeline to the server's
 
 
-def sequence_diagram(entries: Sequence[TapEntry], *, title: str = "", limit: int = 20) -> Svg:
+def sequence_diagram(entries: Iterable[TapEntry], *, title: str = "", limit: int = 20) -> Svg:
     """The exchange drawn as arrows between the client(s) and the server, in order.
 
     One lifeline per connection on the left (c1, c2, ...), the server on the
     right. Each arrow is one entry, labelled with its number: the handshake
     (HTTP), every frame (masked or not), errors in red, TCP FIN dashed.
     """
+    entries = list(entries)
     connections = list(dict.fromkeys(e.connection for e in entries)) or ["c1"]
     lanes = {conn: 60 + i * LANE_GAP for i, conn in enumerate(connections)}
     server_x = lanes[connections[-1]] + SPAN
@@ -141,6 +146,7 @@ def _arrow(svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float
 def _label(entry: TapEntry, limit: int) -> str:
     if entry.kind == "frame":
         frame = entry.frame
+        assert frame is not None, "an entry of kind 'frame' has its frame"
         name = frame.opcode.name if isinstance(frame.opcode, Opcode) else hex(frame.opcode)
         if not frame.fin:
             name += " FIN=0"
@@ -162,22 +168,19 @@ def _n(x: float) -> str:
 
 # --- one entry in full ---------------------------------------------------------------
 
-def entry_diagram(entry: TapEntry, **options: object):
+def entry_diagram(entry: TapEntry, *, hide: Iterable[str] = ()) -> Svg:
     """The full picture of one entry: `wslab.viz.frame_diagram` for a frame or a
     bad frame (its bytes exactly as captured, masking key included, checked in
     the receiver's role so a broken rule is marked), the head for HTTP
     (``hide=["Sec-WebSocket-Key"]`` leaves out the values of those headers)."""
     if entry.kind in ("http", "body"):
-        return _head_picture(entry, hide=options.get("hide", ()))
+        return _head_picture(entry, hide=hide)
     if entry.kind == "eof":
         raise ValueError(f"#{entry.number} is the end of a TCP stream: it has no bytes to draw")
-    from wslab.viz.frame import frame_diagram
-
-    receiver = "server" if entry.direction == CLIENT_TO_SERVER else "client"
-    return frame_diagram(entry.data, role=receiver, **options)
+    return frame_diagram(entry.data, role="server" if entry.direction == CLIENT_TO_SERVER else "client")
 
 
-def _head_picture(entry: TapEntry, hide=()) -> Svg:
+def _head_picture(entry: TapEntry, hide: Iterable[str] = ()) -> Svg:
     lines = entry.text(hide=hide).rstrip("\n").split("\n")
     width = 20 + 7.2 * max(len(line) for line in lines)
     svg = Svg(width, 16 * len(lines) + 14, title=f"#{entry.number} HTTP {'head' if entry.kind == 'http' else 'body'}")

@@ -8,8 +8,9 @@ bad action is shown in the status line instead.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as W
 

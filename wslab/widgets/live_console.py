@@ -16,15 +16,15 @@ console's status, never an exception in the notebook.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from html import escape
-from typing import Awaitable, Callable
 
 import ipywidgets as widgets
 from IPython.display import display
 
 from wslab.codes import close_code_name
 from wslab.tap import Tap, TapEntry
-from wslab.viz.tap import sequence_diagram, tap_table
+from wslab.viz.tap import entry_diagram, sequence_diagram, tap_table
 
 __all__ = ["LiveConsole", "CLOSE_CODES"]
 
@@ -200,7 +200,7 @@ class LiveConsole(widgets.VBox):
             return
         entry = self.tap[number]
         try:
-            self.detail.value = f"<div>{escape(repr(entry))}</div>" + entry.diagram().to_string()
+            self.detail.value = f"<div>{escape(repr(entry))}</div>" + entry_diagram(entry).to_string()
         except ValueError as error:
             self.detail.value = f"<div>{escape(str(error))}</div>"
 
