@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--certfile", metavar="PEM", help="serve wss:// with this certificate chain (TLS)")
     serve_cmd.add_argument("--keyfile", metavar="PEM", help="the private key, if not in --certfile")
     commands.add_parser("doctor", help="check this install for a classroom")
-    conformance_cmd = commands.add_parser("conformance", help="run the RFC 6455 conformance suite against a server")
+    conformance_cmd = commands.add_parser("conformance",
+                                          help="run the RFC 6455 and RFC 7692 conformance suite against a server")
     conformance_cmd.add_argument("url", help="the server's ws:// URL, e.g. ws://127.0.0.1:9001/")
     conformance_cmd.add_argument("--cases", metavar="PATTERNS",
                                  help="comma-separated glob patterns of case ids, e.g. '5.*,6.*' (default: all)")

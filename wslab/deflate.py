@@ -40,7 +40,7 @@ from typing import Literal
 
 from wslab.codes import Opcode
 from wslab.errors import NegotiationError, PayloadTooBig, ProtocolError
-from wslab.frames import Frame, encode
+from wslab.frames import Frame, Role, encode
 from wslab.handshake import Extension
 
 __all__ = [
@@ -52,8 +52,6 @@ __all__ = [
 NAME = "permessage-deflate"
 TAIL = b"\x00\x00\xff\xff"   # an empty stored block: the end of a sync flush (§7.2.1)
 MIN_WINDOW_BITS, MAX_WINDOW_BITS = 8, 15   # §7.1.2: the LZ77 window is 2**8 to 2**15 bytes
-
-Role = Literal["client", "server"]
 
 _FLAGS = ("server_no_context_takeover", "client_no_context_takeover")
 _WINDOWS = ("server_max_window_bits", "client_max_window_bits")

@@ -138,6 +138,8 @@ TERMS: tuple[Term, ...] = (
     Term("event name", "이벤트 이름", "(Socket.IO) the first element of an event packet", "08"),
     Term("connection event", "연결 이벤트", "(Socket.IO) the server's `connection` event, once per client", "08"),
     Term("emit", "보내기", "(Socket.IO) to send an event with its data", "08"),
+    Term("socket", "소켓", "(Socket.IO) one client's connection as the server holds it: `socket.emit`, `socket.on`",
+         "08"),
     Term("listener", "리스너", "(Socket.IO) a function registered with `on` that runs when its event arrives", "08"),
     Term("register a listener", "리스너 등록", "(Socket.IO) `on(name, fn)`", "08"),
     Term("broadcast", "브로드캐스트", "(Socket.IO) to send to every client (except, in `socket.broadcast`, the "
