@@ -38,6 +38,7 @@ TERMS: tuple[Term, ...] = (
     Term("kernel", "커널", "the Python process that runs a notebook's code cells", "00"),
     Term("widget", "위젯", "a control (slider, checkbox, text box) that redraws a picture as you change it", "00"),
     Term("glossary", "용어집", "this list of terms", "00"),
+    Term("Korean", "한국어", "the language beside English for every key term of the kit", "00"),
     Term("lesson", "레슨", "one notebook of the course, numbered 00 to 11", "00"),
     Term("exercise", "연습 문제", "a task with a self-check at the end of a lesson", "ex"),
     Term("hint", "힌트", "a nudge towards an exercise's answer, shown on request", "ex"),

@@ -160,16 +160,15 @@ def _body_packets(body: bytes, names: _Names) -> list[tuple[str, str]]:
     text = body.decode("utf-8", "replace")
     if text == "ok":
         return [("ok", "(the server took the POST's packets)")]
-    try:
-        packets = engineio.decode_payload(text)
-    except ValueError:
+    packets = engineio.packets_in(body, polling=True)
+    if not packets:
         return [(names.text(text), "(not an Engine.IO payload)")]
     out = []
-    for part, packet in zip(text.split(engineio.SEPARATOR), packets, strict=True):
+    for packet in packets:
         if isinstance(packet.data, (bytes, bytearray)):
             out.append((f"b<base64 of {len(packet.data)} bytes>", "binary attachment of the packet before"))
         else:
-            out.append(_packet(part, names))
+            out.append(_packet(str(engineio.encode_packet(packet)), names))
     return out
 
 
