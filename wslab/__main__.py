@@ -19,7 +19,9 @@ import argparse
 import asyncio
 import importlib
 import logging
+import shutil
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 
@@ -130,6 +132,31 @@ def _check_import(name: str) -> Callable[[], str]:
     return check
 
 
+def _check_venv() -> str:
+    """`python -m venv` works here: Debian and Ubuntu ship venv's ensurepip in a package of its own."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    result = subprocess.run([base, "-c", "import ensurepip, venv"], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError("this Python cannot create virtual environments (no ensurepip); "
+                           "on Debian or Ubuntu: sudo apt-get install python3-venv")
+    return f"Python {sys.version.split()[0]} can create virtual environments (python -m venv)"
+
+
+def _check_korean_font() -> str:
+    """A font with Hangul, so that the Korean terms of the lessons are not drawn as empty boxes."""
+    if sys.platform in ("win32", "darwin"):
+        return "Windows and macOS ship fonts with Hangul"
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise RuntimeError("cannot tell: fontconfig's fc-list is missing")
+    listed = subprocess.run([fc_list, ":lang=ko", "family"], capture_output=True, text=True, timeout=60).stdout
+    families = sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()})
+    if not families:
+        raise RuntimeError("no font with Hangul: Korean terms would show as boxes; "
+                           "on Debian or Ubuntu: sudo apt-get install fonts-noto-cjk (or fonts-nanum)")
+    return f"{len(families)} font famil{'y' if len(families) == 1 else 'ies'} with Hangul, e.g. {families[0]}"
+
+
 DOCTOR_CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("handshake: RFC accept-key vector", _check_handshake_vector),
     ("frames: RFC example frames", _check_frame_vectors),
@@ -138,6 +165,13 @@ DOCTOR_CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("Jupyter: ipykernel importable", _check_import("ipykernel")),
     ("widgets: ipywidgets importable", _check_import("ipywidgets")),
     ("reference peer: websockets importable", _check_import("websockets")),
+    ("set-up: python -m venv works", _check_venv),
+]
+
+# Advice, not counted in the exit status: the font matters on the machine whose browser shows the
+# lessons, which need not be this one (JupyterLab on a remote machine).
+DOCTOR_ADVICE: list[tuple[str, Callable[[], str]]] = [
+    ("fonts: Korean text in this machine's browser", _check_korean_font),
 ]
 
 
@@ -153,6 +187,11 @@ def doctor() -> int:
             print(f"{bad_mark} {name}: {type(error).__name__}: {error}", flush=True)
         else:
             print(f"{ok_mark} {name}: {detail}", flush=True)
+    for name, check in DOCTOR_ADVICE:
+        try:
+            print(f"{ok_mark} {name}: {check()}", flush=True)
+        except Exception as error:   # advice: reported, not counted
+            print(f"! {name}: {error} (advice, not counted: it matters where the browser runs)", flush=True)
     total = len(DOCTOR_CHECKS)
     print(f"{total - failures}/{total} checks passed" + ("" if failures else ": ready for class"))
     return 1 if failures else 0
@@ -215,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--certfile", metavar="PEM", help="serve wss:// with this certificate chain (TLS)")
     serve_cmd.add_argument("--keyfile", metavar="PEM", help="the private key, if not in --certfile")
     commands.add_parser("doctor", help="check this install for a classroom")
-    conformance_cmd = commands.add_parser("conformance", help="run the RFC 6455 conformance suite against a server")
+    conformance_cmd = commands.add_parser("conformance",
+                                          help="run the RFC 6455 and RFC 7692 conformance suite against a server")
     conformance_cmd.add_argument("url", help="the server's ws:// URL, e.g. ws://127.0.0.1:9001/")
     conformance_cmd.add_argument("--cases", metavar="PATTERNS",
                                  help="comma-separated glob patterns of case ids, e.g. '5.*,6.*' (default: all)")
