@@ -60,6 +60,7 @@ def emit_rows() -> list[tuple[str, str]]:
     for pattern, call in PATTERN_CALLS.items():
         emit_as(io, pattern, "alice", "chat", "hi", room="red" if "room" in pattern else None)
         delivery = io.trace.last_event()
+        assert delivery is not None, "an emit is always traced"
         call = call.replace("room", '"red"').replace("event, ...", "…").replace("client: ", "client ")
         rows.append((call, ", ".join(delivery.recipients) or "nobody"))
     return rows
@@ -69,14 +70,14 @@ class _Page:
     def __init__(self) -> None:
         self.svg = Svg(WIDTH, HEIGHT, title="WebSocket (RFC 6455) and Socket.IO cheat sheet")
         self.svg.rect(0, 0, WIDTH, HEIGHT, fill="#ffffff")
-        self.y = MARGIN
+        self.y: float = MARGIN
 
     def heading(self, text: str, *, x: float = MARGIN, right: float = WIDTH - MARGIN) -> None:
         self.svg.text(x, self.y + 24, text, size=15, font_weight="bold", fill=INK)
         self.svg.line(x, self.y + 30, right, self.y + 30, stroke=style.GRID)
         self.y += 38
 
-    def line(self, text: str, *, x: float = MARGIN, fill: str = INK, **style_: object) -> None:
+    def line(self, text: str, *, x: float = MARGIN, fill: str = INK, **style_: str) -> None:
         self.svg.text(x, self.y + SIZE, text, size=SIZE, fill=fill, **style_)
         self.y += LINE
 
@@ -126,7 +127,7 @@ def _frame(page: _Page) -> None:
         svg.text(left + n * bit + bit / 2, page.y + SIZE, n % 10, size=SIZE, anchor="middle", fill=MUTED)
     page.y += 16
     for row in FRAME_ROWS:
-        x = left
+        x: float = left
         for label, width in row:
             w = width * bit
             svg.rect(x, page.y, w, 26, fill=_fill(label), stroke=INK, stroke_width=0.8)

@@ -64,7 +64,7 @@ def scoreboard(board: _Board, *, title: str = "Your server against the conforman
                      stroke_width=0.5)
         svg.text(words_x, y + BOX, words[category], size=SIZE, fill=style.INK)
         y += ROW
-    x = PAD
+    x: float = PAD
     y += 14
     for grade in GRADES:
         svg.rect(x, y - BOX, BOX, BOX, fill=GRADE_FILL[grade], stroke="#555555", stroke_width=0.5)
