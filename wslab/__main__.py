@@ -1,4 +1,4 @@
-"""The command line: ``python -m wslab serve``, ``doctor`` and ``conformance``.
+"""The command line: ``python -m wslab serve``, ``doctor``, ``conformance`` and ``classroom``.
 
     python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
                           [--no-compression] [--subprotocol NAME ...] [--certfile PEM [--keyfile PEM]]
@@ -11,6 +11,10 @@
                                 [--max-size BYTES]
         runs the conformance suite (wslab.conformance) against any WebSocket server and prints a
         table of verdicts per category; exit status 0 only if every case passed (OK or NON-STRICT).
+    python -m wslab classroom DIR [--no-solutions | --nbgrader]
+        writes a class set into DIR: the lessons, the exercises, the cheat sheet and an index page;
+        --no-solutions keeps solution() from showing the solutions; --nbgrader also writes the
+        exercises as nbgrader source assignments (DIR/source/exNN/).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-__all__ = ["main", "run_server", "doctor", "conformance"]
+__all__ = ["main", "run_server", "doctor", "conformance", "classroom"]
 
 
 # --- serve ---------------------------------------------------------------------
@@ -231,6 +235,27 @@ def conformance(url: str, cases: str | None, json_file: str | None, html_file: s
     return 0 if all(result.passed for result in results) else 1
 
 
+# --- classroom -----------------------------------------------------------------
+
+def classroom(target: str, *, solutions: bool, nbgrader: bool, source: str | None) -> int:
+    """Write a class set; print what was written, or why it could not be."""
+    from pathlib import Path
+
+    from wslab.classroom import write_class_set
+
+    try:
+        written = write_class_set(Path(target), solutions=solutions, nbgrader=nbgrader,
+                                  source=Path(source) if source else None)
+    except (FileExistsError, FileNotFoundError) as error:
+        print(f"classroom: {error}", file=sys.stderr)
+        return 2
+    notebooks = sum(path.suffix == ".ipynb" for path in written)
+    print(f"class set in {target}: {notebooks} notebooks, index.md, cheatsheet.svg"
+          + ("; solutions kept back (wslab-classroom.json)" if not solutions else "")
+          + ("; nbgrader source assignments in source/" if nbgrader else ""))
+    return 0
+
+
 # --- main ----------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,8 +289,19 @@ def main(argv: list[str] | None = None) -> int:
                                  help="also write a self-contained HTML report")
     conformance_cmd.add_argument("--max-size", type=int, default=1 << 20, metavar="BYTES",
                                  help="the server's message-size limit, for the 9.x cases (default 1 MiB)")
+    classroom_cmd = commands.add_parser("classroom", help="write a class set (lessons, exercises, index) into DIR")
+    classroom_cmd.add_argument("dir", help="a new (or empty) folder for the class set")
+    choice = classroom_cmd.add_mutually_exclusive_group()
+    choice.add_argument("--no-solutions", action="store_true",
+                        help="solution() in this class set says the teacher has kept the solutions back")
+    choice.add_argument("--nbgrader", action="store_true",
+                        help="also write the exercises as nbgrader source assignments (source/exNN/)")
+    classroom_cmd.add_argument("--from", dest="source", metavar="NOTEBOOKS",
+                               help="the kit's notebooks/ folder (default: the one beside this wslab)")
     args = parser.parse_args(argv)
 
+    if args.command == "classroom":
+        return classroom(args.dir, solutions=not args.no_solutions, nbgrader=args.nbgrader, source=args.source)
     if args.command == "doctor":
         return doctor()
     if args.command == "conformance":
