@@ -290,6 +290,9 @@ BROWSER_CHAT = """async (url) => new Promise((resolve) => {
 })"""
 
 
+CHAT_SNIPPET = r'new WebSocket\("(ws://[^"]+)"\);\s*ws\.onopen = \(\) => \{ ws\.send\("\{\\"type\\": \\"hello'
+
+
 def drive_live_widgets(page) -> list[tuple[str, bool]]:
     """Use each live widget of the open notebook once; (what, it worked) per widget."""
     results = []
@@ -300,8 +303,7 @@ def drive_live_widgets(page) -> list[tuple[str, bool]]:
     # Lesson 06's last part: a browser tab joins the chat server the lesson left running
     # (its snippet says hello in the chat's JSON; other lessons print plain echo snippets).
     for output in page.locator(".jp-OutputArea-output", has_text="new WebSocket(").all():
-        chat_snippet = re.search(r'new WebSocket\("(ws://[^"]+)"\);\s*ws\.onopen = \(\) => \{ ws\.send\("\{\\"type\\": \\"hello',
-                                 output.inner_text())
+        chat_snippet = re.search(CHAT_SNIPPET, output.inner_text())
         if chat_snippet:
             welcome = page.evaluate(BROWSER_CHAT, chat_snippet.group(1)) == "welcome"
             results.append(("the chat server, from the browser", welcome))
