@@ -22,10 +22,11 @@ from wslab import frames, handshake
 from wslab.codes import Opcode
 from wslab.errors import IncompleteFrame
 from wslab.frames import Frame
+from wslab.masking import RFC_MASK_KEY
 
 __all__ = ["Probe", "PROBE_KEY"]
 
-PROBE_KEY = b"\x37\xfa\x21\x3d"   # a fixed masking key: the probe's bytes are the same every run
+PROBE_KEY = RFC_MASK_KEY   # a fixed masking key (§5.7's): the probe's bytes are the same every run
 
 
 class Probe:

@@ -12,11 +12,11 @@ from wslab.errors import ProtocolError
 from wslab.exercises import checks, solutions
 from wslab.exercises.exercise import Checked, FunctionExercise, Predict
 from wslab.frames import Frame, Header, Opcode
+from wslab.masking import RFC_MASK_KEY
 
 TITLE = "Control frames and closing"
 STEM = "05_control_and_close"
 
-KEY = b"\x37\xfa\x21\x3d"
 MAX_SIZE = 1 << 20
 
 
@@ -29,7 +29,7 @@ def _head(opcode: int, length: int, *, masked: bool = True, fin: bool = True, rs
         length_field = length if length <= 125 else 126 if length <= 0xFFFF else 127
     b0 = fin << 7 | rsv[0] << 6 | rsv[1] << 5 | rsv[2] << 4 | opcode
     extended = length.to_bytes({126: 2, 127: 8}[length_field], "big") if length_field >= 126 else b""
-    return bytes([b0, masked << 7 | length_field]) + extended + (KEY if masked else b"")
+    return bytes([b0, masked << 7 | length_field]) + extended + (RFC_MASK_KEY if masked else b"")
 
 
 def _server_verdict(data: bytes, max_size: int) -> int | None:
@@ -88,7 +88,7 @@ def _reassembly_oracle(sequence: list[Frame]) -> list:
     connection = Connection("server", max_message_size=None)
     results: list = []
     for frame in sequence:
-        events = connection.receive_data(frames.encode(frame, KEY))
+        events = connection.receive_data(frames.encode(frame, RFC_MASK_KEY))
         if any(isinstance(e, ConnectionFailed) for e in events):
             results.append(next(e.close_code for e in events if isinstance(e, ConnectionFailed)))
             break
@@ -218,8 +218,8 @@ def _close_cases():
 
 def _ping_between() -> list[str]:
     connection = Connection("server")
-    data = b"".join(frames.encode(f, KEY) for f in (Frame(Opcode.TEXT, b"Hel", fin=False), Frame(Opcode.PING, b"x"),
-                                                    Frame(Opcode.CONTINUATION, b"lo")))
+    fragments = (Frame(Opcode.TEXT, b"Hel", fin=False), Frame(Opcode.PING, b"x"), Frame(Opcode.CONTINUATION, b"lo"))
+    data = b"".join(frames.encode(f, RFC_MASK_KEY) for f in fragments)
     sent = []
     for event in connection.receive_data(data):
         if isinstance(event, Ping):
@@ -235,7 +235,7 @@ def _close_code_of(data: bytes) -> int:
 
 
 def _close_codes() -> dict:
-    masked = lambda frame: frames.encode(frame, KEY)  # noqa: E731
+    masked = lambda frame: frames.encode(frame, RFC_MASK_KEY)  # noqa: E731
     return {
         "RSV1 set, no extension": _close_code_of(masked(Frame(Opcode.TEXT, b"hi", rsv1=True))),
         "text that is not UTF-8": _close_code_of(masked(Frame(Opcode.TEXT, b"\xff"))),
