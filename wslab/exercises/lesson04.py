@@ -71,8 +71,9 @@ def _masked_check(ex, answer):
                          Case(shown, described(wanted), described(checks.describe_events(events)), "RFC 6455 §5.3"))
     header = frames.parse_header(data)
     if header.mask_key != b"\x01\x02\x03\x04":
+        used = header.mask_key.hex(" ") if header.mask_key else "none"
         return fb.failed(ex.id, "'ping' arrives, but masked with another key",
-                         Case(shown, described(wanted), described(f"masking key {header.mask_key.hex(' ')}"),
+                         Case(shown, described(wanted), described(f"masking key {used}"),
                               "RFC 6455 §5.3"))
     return fb.passed(ex.id, "a server unmasks it with key 01 02 03 04 and reads the text 'ping'")
 

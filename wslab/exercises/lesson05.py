@@ -138,7 +138,7 @@ def _reassemble_cases():
         yield "edge case", (sequence,), _reassembly_oracle(sequence), rule
     rng = random.Random("05.reassemble")
     for _ in range(100):
-        sequence: list[Frame] = []
+        sequence = []
         for _ in range(rng.randrange(1, 4)):
             opcode = rng.choice((t, b))
             payload = rng.choice(("hello", "안녕하세요", "fragmented world", "✓")).encode() if opcode == t \
@@ -152,7 +152,7 @@ def _reassemble_cases():
 
 
 def _show_sequence(sequence: list[Frame]) -> str:
-    return "frames: " + ", ".join(f"{f.opcode.name} {f.payload!r}{'' if f.fin else ' FIN=0'}" for f in sequence)
+    return "frames: " + ", ".join(f"{Opcode(f.opcode).name} {f.payload!r}{'' if f.fin else ' FIN=0'}" for f in sequence)
 
 
 # --- UTF-8 -------------------------------------------------------------------------
@@ -181,13 +181,13 @@ def _utf8_cases():
     rng = random.Random("05.first_invalid_utf8")
     alphabet = ["a", "é", "한", "😀", "\u07ff", "\uffff", "\U0010ffff"]
     for _ in range(200):
-        data = bytearray("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))).encode())
-        if data and rng.random() < 0.6:
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        if data and rng.random() < 0.3:
-            del data[rng.randrange(len(data)):]
+        text = bytearray("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))).encode())
+        if text and rng.random() < 0.6:
+            text[rng.randrange(len(text))] = rng.randrange(256)
+        if text and rng.random() < 0.3:
+            del text[rng.randrange(len(text)):]
         final = rng.random() < 0.5
-        yield "random text", (bytes(data), final), _utf8_oracle(bytes(data), final), rule
+        yield "random text", (bytes(text), final), _utf8_oracle(bytes(text), final), rule
 
 
 # --- close reply ---------------------------------------------------------------------

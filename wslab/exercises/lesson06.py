@@ -44,6 +44,7 @@ class _Student:
 
 async def _exchange(url: str, messages, *, library: bool = False) -> list:
     """Send each message on one connection and collect the answers (None: no answer in time)."""
+    ws: Any
     if library:
         import websockets
         ws = await websockets.connect(url, compression=None)
@@ -139,7 +140,7 @@ def _round_trip_check(ex, answer):
                 errors.append(exc)
                 return None, []
             await asyncio.sleep(0.05)
-            return value, [e.frame.opcode for e in tap.frames() if e.sender == "client"]
+            return value, [e.frame.opcode for e in tap.frames() if e.sender == "client" and e.frame]
     try:
         value, opcodes = checks.run_live(run)
     except Exception as exc:
