@@ -44,11 +44,15 @@ def best_of(functions: dict[str, tuple[object, int]]) -> dict[str, float]:
     """Seconds per call of each function: the best of REPEAT runs of `number` calls.
 
     The runs take turns (one run of each, REPEAT times) so that a burst of
-    load on a shared machine hits every implementation alike.
+    load on a shared machine hits every implementation alike. Each run starts
+    with one untimed call: the implementation before it has just freed or
+    allocated megabytes, so the first call pays for fresh memory pages and cold
+    caches (at 1 MiB, three calls per run, that alone moved the ratio 0.77x-1.2x).
     """
     times = {name: float("inf") for name in functions}
     for _ in range(REPEAT):
         for name, (function, number) in functions.items():
+            function()
             times[name] = min(times[name], timeit.timeit(function, number=number) / number)
     return times
 

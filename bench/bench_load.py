@@ -1,6 +1,6 @@
 """Load test: 200 concurrent well-behaved clients and misbehaving ones against `python -m wslab serve`.
 
-    /work/venv/bin/python bench/bench_load.py [--clients 200] [--messages 100] [--bad 40]
+    python bench/bench_load.py [--clients 200] [--messages 100] [--bad 40]
 
 The server runs as a subprocess (the CLI echo server, as in class). Good
 clients (wslab.net) each pipeline their messages (text and binary) and check

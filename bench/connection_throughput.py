@@ -1,6 +1,6 @@
 """How many small messages per second a server-side Connection turns into events.
 
-    /work/venv/bin/python bench/connection_throughput.py
+    python bench/connection_throughput.py
 
 The same masked client bytes (N text messages of 16 bytes, then N binary ones)
 are fed in 4 KiB chunks to wslab's Connection, to wsproto's Connection and to

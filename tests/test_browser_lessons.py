@@ -1,4 +1,6 @@
-"""Every lesson in a real JupyterLab, driven by Chromium: runs all cells, no errors, widgets rendered.
+"""Every lesson in a real JupyterLab, driven by Chromium: runs all cells, no errors, widgets rendered,
+each widget shown as exactly one picture, and, after Run All, every live widget still works (each is
+driven once: a field typed, a button clicked, and its picture or log checked).
 
 One JupyterLab for the session (loopback, token, temporary workspace and
 user-settings dirs) and one page; each notebook is opened, its outputs are
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -160,9 +163,25 @@ REPORT = "() => {" + WIDGET_NODES + """
   const views = widgetNodes(panel);
   const pictures = Array.from(panel.node.querySelectorAll(
       '.wslab-picture, .jp-OutputArea-output[data-mime-type="image/svg+xml"]'));
+  // One picture per widget: a cell that shows a widget shows no other picture beside it.
+  const doubled = [];
+  cells.forEach((cell, n) => {
+    const outs = Array.from({length: cell.model.outputs.length}, (_, i) => cell.model.outputs.get(i));
+    if (!outs.some(o => o.data && o.data['application/vnd.jupyter.widget-view+json'])) return;
+    outs.forEach((o, i) => {
+      const node = cell.outputArea.widgets[i] && cell.outputArea.widgets[i].node;
+      if (o.data && o.data['application/vnd.jupyter.widget-view+json']) {
+        if (node && !node.querySelector('.jupyter-widgets')) doubled.push(`code cell ${n}: static copy shown`);
+      } else if (node && node.querySelector('svg, img')) {
+        doubled.push(`code cell ${n}: a second picture beside the widget`);
+      }
+    });
+  });
   return {
-    errors, unrun,
+    errors, unrun, doubled,
     widgetViews: views.length,
+    wslabWidgets: views.filter(v => v && v.querySelector('.wslab-frame-inspector, .wslab-masking-explorer, ' +
+      '.wslab-handshake-explorer, .wslab-live-console, .wslab-emit-playground')).length,
     brokenViews: views.filter(v => !rendered(v)).length,
     pictures: pictures.length,
     picturesWithoutSvg: pictures.filter(p => !p.querySelector('svg, img[src^="data:image/svg"]')).length,
@@ -187,16 +206,96 @@ def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
     page = lab_page
     page.evaluate(OPEN_AND_RUN, notebook.relative_to(REPO / "notebooks").as_posix())
     try:
-        page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_MS, polling=250)
+        try:
+            page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_MS, polling=250)
+        except Exception:  # noqa: BLE001 - the report below says which cells never finished
+            pass
         try:
             page.wait_for_function(WIDGETS_RENDERED, timeout=20_000, polling=250)
         except Exception:  # noqa: BLE001 - reported precisely by the assertions below
             pass
         report = page.evaluate(REPORT)
         page.screenshot(path=str(screenshots / f"{notebook.parent.name}-{notebook.stem}.png"))
+        driven = drive_live_widgets(page) if not report["errors"] and not report["unrun"] else []
     finally:
         page.evaluate(CLOSE)
     assert report["errors"] == [], f"{notebook.name}: error outputs {report['errors']}"
     assert report["unrun"] == [], f"{notebook.name}: code cells that never ran: {report['unrun']}"
     assert report["brokenViews"] == 0, f"{notebook.name}: widget views not rendered: {report}"
     assert report["picturesWithoutSvg"] == 0, f"{notebook.name}: pictures without an SVG: {report}"
+    assert report["doubled"] == [], f"{notebook.name}: a widget shown as two pictures: {report['doubled']}"
+    assert len([what for what, _ in driven if what.startswith("wslab-")]) == report["wslabWidgets"], driven
+    failed = [what for what, ok in driven if not ok]
+    assert failed == [], f"{notebook.name}: after Run All these live widgets did not work: {failed}"
+
+
+# --- after Run All, drive every live widget once -------------------------------------------
+
+def _field(widget, label: str):
+    """The input of the ipywidgets control whose description is `label`, inside `widget`."""
+    return widget.locator(f".widget-inline-hbox:has(> label:text-is('{label}'))").locator("input, textarea, select")
+
+
+def _becomes(page, widget, selector: str, text: str, timeout: float = 15_000) -> bool:
+    try:
+        widget.locator(selector).filter(has_text=text).first.wait_for(state="attached", timeout=timeout)
+        return True
+    except Exception:  # noqa: BLE001 - the caller reports which widget failed
+        return False
+
+
+def _drive_frame_inspector(page, w) -> bool:
+    _field(w, "payload").fill("WS!")
+    return _becomes(page, w, ".wslab-picture", "'W'")
+
+
+def _drive_masking_explorer(page, w) -> bool:
+    _field(w, "masking key").fill("12 34")
+    shows_error = _becomes(page, w, ".wslab-picture", "exactly 4 bytes")
+    _field(w, "masking key").fill("00 00 00 00")
+    return shows_error and _becomes(page, w, ".wslab-picture", "00 00 00 00")
+
+
+def _drive_handshake_explorer(page, w) -> bool:
+    _field(w, "response").select_option(label="status 200 OK instead of 101")
+    return _becomes(page, w, ".wslab-picture", "200 OK")
+
+
+def _drive_live_console(page, w) -> bool:
+    _field(w, "message").fill("after run all")
+    w.locator("button", has_text="send text").click()
+    return _becomes(page, w, "pre", "received TEXT 'after run all'")
+
+
+def _drive_emit_playground(page, w) -> bool:
+    w.locator("button", has_text="emit").first.click()
+    return _becomes(page, w, ".widget-html", "recipient")
+
+
+DRIVERS = {"wslab-frame-inspector": _drive_frame_inspector, "wslab-masking-explorer": _drive_masking_explorer,
+           "wslab-handshake-explorer": _drive_handshake_explorer, "wslab-live-console": _drive_live_console,
+           "wslab-emit-playground": _drive_emit_playground}
+
+BROWSER_CHAT = """async (url) => new Promise((resolve) => {
+  const ws = new WebSocket(url);
+  const timer = setTimeout(() => resolve('no answer'), 10000);
+  ws.onopen = () => ws.send(JSON.stringify({type: 'hello', name: 'browser-test'}));
+  ws.onmessage = (event) => { clearTimeout(timer); ws.close(); resolve(JSON.parse(event.data).type); };
+  ws.onerror = () => { clearTimeout(timer); resolve('error'); };
+})"""
+
+
+def drive_live_widgets(page) -> list[tuple[str, bool]]:
+    """Use each live widget of the open notebook once; (what, it worked) per widget."""
+    results = []
+    for css, drive in DRIVERS.items():
+        for i, widget in enumerate(page.locator(f".jp-NotebookPanel .{css}").all()):
+            widget.scroll_into_view_if_needed()
+            results.append((f"{css} #{i + 1}", drive(page, widget)))
+    # Lesson 06's last part: a browser tab joins the chat server the lesson left running.
+    for output in page.locator(".jp-OutputArea-output", has_text="new WebSocket(").all():
+        chat_snippet = re.search(r'new WebSocket\("(ws://[^"]+)"\);\s*ws\.onopen', output.inner_text())
+        if chat_snippet:
+            welcome = page.evaluate(BROWSER_CHAT, chat_snippet.group(1)) == "welcome"
+            results.append(("the chat server, from the browser", welcome))
+    return results

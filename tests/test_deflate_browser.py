@@ -99,6 +99,16 @@ def echo_in_browser(page, url: str, protocols: list[str] = ()) -> dict:
     return page.evaluate(ECHO_JS, [url, list(protocols), MESSAGES])
 
 
+def browse(page, protocols: list[str] = (), **options) -> tuple[dict, Recorder]:
+    """Run the page's echo against a wslab server made with `options`; what the page saw, what the server did."""
+    recorder = Recorder()
+    server = ServerThread(recorder.handler, on_bytes=recorder.on_bytes, **options)
+    try:
+        return echo_in_browser(page, server.url, protocols), recorder
+    finally:
+        server.stop()
+
+
 PLAIN_SIZE = 5 + 31 * 3000 + len("웹소켓 ".encode()) * 100 + 70000
 
 
@@ -112,12 +122,7 @@ PLAIN_SIZE = 5 + 31 * 3000 + len("웹소켓 ".encode()) * 100 + 70000
      "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8"),
 ])
 def test_chromium_negotiates_and_compresses(page, config, answer):
-    recorder = Recorder()
-    server = ServerThread(recorder.handler, compression=config, on_bytes=recorder.on_bytes)
-    try:
-        result = echo_in_browser(page, server.url)
-    finally:
-        server.stop()
+    result, recorder = browse(page, compression=config)
     assert recorder.offers == ["permessage-deflate; client_max_window_bits"]   # what Chromium offers
     assert result["extensions"] == answer == recorder.agreed[0]
     assert result["echoes"] == [True] * len(MESSAGES)
@@ -129,12 +134,7 @@ def test_chromium_negotiates_and_compresses(page, config, answer):
 
 
 def test_chromium_without_compression(page):
-    recorder = Recorder()
-    server = ServerThread(recorder.handler, compression=None, on_bytes=recorder.on_bytes)
-    try:
-        result = echo_in_browser(page, server.url)
-    finally:
-        server.stop()
+    result, recorder = browse(page, compression=None)
     assert result["extensions"] == "" and result["echoes"] == [True] * len(MESSAGES)
     assert recorder.sent > PLAIN_SIZE
 
@@ -145,12 +145,7 @@ def test_chromium_without_compression(page):
     ([], ""),
 ])
 def test_chromium_sees_the_chosen_subprotocol(page, offered, chosen):
-    recorder = Recorder()
-    server = ServerThread(recorder.handler, subprotocols=["chat.v2", "chat.v1"])
-    try:
-        result = echo_in_browser(page, server.url, offered)
-    finally:
-        server.stop()
+    result, _ = browse(page, offered, subprotocols=["chat.v2", "chat.v1"])
     assert result["opened"] and result["protocol"] == chosen
 
 
@@ -158,11 +153,7 @@ def test_chromium_fails_an_answer_without_the_subprotocols_it_offered(page):
     """RFC 6455 §4.1 lets a server answer without a subprotocol (wslab's server does, when none
     of the client's is its own); the browser's WebSocket API (WHATWG) then fails the connection:
     Chromium closes before open. A server that serves browsers should speak what they offer."""
-    server = ServerThread(Recorder().handler, subprotocols=["chat.v2"])
-    try:
-        result = echo_in_browser(page, server.url, ["mqtt"])
-    finally:
-        server.stop()
+    result, _ = browse(page, ["mqtt"], subprotocols=["chat.v2"])
     assert result == {"opened": False}
 
 
@@ -170,13 +161,7 @@ def test_chromium_over_wss(page):
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    recorder = Recorder()
-    server = ServerThread(recorder.handler, ssl=context)
-    try:
-        assert server.url.startswith("wss://")
-        result = echo_in_browser(page, server.url)   # the page trusts it: ignore_https_errors
-    finally:
-        server.stop()
+    result, _ = browse(page, ssl=context)   # the page's context trusts it: ignore_https_errors
     assert result["opened"] and result["extensions"] == "permessage-deflate"
     assert result["echoes"] == [True] * len(MESSAGES)
 

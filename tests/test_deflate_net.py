@@ -51,6 +51,20 @@ class Counter:
 
 
 MESSAGES = [TEXT, TEXT.encode() * 3, "", b"", "é" * 3000, bytes(range(256)) * 8, TEXT[:10]]
+TOTAL = sum(len(m) for m in MESSAGES)
+
+
+async def echo_all(ws, **send_options) -> None:
+    """Send each of MESSAGES and check its echo (either library's connection)."""
+    for message in MESSAGES:
+        await ws.send(message, **send_options)
+        assert await ws.recv() == message
+
+
+def assert_compressed(counter: Counter, name: str) -> None:
+    # A 256-byte window compresses by runs only (see wslab.deflate): less, but still less
+    shrink = 0.7 if "8" in name else 1 / 3
+    assert counter.sent < TOTAL * shrink and counter.received < TOTAL / 3
 
 
 # --- websockets client -> wslab server ------------------------------------------------
@@ -75,9 +89,7 @@ def test_websockets_client_to_wslab_server(name):
                                                                           "extensions": [factory]}
             async with ws_connect(server.url, max_size=LIMIT, **options) as client:
                 assert [e.name for e in client.protocol.extensions] == ["permessage-deflate"]
-                for message in MESSAGES:
-                    await client.send(message)
-                    assert await client.recv() == message
+                await echo_all(client)
                 (ws,) = server.connections
                 assert ws.extensions.startswith("permessage-deflate")
                 agreement = ws.connection.deflate.agreement
@@ -85,10 +97,7 @@ def test_websockets_client_to_wslab_server(name):
                     assert agreement.server_no_context_takeover and agreement.client_no_context_takeover
                 if factory is not None and factory.server_max_window_bits:
                     assert agreement.server_max_window_bits == factory.server_max_window_bits
-        total = sum(len(m) for m in MESSAGES)
-        # A 256-byte window compresses by runs only (see wslab.deflate): less, but still less
-        shrink = 0.7 if "8" in name else 1 / 3
-        assert counter.sent < total * shrink and counter.received < total / 3
+        assert_compressed(counter, name)
     run(go())
 
 
@@ -124,9 +133,7 @@ def test_wslab_server_config_is_answered():
                 assert extension.remote_no_context_takeover is True     # ... and knows the server drops its
                 assert extension.remote_max_window_bits == 10
                 assert extension.local_max_window_bits == 11
-                for message in MESSAGES:
-                    await client.send(message)
-                    assert await client.recv() == message
+                await echo_all(client)
     run(go())
 
 
@@ -151,15 +158,11 @@ def test_wslab_client_to_websockets_server(name):
         async with ws_serve(ws_echo, "127.0.0.1", 0, max_size=LIMIT, **options) as server:
             async with connect(f"ws://127.0.0.1:{port_of(server)}/", on_bytes=counter, compression=Offer()) as ws:
                 assert ws.extensions.startswith("permessage-deflate")
-                for message in MESSAGES:
-                    await ws.send(message)
-                    assert await ws.recv() == message
+                await echo_all(ws)
                 agreement = ws.connection.deflate.agreement
                 if factory is not None and factory.client_max_window_bits:
                     assert agreement.client_max_window_bits == factory.client_max_window_bits
-        total = sum(len(m) for m in MESSAGES)
-        shrink = 0.7 if "8" in name else 1 / 3
-        assert counter.sent < total * shrink and counter.received < total / 3
+        assert_compressed(counter, name)
     run(go())
 
 
@@ -177,9 +180,7 @@ def test_wslab_client_offers_are_honoured_by_websockets(offer):
                     assert agreement.server_no_context_takeover
                 if offer.server_max_window_bits:
                     assert agreement.server_max_window_bits <= offer.server_max_window_bits
-                for message in MESSAGES:
-                    await ws.send(message, fragment_size=100)
-                    assert await ws.recv() == message
+                await echo_all(ws, fragment_size=100)
     run(go())
 
 
@@ -217,9 +218,7 @@ def test_wslab_to_wslab_every_window():
             async with serve(echo, compression=config) as server:
                 async with connect(server.url, compression=Offer(client_max_window_bits=True)) as ws:
                     assert ws.connection.deflate.local_window_bits == bits
-                    for message in MESSAGES:
-                        await ws.send(message)
-                        assert await ws.recv() == message
+                    await echo_all(ws)
     run(go())
 
 
@@ -348,3 +347,50 @@ async def _read_raw_frame(probe: Probe) -> bytes:
     data = bytes(probe.received[:size])
     del probe.received[:size]
     return data
+
+
+# --- strict order: the answer before the failure's Close, and no longer than that ------------
+
+def test_the_answer_goes_before_the_failures_close():
+    async def go():
+        async with serve(echo) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            await probe.send(encode(Frame(Opcode.TEXT, b"good"), PROBE_KEY) + encode(Frame(3, b""), PROBE_KEY))
+            answer = await probe.read_frame()
+            assert (answer.opcode, answer.payload) == (Opcode.TEXT, b"good")
+            assert (await probe.read_close())[0] == 1002
+            await probe.close()
+    run(go())
+
+
+def test_a_failure_with_nothing_to_answer_goes_out_at_once():
+    async def go():
+        async with serve(echo) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            started = asyncio.get_running_loop().time()
+            await probe.send(encode(Frame(3, b""), PROBE_KEY))
+            assert (await probe.read_close())[0] == 1002
+            assert asyncio.get_running_loop().time() - started < 1
+            await probe.close()
+    run(go())
+
+
+def test_a_busy_application_holds_the_failure_at_most_close_timeout():
+    """The handler takes a message and never asks for the next: the Close waits for its answer
+    only `close_timeout` seconds, then goes out with the failure's code."""
+    async def busy(ws):
+        await ws.recv()
+        await asyncio.sleep(30)
+
+    async def go():
+        async with serve(busy, close_timeout=0.5) as server:
+            probe = await Probe.open(server.url)
+            await probe.handshake()
+            started = asyncio.get_running_loop().time()
+            await probe.send(encode(Frame(Opcode.TEXT, b"work"), PROBE_KEY) + encode(Frame(3, b""), PROBE_KEY))
+            assert (await probe.read_close(timeout=5))[0] == 1002
+            assert 0.4 < asyncio.get_running_loop().time() - started < 3
+            await probe.close()
+    run(go())

@@ -327,3 +327,36 @@ def test_the_wire_tap_shows_engine_io_packets_inside_websocket_frames():
                              ("client", "websocket", "pong")]
         await server.close()
     run(go())
+
+
+def test_the_wire_tap_shows_engine_io_packets_inside_polling_bodies():
+    async def go():
+        from wslab.engineio_net import tapped_packets
+        from wslab.tap import Tap
+        tap = Tap()
+        io = make_io(ping_interval=5)
+        server = await io.listen(on_bytes=tap.server_hook)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)   # one keep-alive connection
+
+        async def request(method, query, body=b""):
+            writer.write(f"{method} /socket.io/?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+                         .encode() + body)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(
+                b"content-length")))
+            return (await reader.readexactly(length)).decode()
+        sid = json.loads((await request("GET", "EIO=4&transport=polling"))[1:])["sid"]
+        q = f"EIO=4&transport=polling&sid={sid}"
+        assert await request("POST", q, b'40\x1e42["message","hi"]') == "ok"
+        body = await request("GET", q)
+        assert body.split("\x1e")[1:] == ['42["auth",{}]', '42["message-back","hi"]']
+        writer.close()
+        await asyncio.sleep(0.05)
+        seen = [(p.sender, p.transport, engineio.describe_packet(p.packet)) for p in tapped_packets(tap)]
+        assert seen[0][:2] == ("server", "polling") and seen[0][2].startswith("open ")
+        assert seen[1:3] == [("client", "polling", "message 0"), ("client", "polling", 'message 2["message","hi"]')]
+        assert seen[3][2].startswith("message 0{") and seen[4:] == [
+            ("server", "polling", 'message 2["auth",{}]'), ("server", "polling", 'message 2["message-back","hi"]')]
+        assert [e.kind for e in tap.entries if e.direction == "client->server"] == ["http", "http", "body", "http"]
+        await server.close()
+    run(go())

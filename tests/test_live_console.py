@@ -98,3 +98,29 @@ def test_refused_connection_is_reported():
     console = run(scenario())
     assert "403 Forbidden" in console.lines[-1] and console.lines[-1].startswith("error:")
     assert [e.describe() for e in console.tap.entries][:2] == ["GET / HTTP/1.1", "HTTP/1.1 403 Forbidden"]
+
+
+def test_before_any_traffic_a_friendly_empty_state():
+    async def scenario():
+        async with serve(echo) as server:
+            console = LiveConsole(server.url)
+            bundle = console._repr_mimebundle_()
+            return console, bundle, server.url
+
+    console, bundle, url = run(scenario())
+    for view in (console.table, console.sequence, console.detail):
+        assert "No traffic yet" in view.value and "<th" not in view.value and url in view.value
+    assert "No traffic yet" in bundle["text/html"] and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_a_stopped_server_is_said_plainly():
+    async def scenario():
+        async with serve(echo) as server:
+            url = server.url
+        console = LiveConsole(url)     # the server above is closed now
+        console.buttons["connect"].click()
+        await console.idle()
+        return console
+
+    console = run(scenario())
+    assert any("nothing listens at" in line and "run the" in line.lower() for line in console.lines), console.lines

@@ -9,6 +9,7 @@ import socketio
 from netutil import run
 
 from wslab.events import ConnectionRefused, Server
+from wslab.net import connect
 
 TRANSPORTS = {"polling+upgrade": None, "websocket": ["websocket"]}
 
@@ -292,5 +293,41 @@ def test_server_disconnect_with_close_leaves_every_namespace_then_closes():
                 break
             await asyncio.sleep(0.05)
         assert not server.sessions
+        await server.close()
+    run(go())
+
+
+def test_broadcast_and_single_acks_with_timeout_to_real_clients():
+    async def go():
+        from wslab.events import AckTimeout
+        io = make_server()
+        server = await io.listen()
+        answering, silent = Recorder(), Recorder()
+        answering.client.on("q", lambda: "answer")
+        silent.client.on("q", lambda: None)          # python-socketio acks None as an empty ACK
+        for rec in (answering, silent):
+            await rec.client.connect(server.url, transports=["websocket"], wait_timeout=3)
+            await rec.next()
+        done = asyncio.get_running_loop().create_future()
+        io.timeout(2).emit("q", callback=lambda err, responses: done.set_result((err, sorted(map(str, responses)))))
+        assert await asyncio.wait_for(done, 3) == (None, ["None", "answer"])
+        await silent.client.disconnect()
+        # python-socketio answers every event that asks for an ACK (an empty one without a handler);
+        # a raw client that never answers stands for a JavaScript listener that never calls its ack
+        deaf = await connect(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket")
+        await deaf.recv()
+        await deaf.send("40")
+        await deaf.recv(), await deaf.recv()
+        sockets = list(io.sockets.values())
+        done = asyncio.get_running_loop().create_future()
+        io.timeout(0.3).emit("q", callback=lambda err, responses: done.set_result((err, responses)))
+        err, responses = await asyncio.wait_for(done, 3)
+        assert isinstance(err, AckTimeout) and responses == ["answer"]
+        single = asyncio.get_running_loop().create_future()
+        sockets[-1].timeout(0.3).emit("q", callback=lambda err, *args: single.set_result((err, args)))
+        err, args = await asyncio.wait_for(single, 3)
+        assert isinstance(err, AckTimeout) and args == ()
+        await answering.client.disconnect()
+        await deaf.close()
         await server.close()
     run(go())

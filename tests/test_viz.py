@@ -55,7 +55,7 @@ def test_frame_diagram_is_deterministic():
     a = frame_diagram(Frame(Opcode.TEXT, b"Hello"), mask_key=RFC_MASK_KEY)
     b = frame_diagram(encode(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY))
     assert a.to_string() == b.to_string() and repr(a) == repr(b)
-    assert repr(a) == "<SVG 728x366: frame diagram: valid TEXT frame, masked, 11 bytes>"
+    assert repr(a) == "<SVG 760x455: frame diagram: valid TEXT frame, masked, 11 bytes>"
 
 
 @pytest.mark.parametrize("hex_bytes, field, words", [

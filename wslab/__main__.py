@@ -1,4 +1,4 @@
-"""The command line: ``python -m wslab serve``, ``doctor`` and ``conformance``.
+"""The command line: ``python -m wslab serve``, ``doctor``, ``conformance`` and ``classroom``.
 
     python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
                           [--no-compression] [--subprotocol NAME ...] [--certfile PEM [--keyfile PEM]]
@@ -11,6 +11,10 @@
                                 [--max-size BYTES]
         runs the conformance suite (wslab.conformance) against any WebSocket server and prints a
         table of verdicts per category; exit status 0 only if every case passed (OK or NON-STRICT).
+    python -m wslab classroom DIR [--no-solutions | --nbgrader]
+        writes a class set into DIR: the lessons, the exercises, the cheat sheet and an index page;
+        --no-solutions keeps solution() from showing the solutions; --nbgrader also writes the
+        exercises as nbgrader source assignments (DIR/source/exNN/).
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import argparse
 import asyncio
 import importlib
 import logging
+import shutil
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 
-__all__ = ["main", "run_server", "doctor", "conformance"]
+__all__ = ["main", "run_server", "doctor", "conformance", "classroom"]
 
 
 # --- serve ---------------------------------------------------------------------
@@ -131,6 +137,31 @@ def _check_import(name: str) -> Callable[[], str]:
     return check
 
 
+def _check_venv() -> str:
+    """`python -m venv` works here: Debian and Ubuntu ship venv's ensurepip in a package of its own."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    result = subprocess.run([base, "-c", "import ensurepip, venv"], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError("this Python cannot create virtual environments (no ensurepip); "
+                           "on Debian or Ubuntu: sudo apt-get install python3-venv")
+    return f"Python {sys.version.split()[0]} can create virtual environments (python -m venv)"
+
+
+def _check_korean_font() -> str:
+    """A font with Hangul, so that the Korean terms of the lessons are not drawn as empty boxes."""
+    if sys.platform in ("win32", "darwin"):
+        return "Windows and macOS ship fonts with Hangul"
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise RuntimeError("cannot tell: fontconfig's fc-list is missing")
+    listed = subprocess.run([fc_list, ":lang=ko", "family"], capture_output=True, text=True, timeout=60).stdout
+    families = sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()})
+    if not families:
+        raise RuntimeError("no font with Hangul: Korean terms would show as boxes; "
+                           "on Debian or Ubuntu: sudo apt-get install fonts-noto-cjk (or fonts-nanum)")
+    return f"{len(families)} font famil{'y' if len(families) == 1 else 'ies'} with Hangul, e.g. {families[0]}"
+
+
 DOCTOR_CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("handshake: RFC accept-key vector", _check_handshake_vector),
     ("frames: RFC example frames", _check_frame_vectors),
@@ -139,6 +170,13 @@ DOCTOR_CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("Jupyter: ipykernel importable", _check_import("ipykernel")),
     ("widgets: ipywidgets importable", _check_import("ipywidgets")),
     ("reference peer: websockets importable", _check_import("websockets")),
+    ("set-up: python -m venv works", _check_venv),
+]
+
+# Advice, not counted in the exit status: the font matters on the machine whose browser shows the
+# lessons, which need not be this one (JupyterLab on a remote machine).
+DOCTOR_ADVICE: list[tuple[str, Callable[[], str]]] = [
+    ("fonts: Korean text in this machine's browser", _check_korean_font),
 ]
 
 
@@ -154,6 +192,11 @@ def doctor() -> int:
             print(f"{bad_mark} {name}: {type(error).__name__}: {error}", flush=True)
         else:
             print(f"{ok_mark} {name}: {detail}", flush=True)
+    for name, check in DOCTOR_ADVICE:
+        try:
+            print(f"{ok_mark} {name}: {check()}", flush=True)
+        except Exception as error:   # advice: reported, not counted
+            print(f"! {name}: {error} (advice, not counted: it matters where the browser runs)", flush=True)
     total = len(DOCTOR_CHECKS)
     print(f"{total - failures}/{total} checks passed" + ("" if failures else ": ready for class"))
     return 1 if failures else 0
@@ -193,6 +236,27 @@ def conformance(url: str, cases: str | None, json_file: str | None, html_file: s
     return 0 if all(result.passed for result in results) else 1
 
 
+# --- classroom -----------------------------------------------------------------
+
+def classroom(target: str, *, solutions: bool, nbgrader: bool, source: str | None) -> int:
+    """Write a class set; print what was written, or why it could not be."""
+    from pathlib import Path
+
+    from wslab.classroom import write_class_set
+
+    try:
+        written = write_class_set(Path(target), solutions=solutions, nbgrader=nbgrader,
+                                  source=Path(source) if source else None)
+    except (FileExistsError, FileNotFoundError) as error:
+        print(f"classroom: {error}", file=sys.stderr)
+        return 2
+    notebooks = sum(path.suffix == ".ipynb" for path in written)
+    print(f"class set in {target}: {notebooks} notebooks, index.md, cheatsheet.svg"
+          + ("; solutions kept back (wslab-classroom.json)" if not solutions else "")
+          + ("; nbgrader source assignments in source/" if nbgrader else ""))
+    return 0
+
+
 # --- main ----------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--certfile", metavar="PEM", help="serve wss:// with this certificate chain (TLS)")
     serve_cmd.add_argument("--keyfile", metavar="PEM", help="the private key, if not in --certfile")
     commands.add_parser("doctor", help="check this install for a classroom")
-    conformance_cmd = commands.add_parser("conformance", help="run the RFC 6455 conformance suite against a server")
+    conformance_cmd = commands.add_parser("conformance",
+                                          help="run the RFC 6455 and RFC 7692 conformance suite against a server")
     conformance_cmd.add_argument("url", help="the server's ws:// URL, e.g. ws://127.0.0.1:9001/")
     conformance_cmd.add_argument("--cases", metavar="PATTERNS",
                                  help="comma-separated glob patterns of case ids, e.g. '5.*,6.*' (default: all)")
@@ -225,8 +290,19 @@ def main(argv: list[str] | None = None) -> int:
                                  help="also write a self-contained HTML report")
     conformance_cmd.add_argument("--max-size", type=int, default=1 << 20, metavar="BYTES",
                                  help="the server's message-size limit, for the 9.x cases (default 1 MiB)")
+    classroom_cmd = commands.add_parser("classroom", help="write a class set (lessons, exercises, index) into DIR")
+    classroom_cmd.add_argument("dir", help="a new (or empty) folder for the class set")
+    choice = classroom_cmd.add_mutually_exclusive_group()
+    choice.add_argument("--no-solutions", action="store_true",
+                        help="solution() in this class set says the teacher has kept the solutions back")
+    choice.add_argument("--nbgrader", action="store_true",
+                        help="also write the exercises as nbgrader source assignments (source/exNN/)")
+    classroom_cmd.add_argument("--from", dest="source", metavar="NOTEBOOKS",
+                               help="the kit's notebooks/ folder (default: the one beside this wslab)")
     args = parser.parse_args(argv)
 
+    if args.command == "classroom":
+        return classroom(args.dir, solutions=not args.no_solutions, nbgrader=args.nbgrader, source=args.source)
     if args.command == "doctor":
         return doctor()
     if args.command == "conformance":

@@ -4,7 +4,7 @@
  * it exists because a lesson promises that masking a megabyte is fast.
  * The loop is the RFC's `out[i] = data[i] ^ key[i % 4]`, done many bytes at a
  * time: the 4-byte key repeated is one wide word, and XORing words gives the
- * same bytes as XORing each byte. 16 bytes per step with SSE2 (every x86-64
+ * same bytes as XORing each byte. 16 bytes at a time with SSE2 (every x86-64
  * CPU has it; compilers do not vectorise the 8-byte loop on their own at -O2),
  * else 8, then byte by byte for the tail.
  */
@@ -52,6 +52,20 @@ mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     memcpy(&k32, k, 4);  /* memcpy: no alignment or aliasing assumptions */
 #if defined(__SSE2__)
     __m128i k128 = _mm_set1_epi32((int)k32);
+    /* Four 16-byte words per step. With one word per step the speed depended
+     * on where the loop's few instructions landed in the code (1 MiB ran at
+     * 0.55x websockets' speed with the same instructions; -falign-loops=32
+     * closed the gap); four words per step is fast wherever it lands. */
+    for (; i + 64 <= n; i += 64) {
+        __m128i w0 = _mm_loadu_si128((const __m128i *)(in + i));
+        __m128i w1 = _mm_loadu_si128((const __m128i *)(in + i + 16));
+        __m128i w2 = _mm_loadu_si128((const __m128i *)(in + i + 32));
+        __m128i w3 = _mm_loadu_si128((const __m128i *)(in + i + 48));
+        _mm_storeu_si128((__m128i *)(out + i), _mm_xor_si128(w0, k128));
+        _mm_storeu_si128((__m128i *)(out + i + 16), _mm_xor_si128(w1, k128));
+        _mm_storeu_si128((__m128i *)(out + i + 32), _mm_xor_si128(w2, k128));
+        _mm_storeu_si128((__m128i *)(out + i + 48), _mm_xor_si128(w3, k128));
+    }
     for (; i + 16 <= n; i += 16) {
         __m128i word = _mm_loadu_si128((const __m128i *)(in + i));
         _mm_storeu_si128((__m128i *)(out + i), _mm_xor_si128(word, k128));

@@ -39,7 +39,8 @@ PROTOCOL = "4"
 SEPARATOR = "\x1e"
 """The record separator joining packets in a polling payload (v4; v3 used ``<length>:``)."""
 
-TRANSPORTS = ("polling", "websocket")
+TransportName = Literal["polling", "websocket"]
+TRANSPORTS: tuple[TransportName, ...] = ("polling", "websocket")
 
 DEFAULTS = {"ping_interval": 25.0, "ping_timeout": 20.0, "max_payload": 1_000_000, "upgrade_timeout": 10.0}
 """The JavaScript server's defaults (engine.io ``server.ts``): pingInterval 25000 ms, pingTimeout 20000 ms,
@@ -251,7 +252,7 @@ class Session:
     """
 
     sid: str
-    transport: str
+    transport: TransportName
     now: float
     ping_interval: float = DEFAULTS["ping_interval"]
     ping_timeout: float = DEFAULTS["ping_timeout"]

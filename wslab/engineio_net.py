@@ -16,6 +16,13 @@ with `wslab.handshake`. This module only moves bytes and keeps time, and it
 bounds what a client can make it hold: a head (``handshake.MAX_HEAD``), a body
 (``max_payload``, else 413), the time to send a request (``request_timeout``), one
 poll and one POST at a time per session, one WebSocket per session.
+
+Where it answers differently from the JavaScript server (engine.io 6.6), on purpose:
+a POST body that is not an Engine.IO payload gets ``400 {"code":3,...}`` (engine.io
+answers ``200 ok`` and closes the session; here the session closes too, and the
+client is told why); a POST without ``Content-Length`` (chunked) gets 411; a second
+WebSocket for a session is closed with 1008 and a reason (engine.io closes it
+without one).
 """
 
 from __future__ import annotations
@@ -266,7 +273,7 @@ class EngineIOServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _new_session(self, transport: str, shake: Handshake) -> _Live:
+    def _new_session(self, transport: engineio.TransportName, shake: Handshake) -> _Live:
         loop = asyncio.get_running_loop()
         upgrades = ["websocket"] if transport == "polling" and "websocket" in self.transports else []
         session = Session(engineio.new_sid(), transport, loop.time(), ping_interval=self.ping_interval,
@@ -643,15 +650,27 @@ def tapped_packets(tap: Tap, connection: str | None = None) -> list[TappedPacket
     """The Engine.IO packets inside what ``tap`` recorded (a server started with ``on_bytes=tap.server_hook``):
     each WebSocket message frame holds one, each polling body (``\x1e``-joined) several. Frames that are
     not text or binary (ping, pong, close) and bodies that are not payloads (``ok``, errors) hold none."""
-    out = []
-    for entry in tap.select(connection, kinds=("frame", "body")):
+    out: list[TappedPacket] = []
+    bodies: dict[tuple[str, str], tuple[TapEntry, bytes]] = {}   # a body that arrived in several chunks
+
+    def body_done(key: tuple[str, str]) -> None:
+        if key in bodies:
+            first, data = bodies.pop(key)
+            out.extend(TappedPacket(first, "polling", p) for p in engineio.packets_in(data, polling=True))
+    for entry in tap.select(connection):
+        key: tuple[str, str] = (entry.connection, entry.direction)
+        if entry.kind == "body":
+            first, so_far = bodies.get(key, (entry, b""))
+            bodies[key] = (first, so_far + entry.data)
+            continue
+        body_done(key)
         if entry.kind == "frame":
             frame = entry.frame
             if frame is None or frame.opcode not in (Opcode.TEXT, Opcode.BINARY) or not frame.fin:
                 continue
-            data: str | bytes = frame.payload if frame.opcode == Opcode.BINARY else frame.payload.decode(
+            message: str | bytes = frame.payload if frame.opcode == Opcode.BINARY else frame.payload.decode(
                 "utf-8", "replace")
-            out += [TappedPacket(entry, "websocket", p) for p in engineio.packets_in(data, polling=False)]
-        else:
-            out += [TappedPacket(entry, "polling", p) for p in engineio.packets_in(entry.data, polling=True)]
+            out += [TappedPacket(entry, "websocket", p) for p in engineio.packets_in(message, polling=False)]
+    for pending in list(bodies):
+        body_done(pending)
     return out

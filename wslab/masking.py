@@ -50,7 +50,7 @@ def mask(data: Buffer, key: bytes) -> bytes:
     """Mask or unmask `data` with the 4-byte `key` (§5.3), fast.
 
     Uses the C loop of `wslab/_speedups.c` when it was built at install time
-    (eight bytes per step: the key repeated twice is one 64-bit word), and
+    (16 bytes at a time: the key repeated four times is one 128-bit word), and
     `mask_python` otherwise. All three functions give the same bytes.
     """
     if _mask_c is None:

@@ -7,7 +7,7 @@ server's answer as it arrives, byte for byte, without judging it.
 
     probe = await Probe.open(server.url)
     await probe.handshake()                                   # a valid §4.1 request
-    await probe.send(frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), mask_key=KEY))
+    await probe.send(frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), mask_key=PROBE_KEY))
     frame = await probe.read_frame()                          # Close 1002 (§5.2)
     await probe.expect_eof()                                  # and the server closed TCP
 

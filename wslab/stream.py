@@ -160,7 +160,8 @@ class _Reading(enum.Enum):
 
     HEAD = "head"      # the HTTP head of the opening handshake (§4)
     FRAMES = "frames"  # WebSocket frames (§5)
-    BODY = "body"      # the HTTP body of a refused handshake: not frames (§4.1)
+    BODY = "body"      # the HTTP body of a refused handshake, to the end of the stream: not frames (§4.1)
+    MESSAGE_BODY = "message body"  # a Content-Length body; then the next head (HTTP/1.1 keep-alive)
     RAW = "raw"        # after an error: the receiver stops reading (§7.1.7), so the decoder stops decoding
 
 
@@ -181,6 +182,7 @@ class StreamDecoder:
         self._pending = bytearray()  # bytes fed but not yet part of an item
         self._parser = FrameParser(role=self.role)
         self.extensions = ""  # Sec-WebSocket-Extensions of a 101 response (server->client only)
+        self._body_left = 0  # bytes of the current HTTP message body still to come
 
     def feed(self, data: bytes) -> list[tuple]:
         if self.state is _Reading.RAW:
@@ -190,11 +192,28 @@ class StreamDecoder:
         if self.state is _Reading.FRAMES:
             return self._read_frames(data)
         self._pending += data
-        items = self._read_head()
-        if self.state is _Reading.FRAMES:
+        items: list[tuple] = []
+        while self._pending and self.state in (_Reading.HEAD, _Reading.MESSAGE_BODY):
+            if self.state is _Reading.MESSAGE_BODY:
+                items += self._read_body()
+                continue
+            done = self._read_head()
+            items += done
+            if not done:
+                break
+        if self._pending and self.state in (_Reading.FRAMES, _Reading.BODY):
             rest, self._pending = bytes(self._pending), bytearray()
-            items += self._read_frames(rest)
+            items += self._read_frames(rest) if self.state is _Reading.FRAMES else [("body", rest, None, None, None)]
         return items
+
+    def _read_body(self) -> list[tuple]:
+        """Up to the rest of a Content-Length body (RFC 9112 §6.3); then the next head (HTTP/1.1 keep-alive)."""
+        piece = bytes(self._pending[:self._body_left])
+        del self._pending[:len(piece)]
+        self._body_left -= len(piece)
+        if self._body_left == 0:
+            self.state = _Reading.HEAD
+        return [("body", piece, None, None, None)]
 
     def _read_head(self) -> list[tuple]:
         side = "request" if self.direction == CLIENT_TO_SERVER else "response"
@@ -208,22 +227,28 @@ class StreamDecoder:
             return []
         head, rest = split
         self._pending = bytearray(rest)
-        refused = self.direction == SERVER_TO_CLIENT and not head.startswith(b"HTTP/1.1 101")
+        headers = {}
         for line in head.decode("latin-1").split("\r\n")[1:]:
             name, _, value = line.partition(":")
-            if name.strip().lower() == "sec-websocket-extensions":
-                self.extensions = value.strip()
-        if not refused:
+            headers[name.strip().lower()] = value.strip()
+        if self.direction == SERVER_TO_CLIENT:
+            self.extensions = headers.get("sec-websocket-extensions", self.extensions)
+            upgrade = head.startswith(b"HTTP/1.1 101")
+        else:
+            # A request without `Upgrade: websocket` is plain HTTP (Engine.IO's long polling, say): a body,
+            # then the next request on the same connection. An upgrade request is followed by frames.
+            upgrade = "websocket" in headers.get("upgrade", "").lower()
+        if upgrade:
             self.state = _Reading.FRAMES
             return [("http", head, None, None, None)]
-        # §4.1: a response other than 101 ends the WebSocket attempt; what
-        # follows is an HTTP body, not frames.
-        self.state = _Reading.BODY
-        items = [("http", head, None, None, None)]
-        if self._pending:
-            items.append(("body", bytes(self._pending), None, None, None))
-            self._pending = bytearray()
-        return items
+        # §4.1: a response other than 101 ends the WebSocket attempt; what follows is an HTTP body, not
+        # frames: Content-Length bytes of it, then the next message; without a length, the rest of the stream.
+        length = headers.get("content-length", "0" if self.direction == CLIENT_TO_SERVER else None)
+        if length is None or not length.isdigit():
+            self.state = _Reading.BODY
+        elif int(length):
+            self.state, self._body_left = _Reading.MESSAGE_BODY, int(length)
+        return [("http", head, None, None, None)]
 
     def _read_frames(self, data: bytes) -> list[tuple]:
         self._pending += data

@@ -38,6 +38,7 @@ TERMS: tuple[Term, ...] = (
     Term("kernel", "커널", "the Python process that runs a notebook's code cells", "00"),
     Term("widget", "위젯", "a control (slider, checkbox, text box) that redraws a picture as you change it", "00"),
     Term("glossary", "용어집", "this list of terms", "00"),
+    Term("Korean", "한국어", "the language beside English for every key term of the kit", "00"),
     Term("lesson", "레슨", "one notebook of the course, numbered 00 to 11", "00"),
     Term("exercise", "연습 문제", "a task with a self-check at the end of a lesson", "ex"),
     Term("hint", "힌트", "a nudge towards an exercise's answer, shown on request", "ex"),
@@ -138,6 +139,8 @@ TERMS: tuple[Term, ...] = (
     Term("event name", "이벤트 이름", "(Socket.IO) the first element of an event packet", "08"),
     Term("connection event", "연결 이벤트", "(Socket.IO) the server's `connection` event, once per client", "08"),
     Term("emit", "보내기", "(Socket.IO) to send an event with its data", "08"),
+    Term("socket", "소켓", "(Socket.IO) one client's connection as the server holds it: `socket.emit`, `socket.on`",
+         "08"),
     Term("listener", "리스너", "(Socket.IO) a function registered with `on` that runs when its event arrives", "08"),
     Term("register a listener", "리스너 등록", "(Socket.IO) `on(name, fn)`", "08"),
     Term("broadcast", "브로드캐스트", "(Socket.IO) to send to every client (except, in `socket.broadcast`, the "

@@ -140,9 +140,10 @@ class Case:
     `then` is sent only if the server is still silent after a short wait: a
     server that fails only after it is NON-STRICT. With `offer`, the request
     offers those extensions; `Deflated` pieces of `send` are compressed as the
-    server's answer says, and the server's compressed messages are inflated. A case with `status` other
-    than 101 is a refused handshake: that HTTP status is OK, another 4xx/5xx
-    NON-STRICT (§4.2.1 only says "such as 400"), a 101 FAILED.
+    server's answer says, and the server's compressed messages are inflated.
+    A case with `status` other than 101 is a refused handshake: that HTTP status
+    (or one of `also_ok`) is OK, another 4xx NON-STRICT (§4.2.1 only says "such
+    as 400"), a 101 FAILED.
     """
 
     id: str
@@ -161,6 +162,7 @@ class Case:
     request: Sent | None = None
     request_chunk: int | None = None
     status: int = 101
+    also_ok: tuple[int, ...] = ()          # other refusal statuses that are just as right
     must_headers: tuple[str, ...] = ()     # header fields a refusal must carry
     lenient: Case | None = None            # a behaviour the RFC tolerates: if this case passes, NON-STRICT
     timeout: float = 10.0

@@ -16,6 +16,8 @@ __all__ = ["cases", "CATEGORY", "request"]
 CATEGORY = "handshake"
 HOST = "127.0.0.1"   # the Host header's value; a server must accept any (it is not checked against itself)
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="   # the RFC's example key: the same bytes every run
+# Without the Upgrade tokens the request is plain HTTP; "426 Upgrade Required" (RFC 7231 §6.5.15) says as much
+UPGRADE_REQUIRED = (426,)
 
 
 def request(**changes: str | None) -> bytes:
@@ -26,9 +28,10 @@ def request(**changes: str | None) -> bytes:
     return data
 
 
-def _refused(title: str, rule: str, data: bytes, status: int, must_headers: tuple[str, ...] = ()) -> Case:
+def _refused(title: str, rule: str, data: bytes, status: int, must_headers: tuple[str, ...] = (),
+             also: tuple[int, ...] = ()) -> Case:
     return Case(id="", category=CATEGORY, title=title, rule=rule, request=Sent(title, data), status=status,
-                close_codes=(), must_headers=must_headers)
+                close_codes=(), must_headers=must_headers, also_ok=also)
 
 
 def _accepted(title: str, rule: str, data: bytes, *, chunk: int | None = None, pipelined: bytes = b"") -> Case:
@@ -48,12 +51,14 @@ def cases() -> list[Case]:
         _refused("HTTP/1.0", "§4.2.1 item 1: HTTP/1.1 or higher (505 for a version not supported)",
                  good.replace(b"HTTP/1.1\r\n", b"HTTP/1.0\r\n", 1), 505),
         _refused("no Host", "§4.2.1 item 2: a Host header field (400)", request(Host=None), 400),
-        _refused("no Upgrade", "§4.2.1 item 3: Upgrade containing 'websocket' (400)", request(Upgrade=None), 400),
-        _refused("Upgrade: h2c", "§4.2.1 item 3: Upgrade containing 'websocket' (400)", request(Upgrade="h2c"), 400),
+        _refused("no Upgrade", "§4.2.1 item 3: Upgrade containing 'websocket' (400)", request(Upgrade=None), 400,
+                 also=UPGRADE_REQUIRED),
+        _refused("Upgrade: h2c", "§4.2.1 item 3: Upgrade containing 'websocket' (400)", request(Upgrade="h2c"), 400,
+                 also=UPGRADE_REQUIRED),
         _refused("no Connection", "§4.2.1 item 4: Connection containing the token 'Upgrade' (400)",
-                 request(Connection=None), 400),
+                 request(Connection=None), 400, also=UPGRADE_REQUIRED),
         _refused("Connection: keep-alive", "§4.2.1 item 4: Connection containing the token 'Upgrade' (400)",
-                 request(Connection="keep-alive"), 400),
+                 request(Connection="keep-alive"), 400, also=UPGRADE_REQUIRED),
         _refused("no Sec-WebSocket-Key", "§4.2.1 item 5: a Sec-WebSocket-Key (400)",
                  request(Sec_WebSocket_Key=None), 400),
         _refused("a key of 15 bytes", "§4.2.1 item 5: the key is base64 of 16 bytes (400)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from wslab.events import Delivery, Server
 from wslab.events.trace import SERVER
+from wslab.viz.style import wrap
 from wslab.viz.svg import Svg, num
 
 WIDTH = 700
@@ -31,6 +32,19 @@ def _arrow(svg: Svg, x1: float, y1: float, x2: float, y2: float, *, width: float
     back_x, back_y = x2 - 9 * ux, y2 - 9 * uy
     svg.path(f"M{num(x2)},{num(y2)} L{num(back_x - 4 * uy)},{num(back_y + 4 * ux)} "
              f"L{num(back_x + 4 * uy)},{num(back_y - 4 * ux)} Z", fill=INK)
+
+
+def _hopping_arrow(svg: Svg, x1: float, x2: float, y: float, passed: list[float], *, dash: str | None) -> None:
+    """A horizontal arrow from x1 to x2 that jumps (a small arc) over each lifeline in `passed`."""
+    direction = 1 if x2 > x1 else -1
+    d = f"M{num(x1)},{num(y)}"
+    for x in sorted(passed, reverse=direction < 0):
+        sweep = 1 if direction > 0 else 0
+        d += f" L{num(x - 6 * direction)},{num(y)} A6,6 0 0 {sweep} {num(x + 6 * direction)},{num(y)}"
+    head = x2 - 9 * direction
+    d += f" L{num(head)},{num(y)}"
+    svg.path(d, fill="none", stroke=INK, stroke_width=1.3, stroke_dasharray=dash)
+    svg.path(f"M{num(x2)},{num(y)} L{num(head)},{num(y - 4)} L{num(head)},{num(y + 4)} Z", fill=INK)
 
 
 def _caption(delivery: Delivery | None) -> tuple[str, str, str]:
@@ -81,13 +95,13 @@ def emit_diagram(io: Server, delivery: Delivery | None = None, *, title: str | N
                  stroke_width=2.5 if received else 1, stroke_dasharray=None if received else "4 3")
         if name == sender:
             svg.rect(x + 3, box_y + 3, box_w - 6, box_h - 6, rx=3, fill="none", stroke=INK, stroke_width=1)
-        size = 12 if box_w >= 70 else 9
+        size = 12
         svg.text(cx, box_y + 17, _short(name, int(box_w / (size * 0.62))), size=size, anchor="middle",
                  font_weight="bold" if received else None, fill=INK)
         status = ("sender" if name == sender else "") + (" ✓" if received else "")
         if not client.connected:
             status = (status + " offline").strip()
-        svg.text(cx, box_y + 32, status.strip() or "—", size=size - 2, anchor="middle", fill=INK)
+        svg.text(cx, box_y + 33, status.strip() or "—", size=size, anchor="middle", fill=INK)
         if received:
             _arrow(svg, WIDTH / 2 + (cx - WIDTH / 2) * 0.25, server_y + server_h, cx, box_y - 2, width=2)
         if to_server and name == sender:
@@ -95,7 +109,7 @@ def emit_diagram(io: Server, delivery: Delivery | None = None, *, title: str | N
 
     band_y = box_y + box_h + 14
     for room, members in rooms.items():
-        svg.text(8, band_y + 11, _short(f"room {room}", 13), size=10, fill=INK)
+        svg.text(8, band_y + 11, _short(f"room {room}", 13), size=12, fill=INK)
         run: list[float] = []
         for name in shown + [None]:  # a None at the end closes the last run
             if name is not None and name in members:
@@ -104,13 +118,13 @@ def emit_diagram(io: Server, delivery: Delivery | None = None, *, title: str | N
             if run:
                 svg.rect(run[0] - box_w / 2, band_y, run[-1] - run[0] + box_w, 14, rx=7, fill=GREY, stroke=INK,
                          stroke_width=1)
-                svg.text((run[0] + run[-1]) / 2, band_y + 11, room, size=10, anchor="middle", fill=INK)
+                svg.text((run[0] + run[-1]) / 2, band_y + 11, room, size=12, anchor="middle", fill=INK)
                 run = []
         band_y += 22
     if hidden:
         got = sum(1 for name in hidden if name in recipients)
         svg.text(12, band_y + 10, f"+ {len(hidden)} more clients not drawn ({got} of them received it)",
-                 size=11, fill=INK)
+                 size=12, fill=INK)
     return svg
 
 
@@ -125,25 +139,29 @@ def timeline(io: Server, *, last: int | None = None) -> Svg:
         for name in (d.sender, *d.recipients):
             if name not in names:
                 names.append(name)
-    gutter, top, row = 190, 44, 26
+    gutter, top, line = 300, 44, 15
     step = (WIDTH - gutter - 50) / max(len(names) - 1, 1)
     xs = {name: gutter + 10 + i * step for i, name in enumerate(names)}
-    height = top + row * len(deliveries) + 16
+    # Each row: the call and its packet in the gutter (wrapped, never over a lifeline), then the arrows.
+    rows = [wrap(f"#{d.step} {d.call}", gutter - 20, 12) + wrap(d.packet, gutter - 20, 12)
+            + ([] if d.recipients else ["→ nobody"]) for d in deliveries]
+    height = top + sum(line * len(r) + 10 for r in rows) + 16
     svg = Svg(WIDTH, height, title=f"timeline of {len(deliveries)} packets")
     svg.rect(0, 0, WIDTH, height, fill="white")
     for name, x in xs.items():
-        svg.text(x, 20, _short(name, 10), size=11, anchor="middle", font_weight="bold", fill=INK)
+        svg.text(x, 20, _short(name, int(step / (12 * 0.602)) if len(names) > 1 else 20), size=12,
+                 anchor="middle", font_weight="bold", fill=INK)
         svg.line(x, 28, x, height - 8, stroke=INK, stroke_width=1, stroke_dasharray="2 3")
-    for i, d in enumerate(deliveries):
-        y = top + row * i + 12
-        svg.text(8, y + 4, _short(f"#{d.step} {d.call}", 28), size=10, fill=INK)
+    y = top
+    for d, text in zip(deliveries, rows, strict=True):
+        for k, part in enumerate(text):
+            svg.text(8, y + 4 + line * k, part, size=12, fill=INK, font_weight="bold" if k == 0 else None)
         x1 = xs[d.sender]
         dash = "5 3" if d.kind in ("ack", "connect", "connect_error", "disconnect") else None
         for name in d.recipients:
-            _arrow(svg, x1, y, xs[name] + (-3 if xs[name] > x1 else 3), y, width=1.3, dash=dash)
-        if not d.recipients:
-            svg.text(x1 + 6, y + 4, "× nobody", size=10, fill=INK)
-        right = not d.recipients or max(xs[n] for n in d.recipients) > x1
-        svg.text(x1 + (8 if right else -8), y - 4, _short(d.packet, 44), size=10,
-                 anchor="start" if right else "end", fill=INK)
+            x2 = xs[name] + (-3 if xs[name] > x1 else 3)
+            # The arrow hops over the lifelines it passes without delivering there (an excluded sender).
+            passed = [x for n, x in xs.items() if min(x1, x2) < x < max(x1, x2) and n not in d.recipients]
+            _hopping_arrow(svg, x1, x2, y, passed, dash=dash)
+        y += line * len(text) + 10
     return svg

@@ -18,10 +18,12 @@ from wslab.frames import Frame, announced_length, header_fields
 from wslab.viz import style
 from wslab.viz.svg import Svg
 
-BIT = 22            # width of one bit cell
+BIT = 23            # width of one bit cell: two ruler digits at 12 px fit
 LEFT = 12
 RULER = 18          # height of the bit-number ruler
-ROW = 50            # height of one 32-bit row
+ROW = 70            # height of one 32-bit row: the bits, then up to three 12-px lines (name, value)
+TEXT = 12           # no text under 12 px (readable at 100% zoom)
+LINE = 17           # table line height
 WIDTH = LEFT * 2 + 32 * BIT
 PAYLOAD_BYTES_DRAWN = 8
 SHORT = {"payload length": "payload len", "extended payload length": "extended payload length",
@@ -67,17 +69,17 @@ def frame_diagram(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, 
     table_top = RULER + rows * ROW + 14
     table = _table_lines(fields, data, bad)
     message = _error_lines(error) if error is not None else []
-    height = table_top + 16 * len(table) + (8 + 15 * len(message) if message else 0) + 24
+    height = table_top + LINE * len(table) + (8 + LINE * len(message) if message else 0) + 26
     svg = Svg(WIDTH, height, title=_title(fields, data, error))
     _ruler(svg)
     for row, start, width, name, label, value, bits in segments:
         _box(svg, row, start, width, name, label, value, bits, marked=(name == bad))
     _write_table(svg, table, table_top)
-    y = table_top + 16 * len(table) + 8
+    y = table_top + LINE * len(table) + 8
     for line in message:
-        svg.text(LEFT, y + 12, line, size=11, fill=style.ERROR, font_weight="bold")
-        y += 15
-    svg.text(LEFT, height - 8, _summary(fields, data), size=11, fill=style.MUTED)
+        svg.text(LEFT, y + 12, line, size=TEXT, fill=style.ERROR, font_weight="bold")
+        y += LINE
+    svg.text(LEFT, height - 8, _summary(fields, data), size=TEXT, fill=style.MUTED)
     return svg
 
 
@@ -147,7 +149,7 @@ def _value_text(field) -> str:
 
 def _ruler(svg: Svg) -> None:
     for i in range(32):
-        svg.text(LEFT + i * BIT + BIT / 2, 12, i, size=8, anchor="middle", fill=style.MUTED)
+        svg.text(LEFT + i * BIT + BIT / 2, 13, i, size=TEXT, anchor="middle", fill=style.MUTED)
 
 
 def _box(svg: Svg, row: int, col: int, width: int, name: str, label: str, value: str, bits: str,
@@ -160,41 +162,51 @@ def _box(svg: Svg, row: int, col: int, width: int, name: str, label: str, value:
         if i:
             svg.line(x + i * BIT, y + 2, x + i * BIT, y + 20, stroke=style.GRID, stroke_width=0.5)
         svg.text(x + i * BIT + BIT / 2, y + 15, bit, size=12, anchor="middle", fill=style.INK)
-    size = 8 if width == 1 else 9 if width <= 4 else 10
-    if marked:
-        label = "✗" if width == 1 else "✗ " + label  # one bit has room for the mark only; the table names it
-    svg.text(x + w / 2, y + 31, style.fit(label, w - 2, size), size=size, anchor="middle",
-             fill=style.ERROR if marked else style.INK, font_weight="bold" if marked else None)
-    if value:
-        svg.text(x + w / 2, y + 42, style.fit(value, w - 2, 9), size=9, anchor="middle", fill=style.INK)
+    ink = {"fill": style.ERROR if marked else style.INK, "font_weight": "bold" if marked else None}
+    if width == 1:
+        # One bit is too narrow for a name at 12 px: the name runs upwards, the bit above says the value.
+        cx, cy = x + w / 2 + 4, y + 20 + (ROW - 24) / 2
+        svg.text(cx, cy, ("✗" if marked else "") + label, size=TEXT, anchor="middle",
+                 transform=f"rotate(-90 {cx:g} {cy:g})", **ink)
+        return
+    lines = [(text, True) for text in style.wrap(("✗ " if marked else "") + label, w - 2, TEXT)]
+    lines += [(text, False) for text in (style.wrap(value, w - 2, TEXT) if value else [])]
+    for i, (text, is_name) in enumerate(lines[:3]):
+        svg.text(x + w / 2, y + 34 + 14 * i, text, size=TEXT, anchor="middle",
+                 **(ink if is_name else {"fill": style.INK}))
+
+
+VALUE_COLUMN = 2 + 24 + 23        # characters before the meaning: mark, field, value
 
 
 def _table_lines(fields, data: bytes, bad: str | None) -> list[tuple[str, bool]]:
-    lines = [(f"  {'field':<23} {'bits':<26} {'value':<20} meaning", False)]
+    """The field table: name, value, meaning; a long meaning continues on the next lines (nothing cut)."""
+    room = int((WIDTH - 2 * LEFT) / (TEXT * style.CHAR_WIDTH)) - VALUE_COLUMN
+    lines = [(f"  {'field':<23} {'value':<22} meaning", False)]
     for field in fields:
         if field.name == "payload":
             n = len(data) - field.offset // 8
             expected = announced_length(fields)
             value = f"{n} bytes" if expected is None or expected <= n else f"{n} of {expected} bytes"
-            bits = "(see hex dump)"
         else:
             value = _value_text(field)
-            bits = field.bits if len(field.bits) <= 24 else field.bits[:21] + "…"
         mark = "✗ " if field.name == bad else "  "
-        lines.append((f"{mark}{field.name:<23} {bits:<26} {value:<20} {field.meaning}", field.name == bad))
+        meaning = style.wrap(field.meaning, room * TEXT * style.CHAR_WIDTH, TEXT)
+        lines.append((f"{mark}{field.name:<23} {value:<22} {meaning[0]}", field.name == bad))
+        lines += [(" " * VALUE_COLUMN + more, field.name == bad) for more in meaning[1:]]
     return lines
 
 
 def _write_table(svg: Svg, lines: list[tuple[str, bool]], top: float) -> None:
     for i, (line, marked) in enumerate(lines):
-        svg.text(LEFT, top + 16 * i + 11, style.fit(line, WIDTH - 2 * LEFT, 10), size=10,
+        svg.text(LEFT, top + LINE * i + 12, line, size=TEXT,
                  fill=style.ERROR if marked else style.INK, font_weight="bold" if (marked or i == 0) else None,
                  style="white-space:pre")
 
 
 def _error_lines(error: WslabError) -> list[str]:
     kind = "incomplete frame" if isinstance(error, IncompleteFrame) else "invalid frame"
-    return style.wrap(f"✗ {kind}: {error}", WIDTH - 2 * LEFT, 11)
+    return style.wrap(f"✗ {kind}: {error}", WIDTH - 2 * LEFT, TEXT)
 
 
 def _summary(fields, data: bytes) -> str:

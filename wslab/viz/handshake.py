@@ -15,7 +15,7 @@ from wslab.viz.svg import Svg
 
 WIDTH = 760
 LINE = 17
-MEANING_X = 352
+TEXT = 12           # no text under 12 px
 
 def verdicts(request: bytes, response: bytes) -> tuple[HandshakeError | None, HandshakeError | None]:
     """The server's error about the request (§4.2.1) and the client's about the response (§4.1), or None."""
@@ -37,28 +37,37 @@ def handshake_view(request: bytes, response: bytes) -> Svg:
     svg = Svg(WIDTH, 0, title=f"handshake: {'valid' if not (request_error or response_error) else 'invalid'}")
     y = 8
     for heading, lines, bad in blocks:
-        svg.text(12, y + 13, heading, size=12, font_weight="bold")
+        svg.text(12, y + 13, heading, size=TEXT, font_weight="bold")
         y += LINE
-        svg.rect(10, y + 1, WIDTH - 20, LINE * len(lines) + 2, fill="#f7f7f7", stroke=style.GRID, stroke_width=0.5)
-        for name, text, meaning in lines:
+        rows = [(name, style.wrap(("✗ " if bad is not None and name == bad else "") + text, WIDTH - 32, TEXT),
+                 style.wrap(meaning, WIDTH - 48, TEXT) if meaning else []) for name, text, meaning in lines]
+        height = sum(LINE * (len(head) + len(note)) for _, head, note in rows)
+        svg.rect(10, y + 1, WIDTH - 20, height + 4, fill="#f7f7f7", stroke=style.GRID, stroke_width=0.5)
+        for name, head, note in rows:
+            # The header line in full, what it does on the line(s) under it: nothing cut off.
             marked = bad is not None and name == bad
             if marked:
-                svg.rect(11, y + 3, WIDTH - 22, LINE - 1, fill="#fde2e4", stroke=style.ERROR, stroke_width=2,
-                         stroke_dasharray="5 3")
-            svg.text(16, y + 14, style.fit(("✗ " if marked else "") + text, MEANING_X - 24, 11), size=11,
-                     fill=style.ERROR if marked else style.INK, style="white-space:pre")
-            svg.text(MEANING_X, y + 14, style.fit(meaning, WIDTH - MEANING_X - 14, 10), size=10, fill=style.MUTED)
-            y += LINE
-        y += 8
-    svg.text(12, y + 13, "Sec-WebSocket-Accept, step by step (§1.3, §4.2.2)", size=12, font_weight="bold")
+                svg.rect(11, y + 3, WIDTH - 22, LINE * (len(head) + len(note)), fill="#fde2e4",
+                         stroke=style.ERROR, stroke_width=2, stroke_dasharray="5 3")
+            for part in head:
+                svg.text(16, y + 15, part, size=TEXT, fill=style.ERROR if marked else style.INK,
+                         font_weight="bold" if marked else None, style="white-space:pre")
+                y += LINE
+            for part in note:
+                svg.text(36, y + 15, part, size=TEXT, fill=style.MUTED)
+                y += LINE
+        y += 12
+    svg.text(12, y + 13, "Sec-WebSocket-Accept, step by step (§1.3, §4.2.2)", size=TEXT, font_weight="bold")
     y += LINE
     for line in steps:
-        svg.text(16, y + 13, style.fit(line, WIDTH - 28, 11), size=11, style="white-space:pre")
-        y += LINE
+        for part in style.wrap(line, WIDTH - 28, TEXT):
+            svg.text(16, y + 13, part, size=TEXT, style="white-space:pre")
+            y += LINE
     y += 8
     for line, ok in verdicts:
-        svg.text(12, y + 13, line, size=11, fill=style.OK if ok else style.ERROR, font_weight="bold")
-        y += LINE
+        for part in style.wrap(line, WIDTH - 24, TEXT):
+            svg.text(12, y + 13, part, size=TEXT, fill=style.OK if ok else style.ERROR, font_weight="bold")
+            y += LINE
     svg.height = y + 10
     return svg
 

@@ -37,17 +37,17 @@ def hexdump(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, *, hea
     svg = Svg(width, height, title=f"hex dump: {len(data)} bytes ({counts['header'] + counts['key']} header, "
                                    f"{counts['payload']} payload)")
     for i in range(per_row):
-        svg.text(_x(i), 12, f"{i:x}", size=9, anchor="middle", fill=style.MUTED)
+        svg.text(_x(i), 12, f"{i:x}", size=12, anchor="middle", fill=style.MUTED)
     for row in range(shown_rows):
         y = TOP + row * LINE
-        svg.text(LEFT - 8, y + 14, f"{row * per_row:04x}", size=11, anchor="end", fill=style.MUTED)
+        svg.text(LEFT - 8, y + 14, f"{row * per_row:04x}", size=12, anchor="end", fill=style.MUTED)
         for i, b in enumerate(data[row * per_row:(row + 1) * per_row]):
             _cell(svg, _x(i), y, b, kinds[row * per_row + i])
-            svg.text(ascii_x + i * 8, y + 14, style.byte_char(b), size=11, fill=style.INK,
+            svg.text(ascii_x + i * 8, y + 14, style.byte_char(b), size=12, fill=style.INK,
                      style="white-space:pre")
     y = TOP + shown_rows * LINE
     if rows > shown_rows:
-        svg.text(LEFT, y + 14, f"… {len(data) - shown_rows * per_row} more bytes not shown", size=11,
+        svg.text(LEFT, y + 14, f"… {len(data) - shown_rows * per_row} more bytes not shown", size=12,
                  fill=style.MUTED)
         y += LINE
     _legend(svg, y + 10, counts)
@@ -83,18 +83,18 @@ def _cell(svg: Svg, cx: float, y: float, b: int, kind: str) -> None:
     elif kind == "key":
         svg.rect(cx - CELL / 2 + 1, y + 2, CELL - 2, LINE - 3, fill=style.KEY_FILL, stroke=style.INK,
                  stroke_width=1, stroke_dasharray="2 2")
-    svg.text(cx, y + 14, f"{b:02x}", size=11, anchor="middle", fill=style.INK,
+    svg.text(cx, y + 14, f"{b:02x}", size=12, anchor="middle", fill=style.INK,
              font_weight="bold" if kind != "payload" else None)
 
 
 def _legend(svg: Svg, y: float, counts: dict[str, int]) -> None:
     x = LEFT
     svg.rect(x, y, 18, 14, fill=style.HEADER_FILL, stroke=style.INK, stroke_width=1)
-    svg.text(x + 24, y + 11, f"header ({counts['header']} bytes)", size=11)
+    svg.text(x + 24, y + 11, f"header ({counts['header']} bytes)", size=12)
     x += 170
     if counts["key"]:
         svg.rect(x, y, 18, 14, fill=style.KEY_FILL, stroke=style.INK, stroke_width=1, stroke_dasharray="2 2")
-        svg.text(x + 24, y + 11, f"masking key ({counts['key']} bytes)", size=11)
+        svg.text(x + 24, y + 11, f"masking key ({counts['key']} bytes)", size=12)
         x += 190
     svg.rect(x, y, 18, 14, fill=style.PAYLOAD_FILL, stroke=style.GRID, stroke_width=0.5)
-    svg.text(x + 24, y + 11, f"payload ({counts['payload']} bytes)", size=11)
+    svg.text(x + 24, y + 11, f"payload ({counts['payload']} bytes)", size=12)

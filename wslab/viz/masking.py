@@ -25,7 +25,7 @@ def masking_view(payload: bytes, key: bytes, *, bit_rows: int = BIT_ROWS, limit:
     _key_strip(svg, key)
     y = 40
     for x, head in _COLUMNS_HEAD:
-        svg.text(x, y + 14, head, size=11, font_weight="bold")
+        svg.text(x, y + 14, head, size=12, font_weight="bold")
     for i, j, p, k, m in rows:
         y += ROW
         fill = style.FIELD_FILL["masking key"] if j % 2 == 0 else "#ffffff"
@@ -38,13 +38,13 @@ def masking_view(payload: bytes, key: bytes, *, bit_rows: int = BIT_ROWS, limit:
                  (545, f"0x{m:02x} '{style.byte_char(m)}'", "start")]
         for x, text, anchor in cells:
             if text:
-                svg.text(x, y + 15, text, size=11, anchor=anchor, style="white-space:pre")
+                svg.text(x, y + 15, text, size=12, anchor=anchor, style="white-space:pre")
     if len(payload) > len(rows):
         y += ROW
-        svg.text(12, y + 15, f"… {len(payload) - len(rows)} more bytes, same rule", size=11, fill=style.MUTED)
+        svg.text(12, y + 15, f"… {len(payload) - len(rows)} more bytes, same rule", size=12, fill=style.MUTED)
     y += ROW + 10
     for line, ok in lines:
-        svg.text(12, y + 12, style.fit(line, WIDTH - 24, 11), size=11,
+        svg.text(12, y + 12, style.fit(line, WIDTH - 24, 12), size=12,
                  fill=(style.OK if ok else style.ERROR) if ok is not None else style.INK, style="white-space:pre")
         y += 18
     return svg
@@ -54,11 +54,11 @@ _COLUMNS_HEAD = [(12, "i"), (60, "i mod 4"), (120, "payload byte"), (325, "key b
 
 
 def _key_strip(svg: Svg, key: bytes) -> None:
-    x = WIDTH - 12 - 4 * 44
-    svg.text(x - 6, 34, "key:", size=11, anchor="end")
+    x = WIDTH - 12 - 4 * 54
+    svg.text(x - 6, 34, "key:", size=12, anchor="end")
     for j, b in enumerate(key):
-        svg.rect(x + j * 44, 22, 42, 16, fill=style.FIELD_FILL["masking key"], stroke=style.INK, stroke_width=1)
-        svg.text(x + j * 44 + 21, 34, f"[{j}] {b:02x}", size=10, anchor="middle")
+        svg.rect(x + j * 54, 21, 52, 18, fill=style.FIELD_FILL["masking key"], stroke=style.INK, stroke_width=1)
+        svg.text(x + j * 54 + 26, 34, f"[{j}] {b:02x}", size=12, anchor="middle")
 
 
 def _summary(payload: bytes, key: bytes, masked: bytes, back: bytes) -> list[tuple[str, bool | None]]:

@@ -176,12 +176,12 @@ def _axes(svg: Svg, messages: int, top: int) -> None:
         value = top * i / 5
         y = _y(value, top)
         svg.line(X0, y, X1, y, stroke="#dddddd", stroke_width=0.5)
-        svg.text(X0 - 6, y + 4, f"{int(value):,}", size=10, anchor="end", fill=style.MUTED)
+        svg.text(X0 - 6, y + 4, f"{int(value):,}", size=12, anchor="end", fill=style.MUTED)
     step = max(1, messages // 10)
     for n in range(0, messages + 1, step):
-        svg.text(_x(n, messages), Y1 + 15, n, size=10, anchor="middle", fill=style.MUTED)
-    svg.text((X0 + X1) / 2, Y1 + 32, "N = messages delivered", size=11, anchor="middle")
-    svg.text(14, (Y0 + Y1) / 2, "bytes", size=11, anchor="middle",
+        svg.text(_x(n, messages), Y1 + 15, n, size=12, anchor="middle", fill=style.MUTED)
+    svg.text((X0 + X1) / 2, Y1 + 32, "N = messages delivered", size=12, anchor="middle")
+    svg.text(14, (Y0 + Y1) / 2, "bytes", size=12, anchor="middle",
              transform=f"rotate(-90 14 {(Y0 + Y1) / 2:.0f})")
 
 
@@ -196,15 +196,15 @@ def _labels(svg: Svg, o: Overhead, messages: int, top: int) -> None:
     svg.rect(X0 + 10, Y0 + 4, 10, 10, fill="#c0392b")
     svg.text(X0 + 26, Y0 + 13, f"HTTP polling: N × {o.per_poll} B "
                                f"({o.poll_request} request + {o.poll_response_head} response head + {o.message_size})",
-             size=11)
+             size=12)
     svg.text(X0 + 26, Y0 + 30, f"WebSocket: {o.handshake} B handshake once + N × {o.per_frame} B "
-                               f"({o.frame_header} frame header + {o.message_size})", size=11)
+                               f"({o.frame_header} frame header + {o.message_size})", size=12)
     svg.add(f'<circle cx="{X0 + 15}" cy="{Y0 + 26}" r="4" fill="white" stroke="#1f5fa8" stroke-width="1.5"/>')
     n = messages
     svg.text(X1, Y1 + 52, f"at N = {n}: polling {o.polling_bytes(n):,} B, WebSocket {o.websocket_bytes(n):,} B, "
-                          f"ratio {o.ratio(n):.1f} : 1", size=11, anchor="end", font_weight="bold")
+                          f"ratio {o.ratio(n):.1f} : 1", size=12, anchor="end", font_weight="bold")
     svg.text(X1, Y1 + 68, f"client -> server frames are masked: {o.masked_frame_header}-byte header instead of "
-                          f"{o.frame_header}", size=10, anchor="end", fill=style.MUTED)
+                          f"{o.frame_header}", size=12, anchor="end", fill=style.MUTED)
 
 
 def _crossover(svg: Svg, o: Overhead, messages: int, top: int) -> None:
@@ -213,4 +213,4 @@ def _crossover(svg: Svg, o: Overhead, messages: int, top: int) -> None:
         return
     x = _x(n, messages)
     svg.line(x, Y0 + 40, x, Y1, stroke=style.INK, stroke_width=1, stroke_dasharray="3 3")
-    svg.text(x + 6, Y0 + 54, f"crossover: from N = {n} polling costs more", size=11)
+    svg.text(x + 6, Y0 + 54, f"crossover: from N = {n} polling costs more", size=12)

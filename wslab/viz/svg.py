@@ -71,3 +71,18 @@ class Svg:
         # Jupyter shows repr() as the text/plain fallback, and nbval compares it:
         # the default repr would carry a memory address that changes every run.
         return f"<SVG {num(self.width)}x{num(self.height)}: {self.title or 'picture'}>"
+
+
+def stack(pictures: list[Svg], *, gap: float = 12, title: str = "") -> Svg:
+    """Several pictures as one, one below the other (a widget's static copy is one picture)."""
+    if len(pictures) == 1:
+        return pictures[0]
+    width = max((p.width for p in pictures), default=0)
+    height = sum(p.height for p in pictures) + gap * max(len(pictures) - 1, 0)
+    joined = Svg(width, height, title=title or " + ".join(p.title for p in pictures if p.title))
+    y = 0.0
+    for picture in pictures:
+        joined.add(f'<svg {attrs(x=0, y=y, width=picture.width, height=picture.height)} '
+                   f'viewBox="0 0 {num(picture.width)} {num(picture.height)}">{"".join(picture.elements)}</svg>')
+        y += picture.height + gap
+    return joined

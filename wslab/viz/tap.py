@@ -14,6 +14,7 @@ from html import escape
 from wslab.codes import Opcode
 from wslab.stream import CLIENT_TO_SERVER, TapEntry, summary
 from wslab.viz.frame import frame_diagram
+from wslab.viz.style import wrap
 from wslab.viz.svg import Svg, num
 
 __all__ = ["TapTable", "tap_table", "sequence_diagram", "entry_diagram"]
@@ -96,40 +97,51 @@ def _cells(entry: TapEntry, limit: int, keys: bool) -> tuple[str, str, str, str,
 
 # --- sequence diagram --------------------------------------------------------------
 
-ROW = 26
 TOP = 46
 LANE_GAP = 70
-SPAN = 430  # distance from the last client lifeline to the server's
+SPAN = 520  # distance from the last client lifeline to the server's: the labels live there
+LINE = 15   # one label line (12 px text)
+TEXT = 12   # no text under 12 px
 
 
-def sequence_diagram(entries: Iterable[TapEntry], *, title: str = "", limit: int = 20) -> Svg:
+def sequence_diagram(entries: Iterable[TapEntry], *, title: str = "", limit: int = 160) -> Svg:
     """The exchange drawn as arrows between the client(s) and the server, in order.
 
     One lifeline per connection on the left (c1, c2, ...), the server on the
     right. Each arrow is one entry, labelled with its number: the handshake
-    (HTTP), every frame (masked or not), errors in red, TCP FIN dashed.
+    (HTTP), every frame (masked or not), errors in red, TCP FIN dashed. The
+    labels sit between the last client lifeline and the server's, so they never
+    cross a lifeline, and wrap instead of being cut (`limit`: characters of a
+    payload shown).
     """
     entries = list(entries)
     connections = list(dict.fromkeys(e.connection for e in entries)) or ["c1"]
-    lanes = {conn: 60 + i * LANE_GAP for i, conn in enumerate(connections)}
+    lanes = {conn: 40 + i * LANE_GAP for i, conn in enumerate(connections)}
+    label_left = lanes[connections[-1]] + 12
     server_x = lanes[connections[-1]] + SPAN
-    width = server_x + 70
-    height = TOP + ROW * len(entries) + 24
+    width = server_x + 60
+    room = server_x - label_left - 16
+    labels = [_label_lines(entry, limit, room) for entry in entries]
+    height = TOP + sum(LINE * len(lines) + 14 for lines in labels) + 20
     svg = Svg(width, height, title=title or f"sequence of {len(entries)} entries")
     svg.rect(0, 0, width, height, fill="white")
     bottom = height - 10
     for conn, x in lanes.items():
-        svg.text(x, 18, "client", anchor="middle", size=11, fill=CLIENT_INK)
-        svg.text(x, 32, conn, anchor="middle", size=11, fill=CLIENT_INK)
+        svg.text(x, 18, "client", anchor="middle", size=TEXT, fill=CLIENT_INK)
+        svg.text(x, 32, conn, anchor="middle", size=TEXT, fill=CLIENT_INK)
         svg.line(x, 38, x, bottom, stroke=CLIENT_INK, stroke_width=1, stroke_dasharray="3 3")
-    svg.text(server_x, 25, "server", anchor="middle", size=11, fill=SERVER_INK)
+    svg.text(server_x, 25, "server", anchor="middle", size=TEXT, fill=SERVER_INK)
     svg.line(server_x, 38, server_x, bottom, stroke=SERVER_INK, stroke_width=1, stroke_dasharray="3 3")
-    for row, entry in enumerate(entries):
-        _arrow(svg, entry, lanes[entry.connection], server_x, TOP + ROW * row + 14, limit)
+    y = TOP
+    for entry, lines in zip(entries, labels, strict=True):
+        y += LINE * len(lines) + 4
+        _arrow(svg, entry, lanes[entry.connection], server_x, y, lines, (label_left + server_x) / 2)
+        y += 10
     return svg
 
 
-def _arrow(svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float, limit: int) -> None:
+def _arrow(svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float, lines: list[str],
+           label_x: float) -> None:
     to_server = entry.direction == CLIENT_TO_SERVER
     start, end = (client_x, server_x) if to_server else (server_x, client_x)
     ink = ERROR_INK if entry.kind == "error" else MUTED_INK if entry.kind == "eof" \
@@ -139,23 +151,27 @@ def _arrow(svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float
     tip = -1 if to_server else 1
     svg.path(f"M {_n(end)} {_n(y)} l {6 * tip} -4 l 0 8 z", fill=ink)
     weight = "bold" if entry.kind == "http" else None
-    svg.text((client_x + server_x) / 2, y - 4, _label(entry, limit), anchor="middle", size=11,
-             fill=ink, font_weight=weight)
+    for i, line in enumerate(lines):
+        svg.text(label_x, y - 5 - LINE * (len(lines) - 1 - i), line, anchor="middle", size=TEXT,
+                 fill=ink, font_weight=weight if i == 0 else None, style="white-space:pre")
 
 
-def _label(entry: TapEntry, limit: int) -> str:
+def _label_lines(entry: TapEntry, limit: int, room: float) -> list[str]:
+    """The label of one arrow: what it is on the first line, the payload preview wrapped under it."""
     if entry.kind == "frame":
         frame = entry.frame
         assert frame is not None, "an entry of kind 'frame' has its frame"
         name = frame.opcode.name if isinstance(frame.opcode, Opcode) else hex(frame.opcode)
         if not frame.fin:
             name += " FIN=0"
-        body = summary(frame, limit)
         masked = "masked" if entry.masked else "unmasked"
-        return f"#{entry.number} {name} {body} [{masked}]"
-    if entry.kind == "error":
-        return f"#{entry.number} ERROR: {_short(str(entry.error), 48)}"
-    return f"#{entry.number} {_short(entry.describe(), 56)}"
+        head, body = f"#{entry.number} {name} [{masked}]", summary(frame, limit)
+    elif entry.kind == "error":
+        head, body = f"#{entry.number} ERROR", str(entry.error)
+    else:
+        head, body = f"#{entry.number} {entry.describe()}", ""
+    lines = wrap(head, room, TEXT)
+    return lines + (wrap(body, room, TEXT) if body else [])
 
 
 def _short(text: str, limit: int) -> str:

@@ -1,24 +1,49 @@
-"""What every explorer widget shares: a picture, a status line, and a static copy.
+"""What every explorer widget shares: a picture, a status line, and one static copy.
 
 The picture is SVG written into an `ipywidgets.HTML` (a core widget: no
-front-end extension needed). Displaying an explorer also displays a static
-SVG of its state at that moment, so a notebook saved with outputs shows the
-picture on GitHub and nbviewer, where no kernel runs. No exception raised
-while redrawing ever reaches the notebook: it is shown in the status line.
+front-end extension needed). A widget is displayed as ONE output whose bundle
+carries both the live view and a static copy of its picture (`StaticCopy`):
+JupyterLab draws the live widget, a viewer without a kernel or without widget
+support (GitHub, nbconvert without widget state) draws the static picture, so
+no page shows the same picture twice. No exception raised while redrawing ever
+reaches the notebook: input the widget cannot use is shown in place of the
+picture (an old picture would look current).
 """
 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import ipywidgets as W
-from IPython.display import display
 
 from wslab.viz import style
-from wslab.viz.svg import Svg
+from wslab.viz.svg import Svg, stack
 
 
-class Explorer(W.VBox):
+class StaticCopy:
+    """Mixin for a widget: its display bundle also carries `static_bundle()` (SVG or HTML)."""
+
+    def static_bundle(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        try:
+            bundle.update(self.static_bundle())
+        except Exception:  # noqa: BLE001 - a missing static copy must not stop the widget from showing
+            pass
+        return bundle
+
+
+def error_box(message: str) -> str:
+    """What a widget shows in place of its picture when its input cannot be drawn."""
+    return (f'<div class="wslab-input-error" style="border:2px dashed {style.ERROR};padding:8px 12px;'
+            f'font-family:monospace;font-size:13px;color:{style.ERROR}">✗ {escape(message)}<br>'
+            f'<span style="color:{style.MUTED}">no picture until the input above is fixed</span></div>')
+
+
+class Explorer(StaticCopy, W.VBox):
     """Base class: subclasses build `controls` and implement `pictures()`."""
 
     def __init__(self, controls: list[W.Widget]) -> None:
@@ -26,6 +51,7 @@ class Explorer(W.VBox):
         self.picture.add_class("wslab-picture")  # the browser test finds pictures by this class
         self.status = W.HTML()
         self.error: str | None = None
+        self.input_error = False
         super().__init__([*controls, self.status, self.picture])
         for control in self._watched(controls):
             control.observe(self._changed, names="value")
@@ -40,17 +66,21 @@ class Explorer(W.VBox):
         return ""
 
     def refresh(self) -> None:
-        """Redraw from the controls; any error goes to the status line, never further."""
+        """Redraw from the controls. Input that cannot be drawn replaces the picture with its error
+        (said once, there); a drawable but invalid state is drawn with the broken rule marked in it."""
         try:
             svgs = self.pictures()
             self.error = self.problem()
         except Exception as error:  # noqa: BLE001 - a widget callback must not raise into the notebook
-            self.error = f"{type(error).__name__}: {error}"
-            self.status.value = _line(f"✗ {self.error}", style.ERROR)
+            self.error = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+            self.input_error = True
+            self.picture.value = error_box(self.error)
+            self.status.value = ""
             return
+        self.input_error = False
         self.picture.value = "".join(f"<div>{svg.to_string()}</div>" for svg in svgs)
         if self.error:
-            self.status.value = _line(f"✗ {self.error}", style.ERROR)
+            self.status.value = _line("✗ invalid: the picture marks the broken rule", style.ERROR)
         else:
             self.status.value = _line(self.describe(), style.INK)
 
@@ -65,10 +95,11 @@ class Explorer(W.VBox):
         except Exception:  # noqa: BLE001
             return []
 
-    def _ipython_display_(self) -> None:
-        display(self._repr_mimebundle_(), raw=True)
-        for svg in self.static():
-            display(svg)
+    def static_bundle(self) -> dict[str, str]:
+        pictures = self.static()
+        if not pictures:
+            return {"text/html": error_box(self.error or "nothing to draw")}
+        return {"image/svg+xml": stack(pictures).to_string()}
 
     def _changed(self, change: dict) -> None:
         self.refresh()

@@ -17,6 +17,7 @@ import ipywidgets as W
 from wslab.events import PATTERN_CALLS, Server, emit_as
 from wslab.viz.emit import emit_diagram, timeline
 from wslab.viz.svg import Svg
+from wslab.widgets.base import StaticCopy
 
 LOG_LINES = 12
 
@@ -26,7 +27,7 @@ def chat_server(io: Server | None = None) -> Server:
     return io if io is not None else Server()
 
 
-class EmitPlayground(W.VBox):
+class EmitPlayground(StaticCopy, W.VBox):
     """Controls around a `Server`: clients, rooms, connections, and an emit button."""
 
     def __init__(self, io: Server | None = None, *, clients: tuple[str, ...] = ("alice", "bob", "carol")) -> None:
@@ -67,6 +68,7 @@ class EmitPlayground(W.VBox):
             W.HBox([self.connect_button, self.disconnect_button, self.room, self.join_button, self.leave_button]),
             W.HBox([self.pattern, self.event, self.payload, self.emit_button]),
             self.status, self.diagram, self.log_view])
+        self.add_class("wslab-emit-playground")
         self._refresh("ready: choose a sender, a pattern and a payload, then press emit")
 
     def __repr__(self) -> str:
@@ -123,6 +125,9 @@ class EmitPlayground(W.VBox):
         """The current diagram as a static picture (shown without a kernel, e.g. on GitHub)."""
         return emit_diagram(self.io)
 
+    def static_bundle(self) -> dict[str, str]:
+        return {"image/svg+xml": self.snapshot().to_string()}
+
     # --- plumbing --------------------------------------------------------------------
 
     def _listen(self, client: Any) -> None:
@@ -144,21 +149,26 @@ class EmitPlayground(W.VBox):
             try:
                 action()
             except Exception as exc:  # shown in the widget: nothing may escape to the notebook
-                self._refresh_quietly()
-                self.status.value = f"<b>error:</b> {escape(type(exc).__name__)}: {escape(str(exc))}"
+                self._show_stale(exc)
         return run
 
-    def _refresh_quietly(self) -> None:
+    def _show_stale(self, exc: Exception) -> None:
+        """The error, and the last picture greyed out and labelled stale: it no longer shows the input."""
+        what = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        self.status.value = (f'<span style="color:#b00020"><b>✗ error:</b> {escape(what)}</span>'
+                             '<br><i>Nothing happened; the picture below is stale: it shows the state before.</i>')
         try:
-            self.diagram.value = emit_diagram(self.io).to_string()
-        except Exception:  # pragma: no cover - a picture must never take the widget down
-            pass
+            picture = emit_diagram(self.io).to_string()
+        except Exception:  # noqa: BLE001 - a picture must never take the widget down
+            picture = ""
+        self.diagram.value = (f'<div class="wslab-stale" style="opacity:0.35;filter:grayscale(1)" '
+                              f'title="stale: the last emit that worked">{picture}</div>')
 
     def _refresh(self, message: str) -> None:
         self.status.value = escape(message)
         self.diagram.value = emit_diagram(self.io).to_string()
         lines = [escape(d.line()) for d in self.io.trace[-LOG_LINES:]]
-        self.log_view.value = "<pre style='font-size:11px;margin:0'>" + "\n".join(lines) + "</pre>"
+        self.log_view.value = "<pre style='font-size:12px;margin:0'>" + "\n".join(lines) + "</pre>"
 
 
 __all__ = ["EmitPlayground", "timeline"]

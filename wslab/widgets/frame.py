@@ -45,14 +45,13 @@ class FrameInspector(Explorer):
         self.raw = W.Text(value=raw, description="raw bytes", placeholder="hex, e.g. 81 05 48 65 6c 6c 6f",
                           layout=W.Layout(width="95%"))
         self.data = b""
-        super().__init__([
-            self.source,
-            W.HBox([self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode]),
-            W.HBox([self.masked, self.key]),
-            W.HBox([self.payload, self.payload_as]),
-            self.raw,
-        ])
+        self.build_controls = [W.HBox([self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode]),
+                               W.HBox([self.masked, self.key]), W.HBox([self.payload, self.payload_as])]
+        super().__init__([self.source, *self.build_controls, self.raw])
+        self.add_class("wslab-frame-inspector")
         self.raw.observe(self._raw_typed, names="value")
+        self.source.observe(self._show_mode, names="value")
+        self._show_mode()
 
     def frame(self) -> Frame:
         """The frame the field controls describe."""
@@ -80,6 +79,13 @@ class FrameInspector(Explorer):
     def describe(self) -> str:
         shown = self.data[:16].hex(" ") + (" …" if len(self.data) > 16 else "")
         return f"✓ a valid frame, {len(self.data)} bytes: {shown}"
+
+    def _show_mode(self, change: dict | None = None) -> None:
+        """Only the controls of the chosen mode: the field controls build a frame, the raw box decodes one."""
+        raw = self.source.value == RAW
+        for box in self.build_controls:
+            box.layout.display = "none" if raw else None
+        self.raw.layout.display = None if raw else "none"
 
     def _raw_typed(self, change: dict) -> None:
         if change["new"].strip() and self.source.value != RAW:

@@ -59,6 +59,7 @@ class HandshakeExplorer(Explorer):
         self.response = b""
         self._request_bytes = request
         super().__init__([self.key, self.request, self.tamper])
+        self.add_class("wslab-handshake-explorer")
 
     def _changed(self, change: dict) -> None:
         if change["owner"] is self.key:

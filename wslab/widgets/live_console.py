@@ -20,11 +20,11 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 import ipywidgets as widgets
-from IPython.display import display
 
 from wslab.codes import close_code_name
 from wslab.tap import Tap, TapEntry
 from wslab.viz.tap import entry_diagram, sequence_diagram, tap_table
+from wslab.widgets.base import StaticCopy
 
 __all__ = ["LiveConsole", "CLOSE_CODES"]
 
@@ -32,7 +32,7 @@ __all__ = ["LiveConsole", "CLOSE_CODES"]
 CLOSE_CODES = (1000, 1001, 1003, 1008, 1011, 3000, 4000, 1005)
 
 
-class LiveConsole(widgets.VBox):
+class LiveConsole(StaticCopy, widgets.VBox):
     """A live WebSocket client (wslab.net) with buttons, and the tap of its connection.
 
         console = LiveConsole(server.url)
@@ -80,6 +80,7 @@ class LiveConsole(widgets.VBox):
             self.status,
             views,
         ])
+        self.add_class("wslab-live-console")
         self._refresh()
 
     # --- actions (coroutines; the buttons schedule them) ---------------------------
@@ -90,8 +91,12 @@ class LiveConsole(widgets.VBox):
         if self.ws is not None and self.ws.state != "CLOSED":
             self._say("already connected: close first")
             return
-        self.ws = await connect(self.url.value, origin=self.origin, mask_key=self.mask_key,
-                                on_bytes=self.tap.client_hook)
+        try:
+            self.ws = await connect(self.url.value, origin=self.origin, mask_key=self.mask_key,
+                                    on_bytes=self.tap.client_hook)
+        except ConnectionRefusedError:
+            raise ConnectionRefusedError(f"nothing listens at {self.url.value}: was its server stopped? Run the "
+                                         "cell that starts it again (or restart the kernel and run all)") from None
         self._say(f"connected to {self.url.value}")
         self._receiver = self.spawn(self._receive, background=True)
 
@@ -175,7 +180,7 @@ class LiveConsole(widgets.VBox):
     def _say(self, line: str) -> None:
         self.lines.append(line)
         shown = self.lines[-8:]
-        self.status.value = ("<pre style='margin:0;font-size:12px'>"
+        self.status.value = ("<pre style='margin:0;font-size:13px'>"
                              + "\n".join(escape(text) for text in shown) + "</pre>")
 
     def _on_entry(self, entry: TapEntry) -> None:
@@ -185,18 +190,24 @@ class LiveConsole(widgets.VBox):
             self._say(f"received {entry.describe()}")
         self._refresh()
 
+    def empty_state(self) -> str:
+        """What the console shows before any traffic: what to do, not an empty table."""
+        return ('<div class="wslab-empty" style="padding:10px 12px;border:1px dashed #999;font-size:13px;'
+                f'color:#444">No traffic yet. Click <b>connect</b> to open a connection to '
+                f'<code>{escape(self.url.value)}</code>; every byte of it (the handshake, then each frame) '
+                'will appear here, numbered in the order it crossed the wire.</div>')
+
     def _refresh(self) -> None:
         entries = self.tap.entries
-        self.table.value = tap_table(entries)._repr_html_() if entries \
-            else "<i>no traffic yet</i>"
-        self.sequence.value = sequence_diagram(entries).to_string() if entries else ""
+        self.table.value = tap_table(entries)._repr_html_() if entries else self.empty_state()
+        self.sequence.value = sequence_diagram(entries).to_string() if entries else self.empty_state()
         self.entry_number.max = max(1, len(entries))
         self._show_detail()
 
     def _show_detail(self) -> None:
         number = self.entry_number.value
         if not 1 <= number <= len(self.tap.entries):
-            self.detail.value = ""
+            self.detail.value = self.empty_state() if not self.tap.entries else ""
             return
         entry = self.tap[number]
         try:
@@ -204,11 +215,10 @@ class LiveConsole(widgets.VBox):
         except ValueError as error:
             self.detail.value = f"<div>{escape(str(error))}</div>"
 
-    def _ipython_display_(self) -> None:
-        # The widget, then a static copy of the tap table for viewers without a
-        # kernel (GitHub, nbviewer), as every wslab widget does.
-        display(self._repr_mimebundle_(), raw=True)
-        display(tap_table(self.tap.entries))
+    def static_bundle(self) -> dict[str, str]:
+        """The static copy (viewers without a kernel): the tap table, or the empty state."""
+        entries = self.tap.entries
+        return {"text/html": tap_table(entries)._repr_html_() if entries else self.empty_state()}
 
     def __repr__(self) -> str:
         return f"LiveConsole(url={self.url.value!r}, {len(self.tap.entries)} tapped entries)"

@@ -17,6 +17,7 @@ class MaskingExplorer(Explorer):
         self.payload = W.Text(value=payload, description="payload")
         self.key = W.Text(value=key.hex(" "), description="masking key")
         super().__init__([W.HBox([self.payload, self.key])])
+        self.add_class("wslab-masking-explorer")
 
     def pictures(self) -> list[Svg]:
         return [masking_view(self.payload.value.encode("utf-8"), parse_key(self.key.value))]
