@@ -30,8 +30,11 @@ NOTEBOOKS = sorted(p for p in (REPO / "notebooks").rglob("*.ipynb")   # lessons 
                    if ".ipynb_checkpoints" not in p.parts)
 RUN_TIMEOUT_MS = 180_000
 
-# User settings: render every cell (no virtual scrolling) and no news prompt.
+# User settings: render every cell (no virtual scrolling), no news prompt, and no
+# autosave: the test clears and re-runs the repository's own notebooks, and a run
+# that stalls must never be written back over a saved lesson.
 SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                        "checkForUpdates": False},

@@ -107,7 +107,10 @@ def test_lesson_links_its_exercises(n, stem):
 HEADER = re.compile(r"^# \d\d · .+\n\n\*About (\d+) minutes \(reading and running; .+\) · before this: (.+)\*\n\n")
 
 
-@pytest.mark.parametrize("stem", ["00_start_here", *sorted(SAYS)])
+LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("stem", LESSONS)
 def test_lesson_header_says_how_long_and_what_comes_before(stem):
     import sys
     sys.path.insert(0, str(NOTEBOOKS.parent / "bench"))

@@ -59,7 +59,7 @@ def emit_rows() -> list[tuple[str, str]]:
     for pattern, call in PATTERN_CALLS.items():
         emit_as(io, pattern, "alice", "chat", "hi", room="red" if "room" in pattern else None)
         delivery = io.trace.last_event()
-        assert delivery is not None, pattern   # emit_as always records one
+        assert delivery is not None, "an emit is always traced"
         call = call.replace("room", '"red"').replace("event, ...", "…").replace("client: ", "client ")
         rows.append((call, ", ".join(delivery.recipients) or "nobody"))
     return rows
@@ -69,7 +69,7 @@ class _Page:
     def __init__(self) -> None:
         self.svg = Svg(WIDTH, HEIGHT, title="WebSocket (RFC 6455) and Socket.IO cheat sheet")
         self.svg.rect(0, 0, WIDTH, HEIGHT, fill="#ffffff")
-        self.y = MARGIN
+        self.y: float = MARGIN
 
     def heading(self, text: str, *, x: float = MARGIN, right: float = WIDTH - MARGIN) -> None:
         self.svg.text(x, self.y + 24, text, size=15, font_weight="bold", fill=INK)
