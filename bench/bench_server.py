@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 
 from wslab import frames, handshake  # noqa: E402
+from wslab.masking import RFC_MASK_KEY  # noqa: E402
 
 MESSAGE = "x" * 64
 BIG = 16 * 1024 * 1024
@@ -186,7 +187,7 @@ def idle_connections(served: Served, count: int) -> tuple[float, float]:
         while b"\r\n\r\n" not in head:
             head += sock.recv(4096)
         assert head.startswith(b"HTTP/1.1 101"), head[:40]
-    ping = frames.encode(frames.Frame(frames.Opcode.TEXT, b"hi"), mask_key=b"\x37\xfa\x21\x3d")
+    ping = frames.encode(frames.Frame(frames.Opcode.TEXT, b"hi"), mask_key=RFC_MASK_KEY)
     for sock in sockets:                        # one message each: the connection has been used once
         sock.sendall(ping)
     for sock in sockets:

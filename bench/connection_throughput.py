@@ -22,13 +22,14 @@ from wsproto.connection import Connection as WspConnection  # noqa: E402
 from wsproto.connection import ConnectionType
 
 from wslab.connection import Connection  # noqa: E402
+from wslab.masking import RFC_MASK_KEY  # noqa: E402
 
 N = 50_000
 CHUNK = 4096
 
 
 def wire() -> bytes:
-    client = Connection("client", mask_key=b"\x37\xfa\x21\x3d")
+    client = Connection("client", mask_key=RFC_MASK_KEY)
     text = b"".join(client.send_text(f"{i:016d}")
                     for i in range(N))
     binary = b"".join(client.send_binary(i.to_bytes(16, "big")) for i in range(N))

@@ -128,6 +128,7 @@ def test_serve_ctrl_c_with_a_client_that_stopped_reading():
     import time
 
     from wslab import frames, handshake
+    from wslab.masking import RFC_MASK_KEY
 
     process, url = start_server("--close-timeout", "1")
     target = handshake.parse_uri(url)
@@ -140,7 +141,7 @@ def test_serve_ctrl_c_with_a_client_that_stopped_reading():
         while b"\r\n\r\n" not in head:
             head += sock.recv(1)                  # exactly the head: no frame is read, ever
         assert head.startswith(b"HTTP/1.1 101")
-        frame = frames.encode(frames.Frame(frames.Opcode.BINARY, bytes(1 << 16)), mask_key=b"\x37\xfa\x21\x3d")
+        frame = frames.encode(frames.Frame(frames.Opcode.BINARY, bytes(1 << 16)), mask_key=RFC_MASK_KEY)
         sock.settimeout(1.0)
         deadline = time.monotonic() + 30
         try:

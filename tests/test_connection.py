@@ -21,13 +21,12 @@ from wslab.connection import (
 )
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
 from wslab.frames import Frame, FrameParser, decode, encode, parse_close
-
-KEY = b"\x37\xfa\x21\x3d"  # the masking key of the RFC 6455 §5.7 examples
+from wslab.masking import RFC_MASK_KEY
 
 
 def from_client(opcode: int, payload: bytes = b"", fin: bool = True, **bits) -> bytes:
     """A frame as a client sends it (masked): what a server Connection receives."""
-    return encode(Frame(opcode, payload, fin, **bits), mask_key=KEY)
+    return encode(Frame(opcode, payload, fin, **bits), mask_key=RFC_MASK_KEY)
 
 
 def from_server(opcode: int, payload: bytes = b"", fin: bool = True, **bits) -> bytes:
@@ -58,7 +57,7 @@ def test_server_sends_unmasked_text_exactly_as_rfc_example():
 
 
 def test_client_masks_text_exactly_as_rfc_example():
-    conn = Connection("client", mask_key=KEY)
+    conn = Connection("client", mask_key=RFC_MASK_KEY)
     assert conn.send_text("Hello") == b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"
 
 
@@ -138,7 +137,7 @@ def test_control_frame_delivered_before_message_completes():
 # --- ping / pong ---------------------------------------------------------------
 
 def test_ping_is_answered_with_pong_of_same_payload():
-    client = Connection("client", mask_key=KEY)
+    client = Connection("client", mask_key=RFC_MASK_KEY)
     assert client.receive_data(from_server(Opcode.PING, b"beat")) == [Ping(b"beat")]
     assert client.data_to_send() == from_client(Opcode.PONG, b"beat")  # masked: it comes from a client
     assert client.data_to_send() == b""  # drained
@@ -172,7 +171,7 @@ def test_close_with_empty_payload_reports_1005_and_echoes_empty():
 
 
 def test_closing_started_by_client():
-    client, server = Connection("client", mask_key=KEY), Connection("server")
+    client, server = Connection("client", mask_key=RFC_MASK_KEY), Connection("server")
     wire = client.send_close(1000, "done")
     assert client.state is State.CLOSING
     assert server.receive_data(wire) == [CloseReceived(1000, "done")]
@@ -183,7 +182,7 @@ def test_closing_started_by_client():
 
 
 def test_closing_started_by_server():
-    client, server = Connection("client", mask_key=KEY), Connection("server")
+    client, server = Connection("client", mask_key=RFC_MASK_KEY), Connection("server")
     assert client.receive_data(server.send_close(1001, "restart")) == [CloseReceived(1001, "restart")]
     assert client.state is State.CLOSED
     echo = client.data_to_send()
@@ -320,7 +319,7 @@ def test_client_mask_key_callable():
 def test_server_never_masks_and_refuses_a_mask_key():
     assert not Connection("server").send_text("a")[1] & 0x80
     with pytest.raises(ValueError, match="5.1"):
-        Connection("server", mask_key=KEY)
+        Connection("server", mask_key=RFC_MASK_KEY)
     with pytest.raises(ValueError, match="4 bytes"):
         Connection("client", mask_key=b"abc")
 
@@ -464,7 +463,7 @@ TEXT = "a é 가 🙂 z\U0010ffff"  # 1-, 2-, 3- and 4-byte characters, up to th
 def test_valid_utf8_split_everywhere_passes():
     data = TEXT.encode()
     for size in range(1, len(data) + 1):
-        wire = Connection("client", mask_key=KEY).send_text(TEXT, fragment_size=size)
+        wire = Connection("client", mask_key=RFC_MASK_KEY).send_text(TEXT, fragment_size=size)
         for cut in range(len(wire) + 1):
             server = Connection("server")
             events = server.receive_data(wire[:cut]) + server.receive_data(wire[cut:])
@@ -486,7 +485,7 @@ def test_message_size_limit_across_fragments_fails_at_the_header_with_1009():
 
 def test_message_exactly_at_the_limit_passes():
     server = Connection("server", max_message_size=10)
-    wire = Connection("client", mask_key=KEY).send_text("0123456789", fragment_size=3)
+    wire = Connection("client", mask_key=RFC_MASK_KEY).send_text("0123456789", fragment_size=3)
     assert server.receive_data(wire) == [TextMessage("0123456789")]
 
 
@@ -519,7 +518,7 @@ ERRORS = [
     ("unmasked frame to a server", from_server(Opcode.TEXT, b"x"), 1002),
     ("fragmented ping", from_client(Opcode.PING, b"x", fin=False), 1002),
     ("control frame over 125 bytes", from_client(Opcode.PING, bytes(126)), 1002),
-    ("non-minimal length", b"\x82\xfe\x00\x05" + KEY + bytes(5), 1002),
+    ("non-minimal length", b"\x82\xfe\x00\x05" + RFC_MASK_KEY + bytes(5), 1002),
     ("close payload of 1 byte", from_client(Opcode.CLOSE, b"\x03"), 1002),
     ("close code 1005 on the wire", from_client(Opcode.CLOSE, b"\x03\xed"), 1002),
     ("close code 999", from_client(Opcode.CLOSE, b"\x03\xe7"), 1002),
@@ -551,10 +550,10 @@ def test_every_error_queues_the_right_close_frame(name, wire, code):
 
 
 def test_a_client_failure_close_frame_is_masked():
-    client = Connection("client", mask_key=KEY)
+    client = Connection("client", mask_key=RFC_MASK_KEY)
     client.receive_data(from_server(Opcode.CONTINUATION, b"x"))
     out = client.data_to_send()
-    assert out[1] & 0x80 and out[2:6] == KEY
+    assert out[1] & 0x80 and out[2:6] == RFC_MASK_KEY
     assert close_frame_sent_from(out, "server") == 1002
 
 
@@ -584,7 +583,7 @@ def test_long_reason_is_trimmed_without_cutting_a_character():
 
 def test_pending_payload_is_unmasked_from_any_offset():
     payload = bytes(range(50))
-    wire = encode(Frame(Opcode.BINARY, payload), mask_key=KEY)
+    wire = encode(Frame(Opcode.BINARY, payload), mask_key=RFC_MASK_KEY)
     parser = FrameParser(role="server")
     parser.feed(wire[:6 + 23])
     assert parser.next_frame() is None
@@ -599,7 +598,7 @@ def test_pending_payload_is_unmasked_from_any_offset():
 # --- repr ---------------------------------------------------------------------------
 
 def test_reprs_are_deterministic():
-    conn = Connection("client", mask_key=KEY)
+    conn = Connection("client", mask_key=RFC_MASK_KEY)
     assert repr(conn) == "Connection(role='client', state=OPEN)"
     conn.receive_data(from_server(Opcode.CLOSE, b"\x03\xe8bye"))
     assert repr(conn) == "Connection(role='client', state=CLOSED, close_code=1000, close_reason='bye')"

@@ -10,7 +10,7 @@ and the close code each side picks for the same invalid input.
 from __future__ import annotations
 
 import pytest
-from test_connection import ERRORS, KEY, from_client
+from test_connection import ERRORS, from_client
 from websockets.frames import Close as WsClose
 from websockets.frames import Opcode as WsOpcode
 from websockets.protocol import Protocol as WsProtocol
@@ -36,6 +36,7 @@ from wslab.connection import (
     TextMessage,
 )
 from wslab.frames import decode, parse_close
+from wslab.masking import RFC_MASK_KEY
 
 # Normalized events: ("text", str) ("binary", bytes) ("ping", b) ("pong", b) ("close", code, reason)
 
@@ -313,7 +314,7 @@ def test_close_between_fragments_wsproto_agrees_websockets_is_stricter():
 
 
 def test_wslab_client_masks_like_the_rfc_and_references_unmask_it():
-    ours = Connection("client", mask_key=KEY)
+    ours = Connection("client", mask_key=RFC_MASK_KEY)
     wire = ours.send_text("Hello")
     assert wire == b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"
     for peer_cls in PEERS:

@@ -8,6 +8,7 @@ from test_frames_fuzz import streams
 
 from wslab.connection import CloseReceived, Connection, ConnectionFailed, State
 from wslab.frames import FrameParser
+from wslab.masking import RFC_MASK_KEY
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LIMIT = 200
@@ -44,7 +45,7 @@ def test_any_input_gives_events_and_respects_the_limits(data, cuts, role):
 @SETTINGS
 @given(data=st.one_of(st.binary(max_size=400), streams()), role=st.sampled_from(["server", "client"]))
 def test_byte_by_byte_gives_the_same_events_as_all_at_once(data, role):
-    key = b"\x37\xfa\x21\x3d" if role == "client" else None   # the same masking key, to compare replies
+    key = RFC_MASK_KEY if role == "client" else None   # the same masking key, to compare replies
     whole = Connection(role, max_message_size=LIMIT, mask_key=key)
     single = Connection(role, max_message_size=LIMIT, mask_key=key)
     expected = whole.receive_data(data)

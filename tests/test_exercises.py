@@ -11,10 +11,10 @@ from wslab.exercises import feedback as fb
 from wslab.exercises import solutions
 from wslab.exercises.feedback import FAILED, NOT_DONE, PASSED
 from wslab.frames import Frame, Header, Opcode
+from wslab.masking import RFC_MASK_KEY
 
 ALL = exercises.all()
 IDS = [e.id for e in ALL]
-KEY = b"\x37\xfa\x21\x3d"
 
 
 @pytest.fixture(autouse=True)
@@ -130,16 +130,16 @@ WRONG = {
     "03.encode_length": lambda n: bytes([min(n, 127)]),
     "03.length_encoding": {5: 5, 125: 125, 126: 127, 1000: 126, 65535: 126, 65536: 127},
     "03.control_opcodes": {8, 9},
-    "03.make_rsv2": frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), KEY),   # RSV1, not RSV2
+    "03.make_rsv2": frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), RFC_MASK_KEY),   # RSV1, not RSV2
     "03.make_fragments": frames.encode(Frame(Opcode.TEXT, b"Hello")),
-    "03.make_non_minimal": frames.encode(Frame(Opcode.BINARY, bytes(200)), KEY),
+    "03.make_non_minimal": frames.encode(Frame(Opcode.BINARY, bytes(200)), RFC_MASK_KEY),
     "04.unmask": lambda payload, key: bytes(b ^ key[0] for b in payload),
     "04.why_mask": "b",
     "04.masked_byte": "0x2c",
     "04.key_index": 13,
     "04.unmasked_to_server": 1000,
     "04.server_masks": "a",
-    "04.make_masked": frames.encode(Frame(Opcode.TEXT, b"ping"), KEY),
+    "04.make_masked": frames.encode(Frame(Opcode.TEXT, b"ping"), RFC_MASK_KEY),
     "05.check_header": _check_header_no_mask_rule,
     "05.reassemble": _wrong_reassemble,
     "05.first_invalid_utf8": _utf8_wrong,
@@ -149,7 +149,7 @@ WRONG = {
                        "a 2 MiB message (the server's limit is 1 MiB)": 1009, "a ping with 126 bytes of payload": 1002,
                        "close code 1005 in a Close frame": 1002, "a continuation with nothing to continue": 1002},
     "05.never_sent": {1005, 1006},
-    "05.make_long_ping": frames.encode(Frame(Opcode.PING, b"x" * 125), KEY),
+    "05.make_long_ping": frames.encode(Frame(Opcode.PING, b"x" * 125), RFC_MASK_KEY),
     "06.asyncio_run": "b",
     "06.upper_echo": _echo_unchanged,
     "06.round_trip": _two_pings,
@@ -217,9 +217,9 @@ def _case_args(exercise, case):
 
 def test_accept_key_feedback_names_input_expected_got_rule():
     result = exercises.get("02.accept_key").evaluate(lambda key: key[::-1])
-    assert result.case.input == "accept_key('dGhlIHNhbXBsZSBub25jZQ==')"
-    assert result.case.expected == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-    assert result.case.got == "dGhlIHNhbXBsZSBub25jZQ=="[::-1]
+    assert result.case.input == f"accept_key({handshake.RFC_KEY!r})"
+    assert result.case.expected == handshake.RFC_ACCEPT
+    assert result.case.got == handshake.RFC_KEY[::-1]
     assert "§1.3" in result.case.rule
     passed = exercises.get("02.accept_key").evaluate(solutions.accept_key)
     assert passed.proven == {"RFC vector": 1, "edge case": 3, "random key": 200}
@@ -421,7 +421,7 @@ def test_reference_utf8_agrees_with_the_connection():
     from wslab.connection import Connection, ConnectionFailed
     for _group, (data, final), expected, _rule in exercises.get("05.first_invalid_utf8").cases():
         connection = Connection("server", max_message_size=None)
-        events = connection.receive_data(frames.encode(Frame(Opcode.TEXT, data, fin=final), KEY))
+        events = connection.receive_data(frames.encode(Frame(Opcode.TEXT, data, fin=final), RFC_MASK_KEY))
         failed_ = any(isinstance(e, ConnectionFailed) and e.close_code == 1007 for e in events)
         assert failed_ == (expected is not None), (data, final)
 

@@ -19,9 +19,8 @@ from wslab.frames import (
     parse_close,
     parse_header,
 )
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz.steps import Step, decode_steps, encode_steps
-
-KEY = bytes.fromhex("37fa213d")  # the masking key of RFC 6455 §5.7
 
 # --- §5.7 examples, both directions --------------------------------------------
 
@@ -31,11 +30,11 @@ BINARY_64K = bytes(i % 251 for i in range(65536))
 RFC_EXAMPLES = [
     # (name, frame, mask key, wire bytes as printed in §5.7)
     ("unmasked text Hello", Frame(Opcode.TEXT, b"Hello"), None, bytes.fromhex("810548656c6c6f")),
-    ("masked text Hello", Frame(Opcode.TEXT, b"Hello"), KEY, bytes.fromhex("818537fa213d7f9f4d5158")),
+    ("masked text Hello", Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY, bytes.fromhex("818537fa213d7f9f4d5158")),
     ("fragment 1: Hel", Frame(Opcode.TEXT, b"Hel", fin=False), None, bytes.fromhex("010348656c")),
     ("fragment 2: lo", Frame(Opcode.CONTINUATION, b"lo"), None, bytes.fromhex("80026c6f")),
     ("unmasked ping Hello", Frame(Opcode.PING, b"Hello"), None, bytes.fromhex("890548656c6c6f")),
-    ("masked pong Hello", Frame(Opcode.PONG, b"Hello"), KEY, bytes.fromhex("8a8537fa213d7f9f4d5158")),
+    ("masked pong Hello", Frame(Opcode.PONG, b"Hello"), RFC_MASK_KEY, bytes.fromhex("8a8537fa213d7f9f4d5158")),
     ("256 bytes binary", Frame(Opcode.BINARY, BINARY_256), None, bytes.fromhex("827e0100") + BINARY_256),
     ("64 KiB binary", Frame(Opcode.BINARY, BINARY_64K), None, bytes.fromhex("827f0000000000010000") + BINARY_64K),
 ]
@@ -100,7 +99,7 @@ BAD_FRAMES = [
      "extended payload length", "payload length 65535 is sent in the 64-bit", "the 16-bit extended field"),
     ("server gets an unmasked frame", b"\x81\x02hi", "server", None, ProtocolError, 1002, "5.1", "MASK",
      "a client sent an unmasked frame", "MUST close"),
-    ("client gets a masked frame", b"\x81\x82" + KEY + b"\x00\x00", "client", None, ProtocolError, 1002, "5.1",
+    ("client gets a masked frame", b"\x81\x82" + RFC_MASK_KEY + b"\x00\x00", "client", None, ProtocolError, 1002, "5.1",
      "MASK", "a server sent a masked frame", "MUST close"),
     ("close payload of 1 byte", b"\x88\x01\x03", None, None, ProtocolError, 1002, "5.5.1", "payload",
      "1-byte payload", "2-byte close code"),
@@ -150,7 +149,7 @@ def test_rule_decode(case):
 @pytest.mark.parametrize("case", BAD_FRAMES, ids=[c[0] for c in BAD_FRAMES])
 def test_rule_parser_at_once_and_byte_by_byte(case):
     _, data, role, max_size, *expected = case
-    good = encode(Frame(Opcode.BINARY, b"ok"), KEY if role == "server" else None)
+    good = encode(Frame(Opcode.BINARY, b"ok"), RFC_MASK_KEY if role == "server" else None)
     for pieces in ([good + data], [bytes([b]) for b in good + data]):
         parser = FrameParser(role=role, max_size=max_size)
         for piece in pieces:
@@ -272,8 +271,8 @@ def test_length_boundaries(length, header):
     wire = encode(frame)
     assert wire[:len(header)] == header and len(wire) == len(header) + length
     assert decode(wire) == (frame, len(wire))
-    masked = encode(frame, KEY)
-    assert masked[1] & 0x80 and masked[len(header):len(header) + 4] == KEY
+    masked = encode(frame, RFC_MASK_KEY)
+    assert masked[1] & 0x80 and masked[len(header):len(header) + 4] == RFC_MASK_KEY
     assert decode(masked, role="server") == (frame, len(masked))
     parser = FrameParser(role="server", max_size=length)
     parser.feed(masked)
@@ -343,7 +342,7 @@ def test_parser_accepts_bytearray_and_memoryview():
 
 def test_parser_is_linear_byte_by_byte():
     def feed_time(n):
-        wire = encode(Frame(Opcode.BINARY, bytes(n)), KEY)
+        wire = encode(Frame(Opcode.BINARY, bytes(n)), RFC_MASK_KEY)
         best = float("inf")
         for _ in range(3):
             parser = FrameParser(role="server")
@@ -361,7 +360,7 @@ def test_parser_is_linear_byte_by_byte():
 # --- header_fields -----------------------------------------------------------------
 
 def test_header_fields_masked_hello():
-    fields = header_fields(Frame(Opcode.TEXT, b"Hello"), KEY)
+    fields = header_fields(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)
     assert [(f.name, f.offset, f.width, f.bits) for f in fields] == [
         ("FIN", 0, 1, "1"), ("RSV1", 1, 1, "0"), ("RSV2", 2, 1, "0"), ("RSV3", 3, 1, "0"),
         ("opcode", 4, 4, "0001"), ("MASK", 8, 1, "1"), ("payload length", 9, 7, "0000101"),
@@ -369,7 +368,7 @@ def test_header_fields_masked_hello():
     ]
     values = {f.name: f.value for f in fields}
     assert values["opcode"] is Opcode.TEXT and values["FIN"] is True and values["MASK"] is True
-    assert values["masking key"] == KEY and values["payload"] == bytes.fromhex("7f9f4d5158")
+    assert values["masking key"] == RFC_MASK_KEY and values["payload"] == bytes.fromhex("7f9f4d5158")
     assert all(isinstance(f, Field) and f.meaning for f in fields)
     assert header_fields(bytes.fromhex("818537fa213d7f9f4d5158")) == fields
 
@@ -405,13 +404,13 @@ def test_header_fields_of_invalid_and_truncated_bytes():
 
 def test_header_fields_key_only_with_a_frame():
     with pytest.raises(ValueError, match="mask_key goes with a Frame"):
-        header_fields(b"\x81\x00", KEY)
+        header_fields(b"\x81\x00", RFC_MASK_KEY)
 
 
 # --- encode_steps / decode_steps ----------------------------------------------------
 
 def test_encode_steps_masked_hello():
-    steps = encode_steps(Frame(Opcode.TEXT, b"Hello"), KEY)
+    steps = encode_steps(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)
     assert [str(s) for s in steps] == [
         "1. first byte: FIN, RSV1-3, opcode: FIN=1 RSV=000 opcode=0001 (text message (UTF-8)) -> 0x81",
         "2. second byte: MASK, payload length: MASK=1, payload length 5 fits in the 7 bits -> 0x85",
@@ -460,5 +459,5 @@ def test_every_error_is_a_wslab_error():
 @pytest.mark.parametrize("length", [0, 125, 126, 65535, 65536])
 @pytest.mark.parametrize("masked", [False, True])
 def test_header_size_is_the_size_parse_header_reads(length, masked):
-    wire = encode(Frame(Opcode.BINARY, bytes(length)), KEY if masked else None)
+    wire = encode(Frame(Opcode.BINARY, bytes(length)), RFC_MASK_KEY if masked else None)
     assert header_size(length, masked=masked) == parse_header(wire).size == len(wire) - length

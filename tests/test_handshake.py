@@ -11,10 +11,8 @@ import pytest
 
 from wslab import handshake
 from wslab.errors import HandshakeError
-from wslab.handshake import InvalidResponse
+from wslab.handshake import RFC_ACCEPT, RFC_KEY, InvalidResponse
 
-RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="           # RFC 6455 §1.3
-RFC_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 OTHER_KEY = "AQIDBAUGBwgJCgsMDQ4PEA=="          # RFC 6455 §4.1 (as corrected by erratum 3150)
 
 
@@ -46,6 +44,12 @@ def with_lines(replace: dict[int, str | None] | None = None, extra: tuple[str, .
 
 # --- the accept key (§1.3) ------------------------------------------------------
 
+def test_rfc_example_key_constants():
+    # The one place the tests spell out the example of §1.3: the constants everything else uses.
+    assert RFC_KEY == "dGhlIHNhbXBsZSBub25jZQ=="
+    assert RFC_ACCEPT == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
 def test_rfc_vector_and_every_step():
     steps = handshake.accept_steps(RFC_KEY)
     assert steps.key == RFC_KEY
@@ -54,7 +58,7 @@ def test_rfc_vector_and_every_step():
     assert steps.sha1 == bytes.fromhex(steps.sha1_hex) and len(steps.sha1) == 20
     assert steps.accept == RFC_ACCEPT
     assert handshake.accept_key(RFC_KEY) == RFC_ACCEPT
-    assert "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in str(steps)
+    assert RFC_ACCEPT in str(steps)
 
 
 def test_accept_key_uses_the_key_as_text_not_decoded():
@@ -140,7 +144,7 @@ BROKEN = [
      "4.2.1 item 5", "15 bytes, not 16", ()),
     ("17-byte key", with_lines({4: f"Sec-WebSocket-Key: {SEVENTEEN_BYTE_KEY}"}), 400,
      "4.2.1 item 5", "17 bytes, not 16", ()),
-    ("key not base64", with_lines({4: "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ!!"}), 400,
+    ("key not base64", with_lines({4: f"Sec-WebSocket-Key: {RFC_KEY[:-2]}!!"}), 400,
      "4.2.1 item 5", "not valid base64", ()),
     ("two keys", with_lines(extra=(f"Sec-WebSocket-Key: {OTHER_KEY}",)), 400, "11.3.1",
      "2 times", ()),
@@ -225,7 +229,7 @@ def test_build_response_is_the_rfc_example():
         b"HTTP/1.1 101 Switching Protocols\r\n"
         b"Upgrade: websocket\r\n"
         b"Connection: Upgrade\r\n"
-        b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+        b"Sec-WebSocket-Accept: " + RFC_ACCEPT.encode() + b"\r\n\r\n")
 
 
 def test_build_response_subprotocol_must_have_been_offered():

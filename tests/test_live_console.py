@@ -6,10 +6,9 @@ import asyncio
 from liveutil import run
 
 from wslab.codes import Opcode
+from wslab.masking import RFC_MASK_KEY
 from wslab.net import serve
 from wslab.widgets.live_console import LiveConsole
-
-KEY = b"\x37\xfa\x21\x3d"
 
 
 async def echo(ws):
@@ -19,7 +18,7 @@ async def echo(ws):
 
 async def _session(clicks):
     async with serve(echo) as server:
-        console = LiveConsole(server.url, mask_key=KEY)
+        console = LiveConsole(server.url, mask_key=RFC_MASK_KEY)
         for setup, button in clicks:
             setup(console)
             console.buttons[button].click()   # a synchronous callback, as in JupyterLab
@@ -55,7 +54,7 @@ def test_buttons_drive_a_live_connection_and_the_tap_updates():
         ("client", Opcode.PING, b"are you there?"), ("server", Opcode.PONG, b"are you there?"),
         ("client", Opcode.CLOSE, b"\x0f\xa0done"), ("server", Opcode.CLOSE, b"\x0f\xa0done"),
     ]
-    assert all(e.mask_key == KEY for e in console.tap.frames() if e.sender == "client")
+    assert all(e.mask_key == RFC_MASK_KEY for e in console.tap.frames() if e.sender == "client")
     assert console.lines[0].startswith("connected to ws://127.0.0.1:")
     assert console.lines[1:] == [
         "sent text 'hi'", "received TEXT 'hi' (2 bytes)", "sent binary c3 a9", "received BINARY c3 a9 (2 bytes)",

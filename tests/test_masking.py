@@ -7,16 +7,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wslab import masking
-from wslab.masking import mask, mask_python, mask_reference, mask_table
+from wslab.masking import RFC_MASK_KEY, mask, mask_python, mask_reference, mask_table
 
 FAST = pytest.mark.parametrize("mask", [mask, mask_python], ids=["mask", "mask_python"])
 
-KEY = bytes.fromhex("37fa213d")
+
+def test_rfc_mask_key_constant():
+    # The one place the tests spell out the masking key of §5.7: the constant everything else uses.
+    assert RFC_MASK_KEY == bytes.fromhex("37 fa 21 3d")
 
 
 def test_rfc_5_7_hello():
-    assert mask(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
-    assert mask_reference(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
+    assert mask(b"Hello", RFC_MASK_KEY) == bytes.fromhex("7f9f4d5158")
+    assert mask_reference(b"Hello", RFC_MASK_KEY) == bytes.fromhex("7f9f4d5158")
 
 
 @FAST
@@ -56,9 +59,9 @@ def test_masking_twice_gives_back_the_payload(mask, data, key):
 def test_mask_accepts_any_bytes_like_and_returns_bytes(mask):
     data = bytes(range(256)) * 20
     for form in (bytearray(data), memoryview(data)):
-        out = mask(form, bytearray(KEY))
-        assert type(out) is bytes and out == mask_reference(data, KEY)
-    assert mask(b"", KEY) == b""
+        out = mask(form, bytearray(RFC_MASK_KEY))
+        assert type(out) is bytes and out == mask_reference(data, RFC_MASK_KEY)
+    assert mask(b"", RFC_MASK_KEY) == b""
 
 
 @pytest.mark.parametrize("key", [b"", b"\x01", b"\x01\x02\x03", b"\x01\x02\x03\x04\x05"])
@@ -69,11 +72,11 @@ def test_wrong_key_length_is_a_clear_value_error(function, key):
 
 
 def test_mask_table_rows():
-    assert mask_table(b"Hello", KEY) == [
+    assert mask_table(b"Hello", RFC_MASK_KEY) == [
         (0, 0, 0x48, 0x37, 0x7f), (1, 1, 0x65, 0xfa, 0x9f), (2, 2, 0x6c, 0x21, 0x4d),
         (3, 3, 0x6c, 0x3d, 0x51), (4, 0, 0x6f, 0x37, 0x58),
     ]
-    assert len(mask_table(bytes(100), KEY, limit=8)) == 8
+    assert len(mask_table(bytes(100), RFC_MASK_KEY, limit=8)) == 8
 
 
 def test_the_c_loop_is_built_by_the_install():

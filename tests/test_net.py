@@ -10,17 +10,16 @@ from netutil import echo, run
 
 from wslab import frames
 from wslab.errors import ConnectionClosed, HandshakeError
+from wslab.masking import RFC_MASK_KEY
 from wslab.net import MAX_QUEUE, connect, serve
 from wslab.probe import Probe
-
-KEY = b"\x37\xfa\x21\x3d"
 
 
 def test_send_recv_iterate_and_reprs():
     async def go():
         server = await serve(echo)                    # as in a notebook cell: no async with
         assert repr(server) == f"Server(url='ws://127.0.0.1:{server.port}/', connections=0)"
-        ws = await connect(server.url, id="alice", mask_key=KEY)
+        ws = await connect(server.url, id="alice", mask_key=RFC_MASK_KEY)
         assert repr(ws) == "WebSocket(id='alice', role='client', state='OPEN')"
         assert ws.request.path == "/" and ws.response.status == 101
         await ws.send("one")
@@ -93,7 +92,7 @@ def test_on_bytes_sees_every_byte_both_ways():
 
     async def go():
         async with serve(echo, on_bytes=tap("server")) as server:
-            async with connect(server.url, mask_key=KEY, on_bytes=tap("client"), id="c9") as ws:
+            async with connect(server.url, mask_key=RFC_MASK_KEY, on_bytes=tap("client"), id="c9") as ws:
                 await ws.send("Hello")
                 assert await ws.recv() == "Hello"
     run(go())
@@ -101,7 +100,7 @@ def test_on_bytes_sees_every_byte_both_ways():
     server_received = b"".join(d for _, direction, d in seen["server"] if direction == "received")
     assert client_sent == server_received                       # handshake and frames, byte for byte
     assert client_sent.startswith(b"GET / HTTP/1.1\r\n")
-    assert frames.encode(frames.Frame(frames.Opcode.TEXT, b"Hello"), KEY) in client_sent  # RFC §5.7 bytes
+    assert frames.encode(frames.Frame(frames.Opcode.TEXT, b"Hello"), RFC_MASK_KEY) in client_sent  # RFC §5.7 bytes
     server_sent = b"".join(d for _, direction, d in seen["server"] if direction == "sent")
     assert server_sent.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
     assert bytes.fromhex("810548656c6c6f") in server_sent
@@ -121,7 +120,7 @@ def test_unread_messages_stop_the_reading():
         async with serve(lazy, close_timeout=0.5) as server:
             probe = await Probe.open(server.url)
             await probe.handshake()
-            frame = frames.encode(frames.Frame(frames.Opcode.BINARY, b"x" * 60000), KEY)
+            frame = frames.encode(frames.Frame(frames.Opcode.BINARY, b"x" * 60000), RFC_MASK_KEY)
             sent = 0
             try:
                 while sent < 400:                               # 24 MB, far more than the queue
@@ -211,7 +210,7 @@ def test_pongs_nobody_reads_stop_the_reading():
         async with serve(lazy, close_timeout=0.5) as server:
             probe = await Probe.open(server.url)
             await probe.handshake()
-            pings = frames.encode(frames.Frame(frames.Opcode.PING, b"p" * 125), KEY) * 100
+            pings = frames.encode(frames.Frame(frames.Opcode.PING, b"p" * 125), RFC_MASK_KEY) * 100
             sent = 0
             try:
                 while sent < 200_000:                           # 26 MB of pings, 26 MB of pongs
@@ -243,7 +242,7 @@ def test_a_peer_that_stops_reading_cannot_hold_the_server_after_closing():
             probe = await Probe.open(server.url)
             await probe.handshake()
             await asyncio.sleep(0.2)                          # the server's buffers fill; we read nothing
-            await probe.send(frames.encode(frames.Frame(frames.Opcode.CLOSE, frames.close_payload(1000)), KEY))
+            await probe.send(frames.encode(frames.Frame(frames.Opcode.CLOSE, frames.close_payload(1000)), RFC_MASK_KEY))
             probe.writer.write_eof()                          # our FIN, and still we read nothing
             await asyncio.wait_for(done.wait(), 5)
             probe.writer.transport.abort()

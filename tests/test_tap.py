@@ -9,14 +9,15 @@ from liveutil import run
 from wslab.codes import Opcode
 from wslab.errors import InvalidUTF8, ProtocolError
 from wslab.frames import Frame, close_payload, encode
+from wslab.handshake import RFC_ACCEPT, RFC_KEY
+from wslab.masking import RFC_MASK_KEY
 from wslab.tap import CLIENT_TO_SERVER, SERVER_TO_CLIENT, Relay, Tap, wiretap
 from wslab.viz.tap import sequence_diagram, tap_table
 
-KEY = b"\x37\xfa\x21\x3d"
 REQUEST = (b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+           b"Sec-WebSocket-Key: " + RFC_KEY.encode() + b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
 RESPONSE = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+            b"Sec-WebSocket-Accept: " + RFC_ACCEPT.encode() + b"\r\n\r\n")
 CLIENT_FRAMES = [
     Frame(Opcode.TEXT, b"Hel", fin=False),
     Frame(Opcode.PING, b"are you there?"),        # a control frame between fragments (§5.4)
@@ -29,7 +30,7 @@ SERVER_FRAMES = [
     Frame(Opcode.TEXT, "héllo".encode()),
     Frame(Opcode.CLOSE, close_payload(1000, "bye")),
 ]
-CLIENT_WIRE = REQUEST + b"".join(encode(f, KEY) for f in CLIENT_FRAMES)
+CLIENT_WIRE = REQUEST + b"".join(encode(f, RFC_MASK_KEY) for f in CLIENT_FRAMES)
 SERVER_WIRE = RESPONSE + b"".join(encode(f) for f in SERVER_FRAMES)
 
 
@@ -61,7 +62,7 @@ def check_known_exchange(tap):
     assert [e.frame for e in client[1:]] == CLIENT_FRAMES
     assert [e.frame for e in server[1:]] == SERVER_FRAMES
     # Every client frame masked with its key, no server frame masked (§5.1).
-    assert all(e.masked and e.mask_key == KEY for e in client[1:])
+    assert all(e.masked and e.mask_key == RFC_MASK_KEY for e in client[1:])
     assert not any(e.masked for e in server[1:])
     # The bytes of each entry are exactly the bytes on the wire, in order.
     assert b"".join(e.data for e in client) == CLIENT_WIRE
@@ -102,7 +103,7 @@ def test_head_split_inside_the_blank_line():
 
 def test_unmasked_client_frame_is_an_error_entry_not_an_exception():
     bad = encode(Frame(Opcode.TEXT, b"no mask"))
-    tap = tapped([REQUEST, bad, encode(Frame(Opcode.TEXT, b"x"), KEY)], [])
+    tap = tapped([REQUEST, bad, encode(Frame(Opcode.TEXT, b"x"), RFC_MASK_KEY)], [])
     error = tap[2]
     assert error.kind == "error" and error.data == bad
     assert isinstance(error.error, ProtocolError) and error.error.rfc_section == "5.1"
@@ -112,13 +113,13 @@ def test_unmasked_client_frame_is_an_error_entry_not_an_exception():
 
 
 def test_masked_server_frame_is_an_error():
-    tap = tapped([], [RESPONSE, encode(Frame(Opcode.TEXT, b"hi"), KEY)])
+    tap = tapped([], [RESPONSE, encode(Frame(Opcode.TEXT, b"hi"), RFC_MASK_KEY)])
     error = tap[2].error
     assert tap[2].kind == "error" and error.rfc_section == "5.1" and error.field == "MASK"
 
 
 def test_invalid_close_payload_is_an_error():
-    tap = tapped([REQUEST, encode(Frame(Opcode.CLOSE, b"\x03\xe8\xff"), KEY)], [])
+    tap = tapped([REQUEST, encode(Frame(Opcode.CLOSE, b"\x03\xe8\xff"), RFC_MASK_KEY)], [])
     assert tap[2].kind == "error" and isinstance(tap[2].error, InvalidUTF8)
 
 
@@ -259,7 +260,7 @@ async def _wslab_echo_tapped():
 
     server_tap, client_tap = Tap(), Tap()
     async with serve(echo, on_bytes=server_tap.server_hook) as server:
-        ws = await connect(server.url, mask_key=KEY, on_bytes=client_tap.client_hook)
+        ws = await connect(server.url, mask_key=RFC_MASK_KEY, on_bytes=client_tap.client_hook)
         await ws.send("Hello")
         assert await ws.recv() == "Hello"
         await ws.ping(b"ping!")
@@ -290,7 +291,7 @@ def test_tap_on_wslab_hooks_sees_the_same_bytes_from_both_ends():
         ("server", "BINARY", True, False),
         ("client", "CLOSE", True, True), ("server", "CLOSE", True, False),
     ]
-    assert all(e.mask_key == KEY for e in server_tap.frames("c1") if e.sender == "client")
+    assert all(e.mask_key == RFC_MASK_KEY for e in server_tap.frames("c1") if e.sender == "client")
     bad, answer = server_tap.select("c2", kinds=["error", "frame"])
     assert bad.kind == "error" and bad.error.rfc_section == "5.1"
     assert answer.sender == "server" and answer.close[0] == 1002
@@ -316,9 +317,9 @@ def test_server_answer_reports_the_close_code_of_a_bad_frame():
     async def scenario():
         async with serve(echo) as server:
             return [await server_answer(server.url, data) for data in (
-                encode(Frame(Opcode.TEXT, b"hi", rsv1=True), KEY),
-                encode(Frame(Opcode.TEXT, b"\xff"), KEY),
-                encode(Frame(Opcode.CLOSE, close_payload(4000, "x")), KEY),
+                encode(Frame(Opcode.TEXT, b"hi", rsv1=True), RFC_MASK_KEY),
+                encode(Frame(Opcode.TEXT, b"\xff"), RFC_MASK_KEY),
+                encode(Frame(Opcode.CLOSE, close_payload(4000, "x")), RFC_MASK_KEY),
             )]
     answers = run(scenario())
     assert [code for code, _ in answers] == [1002, 1007, 4000]

@@ -7,11 +7,10 @@ import pytest
 from wslab import handshake
 from wslab.codes import Opcode
 from wslab.frames import Frame, encode
+from wslab.handshake import RFC_KEY
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz import frame_diagram, handshake_view, hexdump, masking_view, overhead, overhead_chart
 from wslab.viz.overhead import handshake_bytes, polling_request, polling_response
-
-KEY = b"\x37\xfa\x21\x3d"
-RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 
 
 def texts(svg) -> str:
@@ -21,7 +20,7 @@ def texts(svg) -> str:
 
 @pytest.mark.parametrize("size, length_text, header", [(5, "5 bytes", 2), (200, "126: 16 bits follow", 4),
                                                         (70000, "127: 64 bits follow", 10)])
-@pytest.mark.parametrize("key", [None, KEY])
+@pytest.mark.parametrize("key", [None, RFC_MASK_KEY])
 def test_frame_diagram_every_length_encoding(size, length_text, header, key):
     svg = frame_diagram(Frame(Opcode.BINARY, bytes(size)), mask_key=key)
     words = texts(svg)
@@ -46,15 +45,15 @@ def test_frame_diagram_names_every_opcode(opcode):
 
 
 def test_frame_diagram_bits_are_the_wire_bits():
-    svg = frame_diagram(Frame(Opcode.TEXT, b"Hi"), mask_key=KEY)
+    svg = frame_diagram(Frame(Opcode.TEXT, b"Hi"), mask_key=RFC_MASK_KEY)
     cells = re.findall(r'font-size="12" text-anchor="middle" fill="#222222">([01])</text>', svg.to_string())
-    wire = encode(Frame(Opcode.TEXT, b"Hi"), KEY)
+    wire = encode(Frame(Opcode.TEXT, b"Hi"), RFC_MASK_KEY)
     assert "".join(cells) == "".join(f"{b:08b}" for b in wire)
 
 
 def test_frame_diagram_is_deterministic():
-    a = frame_diagram(Frame(Opcode.TEXT, b"Hello"), mask_key=KEY)
-    b = frame_diagram(encode(Frame(Opcode.TEXT, b"Hello"), KEY))
+    a = frame_diagram(Frame(Opcode.TEXT, b"Hello"), mask_key=RFC_MASK_KEY)
+    b = frame_diagram(encode(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY))
     assert a.to_string() == b.to_string() and repr(a) == repr(b)
     assert repr(a) == "<SVG 760x455: frame diagram: valid TEXT frame, masked, 11 bytes>"
 
@@ -88,7 +87,7 @@ def test_truncated_frame_is_drawn_as_incomplete():
 
 
 def test_hexdump_tells_header_from_payload():
-    svg = hexdump(Frame(Opcode.TEXT, b"Hello"), mask_key=KEY)
+    svg = hexdump(Frame(Opcode.TEXT, b"Hello"), mask_key=RFC_MASK_KEY)
     text = texts(svg)
     assert "header (2 bytes)" in text and "masking key (4 bytes)" in text and "payload (5 bytes)" in text
     assert svg.to_string().count("<rect") == 6 + 3  # 6 boxed header/key bytes + 3 legend swatches
@@ -98,7 +97,7 @@ def test_hexdump_tells_header_from_payload():
 
 
 def test_masking_view_rows_and_round_trip():
-    svg = masking_view(b"Hello, WebSocket!", KEY)
+    svg = masking_view(b"Hello, WebSocket!", RFC_MASK_KEY)
     text = texts(svg)
     assert "01001000" in text and "00110111" in text and "01111111" in text  # 'H' XOR 0x37 = 0x7f, in bits
     assert "0x6f 'o'" in text and "0x58" in text                             # row 4: key byte 0 again
@@ -113,7 +112,7 @@ def test_handshake_view_valid_exchange():
     response = handshake.build_response(handshake.parse_request(request))
     text = texts(handshake_view(request, response))
     assert "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" in text
-    assert "b37a4f2cc0624f1690f64606cf385945b2bec4ea" in text and "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in text
+    assert "b37a4f2cc0624f1690f64606cf385945b2bec4ea" in text and handshake.RFC_ACCEPT in text
     assert "✓ server" in text and "✓ client" in text and "✗" not in text
 
 

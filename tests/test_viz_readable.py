@@ -9,13 +9,13 @@ from liveutil import run
 from wslab import chat, handshake
 from wslab.events import Server
 from wslab.frames import Frame, Opcode, encode
+from wslab.masking import RFC_MASK_KEY
 from wslab.net import connect, serve
 from wslab.tap import Tap
 from wslab.viz import emit_diagram, frame_diagram, handshake_view, hexdump, masking_view, overhead_chart, timeline
 from wslab.viz.style import CHAR_WIDTH
 from wslab.viz.tap import sequence_diagram
 
-KEY = b"\x37\xfa\x21\x3d"
 TEXT = re.compile(r'<text x="([\d.]+)" y="[\d.]+" font-size="([\d.]+)" text-anchor="(\w+)"[^>]*>([^<]*)</text>')
 
 
@@ -32,7 +32,8 @@ def _chat_tap() -> Tap:
     async def scenario():
         room, tap = chat.ChatServer(), Tap()
         async with serve(room.handler, on_bytes=tap.server_hook) as server:
-            members = [chat.ChatClient(name, await connect(server.url, mask_key=KEY)) for name in ("alice", "bob")]
+            members = [chat.ChatClient(name, await connect(server.url, mask_key=RFC_MASK_KEY))
+                       for name in ("alice", "bob")]
             for member in members:
                 await member.join()
             await members[0].say("hello everyone, this message is long enough to wrap", to="everyone")
@@ -55,18 +56,18 @@ def _broadcast_server() -> Server:
     return io
 
 
-REQUEST = handshake.build_request("example.com", "/chat", key="dGhlIHNhbXBsZSBub25jZQ==", origin="http://example.com")
+REQUEST = handshake.build_request("example.com", "/chat", key=handshake.RFC_KEY, origin="http://example.com")
 
 
 def gallery() -> dict[str, str]:
     io = _broadcast_server()
     tap = _chat_tap()
     return {
-        "frame, masked 70000-byte continuation": frame_diagram(Frame(Opcode.CONTINUATION, bytes(70000)), KEY),
+        "frame, masked 70000-byte continuation": frame_diagram(Frame(Opcode.CONTINUATION, bytes(70000)), RFC_MASK_KEY),
         "frame, invalid": frame_diagram(bytes.fromhex("c1 05 48 65 6c 6c 6f")),
-        "hexdump": hexdump(encode(Frame(Opcode.TEXT, b"Hello"), KEY)),
+        "hexdump": hexdump(encode(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)),
         "handshake": handshake_view(REQUEST, handshake.answer(REQUEST).response),
-        "masking": masking_view(b"Hello, WebSocket!", KEY),
+        "masking": masking_view(b"Hello, WebSocket!", RFC_MASK_KEY),
         "overhead": overhead_chart(message_size=20, messages=20),
         "sequence": sequence_diagram(tap.frames()),
         "emit": emit_diagram(io),
@@ -86,7 +87,7 @@ def test_no_text_under_12px(pictures):
 
 
 def test_what_the_lesson_is_about_is_not_cut_off(pictures):
-    assert "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in pictures["handshake"]
+    assert f"Sec-WebSocket-Accept: {handshake.RFC_ACCEPT}" in pictures["handshake"]
     frame = pictures["frame, masked 70000-byte continuation"]
     assert ">CONTINUATION<" in frame and ">masking key<" in frame and "CONTINUATI…" not in frame
     words = " ".join(content for *_, content in _texts(pictures["sequence"]))

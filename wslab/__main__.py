@@ -81,17 +81,18 @@ async def run_server(host: str, port: int, allowed_origins: list[str] | None, ma
 def _check_handshake_vector() -> str:
     from wslab import handshake
 
-    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    key = handshake.RFC_KEY
     accept = handshake.accept_key(key)
-    assert accept == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", f"accept_key({key!r}) gave {accept!r}"
+    assert accept == handshake.RFC_ACCEPT, f"accept_key({key!r}) gave {accept!r}"
     return f"accept_key({key!r}) = {accept!r} (RFC 6455 §1.3)"
 
 
 def _check_frame_vectors() -> str:
     """The example frames of RFC 6455 §5.7, encoded and decoded."""
     from wslab.frames import Frame, Opcode, decode, encode
+    from wslab.masking import RFC_MASK_KEY
 
-    key = bytes.fromhex("37fa213d")
+    key = RFC_MASK_KEY
     vectors = [
         (Frame(Opcode.TEXT, b"Hello"), None, "810548656c6c6f"),
         (Frame(Opcode.TEXT, b"Hello"), key, "818537fa213d7f9f4d5158"),

@@ -180,7 +180,6 @@ class Connection:
         self.close_code: int | None = None
         self.close_reason: str = ""
         self.close_sent = False      # we sent a Close frame
-        self.close_received = False  # the peer sent one
         self.tcp_closed = False      # receive_eof() was called: TCP is closed (§7.1.4)
         self.deflate = deflate
         self.hold_failure = hold_failure
@@ -442,7 +441,6 @@ class Connection:
         wsproto echo an empty payload too.
         """
         code, reason = parse_close(payload)
-        self.close_received = True
         self.close_code = 1005 if code is None else code
         self.close_reason = reason
         if not self.close_sent:

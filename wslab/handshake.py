@@ -41,11 +41,17 @@ __all__ = [
     "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
     "check_request", "replace_header", "parse_http_request", "WebSocketURI", "parse_uri",
     "Extension", "parse_extensions", "build_extensions", "check_subprotocols", "select_subprotocol",
-    "choose_subprotocol",
+    "choose_subprotocol", "RFC_KEY", "RFC_ACCEPT",
 ]
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # §1.3: fixed by the RFC, the same for everyone
 WEBSOCKET_VERSION = "13"  # §4.1 item 9, §4.4: the only version RFC 6455 defines
+
+#: The example ``Sec-WebSocket-Key`` of §1.3 and the ``Sec-WebSocket-Accept`` it yields.
+#: Lessons, pictures, tests and benches use this one fixed key so their bytes are the
+#: same every run (a real client draws a fresh random key, `new_key`).
+RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+RFC_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
 # A request head (request line + header lines + blank line) longer than this is
 # refused with 431 Request Header Fields Too Large (RFC 6585 §5), so a peer that
@@ -282,8 +288,8 @@ def build_request(host: str, path: str = "/", *, origin: str | None = None,
                   extensions: Sequence[Extension] = ()) -> bytes:
     """The client's opening handshake (§4.1), as bytes ready to send.
 
-    ``key`` defaults to `new_key()`; pass a fixed one (the RFC's
-    ``dGhlIHNhbXBsZSBub25jZQ==``) to get the same bytes every time.
+    ``key`` defaults to `new_key()`; pass a fixed one (the RFC's, `RFC_KEY`)
+    to get the same bytes every time.
     ``subprotocols`` are offered in order of preference (§4.1 item 10: non-empty
     tokens, each once; ValueError otherwise); ``extensions`` likewise (§9.1).
     """

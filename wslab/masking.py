@@ -17,6 +17,11 @@ except ImportError:  # pragma: no cover - depends on the install
 #: Which loop `mask` runs: "C" (wslab/_speedups.c, built by pip install) or "Python".
 FAST_PATH = "C" if _mask_c is not None else "Python"
 
+#: The masking key of the examples of §5.7 (``37 fa 21 3d``). Lessons, pictures, tests,
+#: benches and the probe use this one fixed key so their bytes are the same every run;
+#: a real client draws a fresh random key for every frame (§5.3).
+RFC_MASK_KEY = b"\x37\xfa\x21\x3d"
+
 
 def mask_reference(data: Buffer, key: bytes) -> bytes:
     """The §5.3 algorithm written as the RFC states it, one byte at a time.

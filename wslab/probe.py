@@ -7,7 +7,7 @@ server's answer as it arrives, byte for byte, without judging it.
 
     probe = await Probe.open(server.url)
     await probe.handshake()                                   # a valid §4.1 request
-    await probe.send(frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), mask_key=KEY))
+    await probe.send(frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), mask_key=PROBE_KEY))
     frame = await probe.read_frame()                          # Close 1002 (§5.2)
     await probe.expect_eof()                                  # and the server closed TCP
 
@@ -22,10 +22,11 @@ from wslab import frames, handshake
 from wslab.codes import Opcode
 from wslab.errors import IncompleteFrame
 from wslab.frames import Frame
+from wslab.masking import RFC_MASK_KEY
 
 __all__ = ["Probe", "PROBE_KEY"]
 
-PROBE_KEY = b"\x37\xfa\x21\x3d"   # a fixed masking key: the probe's bytes are the same every run
+PROBE_KEY = RFC_MASK_KEY   # a fixed masking key (§5.7's): the probe's bytes are the same every run
 
 
 class Probe:

@@ -110,7 +110,7 @@ class CapstoneServer:
         self.functions = dict(functions)
         self.max_size = max_size
         self.problems: list[Problem] = []
-        self._server: asyncio.AbstractServer | None = None
+        self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
 
     @property

@@ -117,9 +117,9 @@ class Note:
 
 def _highlight(code: str) -> str:
     try:
-        from pygments import highlight  # type: ignore[import-untyped]
-        from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
-        from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
     except ImportError:  # pragma: no cover - pygments comes with JupyterLab
         return f"<pre>{escape(code)}</pre>"
     return highlight(code, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))

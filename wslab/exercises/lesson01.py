@@ -7,19 +7,19 @@ import random
 from wslab import frames
 from wslab.exercises import solutions
 from wslab.exercises.exercise import Choice, FunctionExercise, Predict
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz.overhead import overhead
 
 TITLE = "Why WebSocket"
 STEM = "01_why_websocket"
 
-MASK_KEY = b"\x37\xfa\x21\x3d"
 KIB = 1024
 
 
 def _overhead_cases():
     def case(group, size, masked):
         frame = frames.Frame(frames.Opcode.BINARY, bytes(size))
-        expected = len(frames.encode(frame, MASK_KEY if masked else None)) - size
+        expected = len(frames.encode(frame, RFC_MASK_KEY if masked else None)) - size
         return group, (size, masked), expected, "RFC 6455 §5.2 (7-bit, 16-bit or 64-bit length), §5.3 (+4 key bytes)"
     for size in (0, 1, 125, 126, 127, 1024, 65535, 65536, 70000):
         for masked in (False, True):

@@ -13,8 +13,7 @@ from wslab.exercises.exercise import Checked, Choice, FunctionExercise, Predict
 TITLE = "The opening handshake"
 STEM = "02_handshake"
 
-RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="   # RFC 6455 §1.3
-REQUEST = handshake.build_request("example.com", "/chat", key=RFC_KEY, origin="http://example.com")
+REQUEST = handshake.build_request("example.com", "/chat", key=handshake.RFC_KEY, origin="http://example.com")
 
 
 def _accept_oracle(key: str) -> str:
@@ -30,7 +29,7 @@ def _accept_oracle(key: str) -> str:
 
 def _accept_cases():
     rule = "RFC 6455 §1.3, §4.2.2 item 5.4: base64(SHA-1(key + GUID)), the key taken as text"
-    yield "RFC vector", (RFC_KEY,), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", rule
+    yield "RFC vector", (handshake.RFC_KEY,), handshake.RFC_ACCEPT, rule
     for key in ("AQIDBAUGBwgJCgsMDQ4PEA==", "AAAAAAAAAAAAAAAAAAAAAA==", "/////////////////////w=="):
         yield "edge case", (key,), _accept_oracle(key), rule
     rng = random.Random("02.accept_key")

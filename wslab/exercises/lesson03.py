@@ -11,12 +11,12 @@ from wslab.exercises import feedback as fb
 from wslab.exercises.exercise import Checked, FunctionExercise, Predict
 from wslab.exercises.feedback import Case, described
 from wslab.frames import Frame, Opcode
+from wslab.masking import RFC_MASK_KEY
 
 TITLE = "Frames, bit by bit"
 STEM = "03_frames"
 
 RFC_FRAME = bytes.fromhex("81 85 37 fa 21 3d 7f 9f 4d 51 58")   # RFC 6455 §5.7: masked "Hello"
-KEY = b"\x37\xfa\x21\x3d"
 
 
 def _decoded() -> dict:
@@ -57,7 +57,7 @@ def _header_cases():
             return None
 
     def frame(opcode, size, *, masked, **bits):
-        return frames.encode(Frame(opcode, bytes(size), **bits), KEY if masked else None)
+        return frames.encode(Frame(opcode, bytes(size), **bits), RFC_MASK_KEY if masked else None)
 
     yield "RFC vector", (RFC_FRAME,), read(RFC_FRAME), rule
     unmasked_hello = bytes.fromhex("81 05 48 65 6c 6c 6f")
@@ -67,7 +67,7 @@ def _header_cases():
              frame(Opcode.TEXT, 1, masked=False, rsv1=True, rsv2=True, rsv3=True),
              bytes([0x83, 0x00]), bytes([0x8F, 0x00]),                        # reserved opcodes: read, not judged
              bytes([0x82, 0x7E, 0x00, 0x05]) + bytes(5),                      # non-minimal: read as it stands
-             bytes([0x82, 0xFF]) + (2 ** 40).to_bytes(8, "big") + KEY]        # a 1 TiB frame's header
+             bytes([0x82, 0xFF]) + (2 ** 40).to_bytes(8, "big") + RFC_MASK_KEY]        # a 1 TiB frame's header
     for data in edge:
         yield "edge case", (data,), read(data), rule
     for data in (b"", b"\x81", RFC_FRAME[:5], bytes([0x82, 0x7E, 0x01]), bytes([0x82, 0x7F]) + bytes(7)):

@@ -12,11 +12,11 @@ from wslab.exercises import feedback as fb
 from wslab.exercises.exercise import Checked, Choice, FunctionExercise, Predict
 from wslab.exercises.feedback import Case, described
 from wslab.frames import Frame, Opcode
+from wslab.masking import RFC_MASK_KEY
 
 TITLE = "Masking"
 STEM = "04_masking"
 
-KEY = bytes.fromhex("37 fa 21 3d")   # RFC 6455 §5.7
 TEXT = b"Hello, WebSocket!"
 
 
@@ -33,9 +33,9 @@ def _mask_oracle(payload: bytes, key: bytes) -> bytes:
 
 def _unmask_cases():
     rule = "RFC 6455 §5.3: transformed[i] = original[i] XOR key[i MOD 4]"
-    yield "RFC vector", (bytes.fromhex("7f 9f 4d 51 58"), KEY), b"Hello", rule
-    for payload, key in ((b"", KEY), (b"\x00", KEY), (bytes(7), b"\xff\xff\xff\xff"), (b"abcd", bytes(4)),
-                         (bytes(range(256)), b"\x01\x02\x03\x04")):
+    yield "RFC vector", (bytes.fromhex("7f 9f 4d 51 58"), RFC_MASK_KEY), b"Hello", rule
+    for payload, key in ((b"", RFC_MASK_KEY), (b"\x00", RFC_MASK_KEY), (bytes(7), b"\xff\xff\xff\xff"),
+                         (b"abcd", bytes(4)), (bytes(range(256)), b"\x01\x02\x03\x04")):
         yield "edge case", (payload, key), _mask_oracle(payload, key), rule
     rng = random.Random("04.unmask")
     for _ in range(200):
@@ -71,8 +71,9 @@ def _masked_check(ex, answer):
                          Case(shown, described(wanted), described(checks.describe_events(events)), "RFC 6455 §5.3"))
     header = frames.parse_header(data)
     if header.mask_key != b"\x01\x02\x03\x04":
+        used = header.mask_key.hex(" ") if header.mask_key else "none"
         return fb.failed(ex.id, "'ping' arrives, but masked with another key",
-                         Case(shown, described(wanted), described(f"masking key {header.mask_key.hex(' ')}"),
+                         Case(shown, described(wanted), described(f"masking key {used}"),
                               "RFC 6455 §5.3"))
     return fb.passed(ex.id, "a server unmasks it with key 01 02 03 04 and reads the text 'ping'")
 
@@ -102,14 +103,14 @@ EXERCISES = [
         rule="RFC 6455 §10.3"),
     Predict(
         "04.masked_byte", "Mask 'Hello, WebSocket!' with 37 fa 21 3d: what is byte 5 on the wire?",
-        expected=lambda: masking.mask_table(TEXT, KEY)[5][4], normalize=_normalize_byte,
+        expected=lambda: masking.mask_table(TEXT, RFC_MASK_KEY)[5][4], normalize=_normalize_byte,
         source="masking.mask_table", question="masked byte 5 (an int, or hex text like '0x..')",
         hints=["Byte 5 of the payload is ','; which key byte goes with index 5?",
                "5 % 4 = 1, so key[1] = 0xfa; ',' is 0x2c. Now XOR them."],
         explanation="0x2c XOR 0xfa = 0xd6 (214).", rule="RFC 6455 §5.3"),
     Predict(
         "04.key_index", "Which key byte (0-3) masks payload byte 13?",
-        expected=lambda: masking.mask_table(TEXT, KEY)[13][1], source="masking.mask_table",
+        expected=lambda: masking.mask_table(TEXT, RFC_MASK_KEY)[13][1], source="masking.mask_table",
         hints=["The key repeats every 4 bytes."], explanation="13 % 4 = 1.", rule="RFC 6455 §5.3"),
     Predict(
         "04.unmasked_to_server", "A client sends a text frame with MASK = 0. Which close code does the server send?",

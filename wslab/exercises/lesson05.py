@@ -12,11 +12,11 @@ from wslab.errors import ProtocolError
 from wslab.exercises import checks, solutions
 from wslab.exercises.exercise import Checked, FunctionExercise, Predict
 from wslab.frames import Frame, Header, Opcode
+from wslab.masking import RFC_MASK_KEY
 
 TITLE = "Control frames and closing"
 STEM = "05_control_and_close"
 
-KEY = b"\x37\xfa\x21\x3d"
 MAX_SIZE = 1 << 20
 
 
@@ -29,7 +29,7 @@ def _head(opcode: int, length: int, *, masked: bool = True, fin: bool = True, rs
         length_field = length if length <= 125 else 126 if length <= 0xFFFF else 127
     b0 = fin << 7 | rsv[0] << 6 | rsv[1] << 5 | rsv[2] << 4 | opcode
     extended = length.to_bytes({126: 2, 127: 8}[length_field], "big") if length_field >= 126 else b""
-    return bytes([b0, masked << 7 | length_field]) + extended + (KEY if masked else b"")
+    return bytes([b0, masked << 7 | length_field]) + extended + (RFC_MASK_KEY if masked else b"")
 
 
 def _server_verdict(data: bytes, max_size: int) -> int | None:
@@ -88,7 +88,7 @@ def _reassembly_oracle(sequence: list[Frame]) -> list:
     connection = Connection("server", max_message_size=None)
     results: list = []
     for frame in sequence:
-        events = connection.receive_data(frames.encode(frame, KEY))
+        events = connection.receive_data(frames.encode(frame, RFC_MASK_KEY))
         if any(isinstance(e, ConnectionFailed) for e in events):
             results.append(next(e.close_code for e in events if isinstance(e, ConnectionFailed)))
             break
@@ -138,7 +138,7 @@ def _reassemble_cases():
         yield "edge case", (sequence,), _reassembly_oracle(sequence), rule
     rng = random.Random("05.reassemble")
     for _ in range(100):
-        sequence: list[Frame] = []
+        sequence = []
         for _ in range(rng.randrange(1, 4)):
             opcode = rng.choice((t, b))
             payload = rng.choice(("hello", "안녕하세요", "fragmented world", "✓")).encode() if opcode == t \
@@ -152,7 +152,7 @@ def _reassemble_cases():
 
 
 def _show_sequence(sequence: list[Frame]) -> str:
-    return "frames: " + ", ".join(f"{f.opcode.name} {f.payload!r}{'' if f.fin else ' FIN=0'}" for f in sequence)
+    return "frames: " + ", ".join(f"{Opcode(f.opcode).name} {f.payload!r}{'' if f.fin else ' FIN=0'}" for f in sequence)
 
 
 # --- UTF-8 -------------------------------------------------------------------------
@@ -181,13 +181,13 @@ def _utf8_cases():
     rng = random.Random("05.first_invalid_utf8")
     alphabet = ["a", "é", "한", "😀", "\u07ff", "\uffff", "\U0010ffff"]
     for _ in range(200):
-        data = bytearray("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))).encode())
-        if data and rng.random() < 0.6:
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        if data and rng.random() < 0.3:
-            del data[rng.randrange(len(data)):]
+        text = bytearray("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))).encode())
+        if text and rng.random() < 0.6:
+            text[rng.randrange(len(text))] = rng.randrange(256)
+        if text and rng.random() < 0.3:
+            del text[rng.randrange(len(text)):]
         final = rng.random() < 0.5
-        yield "random text", (bytes(data), final), _utf8_oracle(bytes(data), final), rule
+        yield "random text", (bytes(text), final), _utf8_oracle(bytes(text), final), rule
 
 
 # --- close reply ---------------------------------------------------------------------
@@ -218,8 +218,8 @@ def _close_cases():
 
 def _ping_between() -> list[str]:
     connection = Connection("server")
-    data = b"".join(frames.encode(f, KEY) for f in (Frame(Opcode.TEXT, b"Hel", fin=False), Frame(Opcode.PING, b"x"),
-                                                    Frame(Opcode.CONTINUATION, b"lo")))
+    fragments = (Frame(Opcode.TEXT, b"Hel", fin=False), Frame(Opcode.PING, b"x"), Frame(Opcode.CONTINUATION, b"lo"))
+    data = b"".join(frames.encode(f, RFC_MASK_KEY) for f in fragments)
     sent = []
     for event in connection.receive_data(data):
         if isinstance(event, Ping):
@@ -235,7 +235,7 @@ def _close_code_of(data: bytes) -> int:
 
 
 def _close_codes() -> dict:
-    masked = lambda frame: frames.encode(frame, KEY)  # noqa: E731
+    masked = lambda frame: frames.encode(frame, RFC_MASK_KEY)  # noqa: E731
     return {
         "RSV1 set, no extension": _close_code_of(masked(Frame(Opcode.TEXT, b"hi", rsv1=True))),
         "text that is not UTF-8": _close_code_of(masked(Frame(Opcode.TEXT, b"\xff"))),

@@ -12,11 +12,11 @@ from wslab.exercises import feedback as fb
 from wslab.exercises.exercise import Checked, Choice, Predict
 from wslab.exercises.feedback import Case, described
 from wslab.frames import Frame, Opcode
+from wslab.masking import RFC_MASK_KEY
 
 TITLE = "A live connection"
 STEM = "06_live_connection"
 
-KEY = b"\x37\xfa\x21\x3d"
 RECV_TIMEOUT = 3.0
 
 
@@ -44,6 +44,7 @@ class _Student:
 
 async def _exchange(url: str, messages, *, library: bool = False) -> list:
     """Send each message on one connection and collect the answers (None: no answer in time)."""
+    ws: Any
     if library:
         import websockets
         ws = await websockets.connect(url, compression=None)
@@ -139,7 +140,7 @@ def _round_trip_check(ex, answer):
                 errors.append(exc)
                 return None, []
             await asyncio.sleep(0.05)
-            return value, [e.frame.opcode for e in tap.frames() if e.sender == "client"]
+            return value, [e.frame.opcode for e in tap.frames() if e.sender == "client" and e.frame]
     try:
         value, opcodes = checks.run_live(run)
     except Exception as exc:
@@ -168,7 +169,7 @@ def _tap_entries() -> int:
                 await ws.send(message)
         tap = Tap()
         async with serve(echo, on_bytes=tap.server_hook) as server:
-            ws = await connect(server.url, mask_key=KEY)
+            ws = await connect(server.url, mask_key=RFC_MASK_KEY)
             await ws.send("Hello")
             await ws.recv()
             await tap.wait_for(4)
@@ -179,7 +180,7 @@ def _tap_entries() -> int:
 
 
 def _header_sizes() -> dict:
-    return {"client": len(frames.encode(Frame(Opcode.TEXT, b"Hello"), KEY)) - 5,
+    return {"client": len(frames.encode(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)) - 5,
             "server": len(frames.encode(Frame(Opcode.TEXT, b"Hello"))) - 5}
 
 

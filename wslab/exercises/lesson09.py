@@ -52,8 +52,9 @@ def _ack_ids() -> list[str]:
 
 def _packet_cases():
     rule = "Socket.IO v5: <type>[<ack id>]<JSON>, sent as an Engine.IO message (4); JSON as JSON.stringify writes it"
-    edge = [("chat", ["hi"], None), ("sum", [1, 2], 0), ("say", ["red", "안녕 ✓"], None), ("ping", [], 12),
-            ("data", [{"x": 1, "y": [True, None]}], None), ("quote", ['say "hi"\n'], 3)]
+    edge: list[tuple[str, list[Any], int | None]] = [
+        ("chat", ["hi"], None), ("sum", [1, 2], 0), ("say", ["red", "안녕 ✓"], None), ("ping", [], 12),
+        ("data", [{"x": 1, "y": [True, None]}], None), ("quote", ['say "hi"\n'], 3)]
     for event, args, ack in edge:
         yield "edge case", (event, args, ack), to_wire(Packet(PacketType.EVENT, [event, *args], id=ack)), rule
     rng = random.Random("09.event_packet")

@@ -21,8 +21,7 @@ import time
 from wslab import frames, handshake
 from wslab.frames import Frame, Header, Opcode
 from wslab.handshake import Request
-
-KEY = b"\x37\xfa\x21\x3d"   # the masking key of RFC 6455 §5.7
+from wslab.masking import RFC_MASK_KEY
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
 
@@ -128,7 +127,7 @@ def encode_length(length: int) -> bytes:
 
 def rsv2_frame() -> bytes:
     """A masked client frame with RSV2 set: its only flaw (§5.2)."""
-    return frames.encode(Frame(Opcode.TEXT, b"hi", rsv2=True), mask_key=KEY)
+    return frames.encode(Frame(Opcode.TEXT, b"hi", rsv2=True), mask_key=RFC_MASK_KEY)
 
 
 def hello_in_two_fragments() -> bytes:
@@ -138,7 +137,7 @@ def hello_in_two_fragments() -> bytes:
 
 def non_minimal_length() -> bytes:
     """5 bytes of payload announced in the 16-bit extended length (126): not the minimal encoding (§5.2)."""
-    return bytes([0x82, 0x80 | 126]) + (5).to_bytes(2, "big") + KEY + unmask(bytes(5), KEY)
+    return bytes([0x82, 0x80 | 126]) + (5).to_bytes(2, "big") + RFC_MASK_KEY + unmask(bytes(5), RFC_MASK_KEY)
 
 
 # --- lesson 04 -----------------------------------------------------------------
@@ -240,7 +239,7 @@ def close_reply(payload: bytes) -> bytes:
 
 def long_ping() -> bytes:
     """A masked ping with 126 bytes of payload: control frames carry at most 125 (§5.5)."""
-    return frames.encode(Frame(Opcode.PING, b"x" * 126), mask_key=KEY)
+    return frames.encode(Frame(Opcode.PING, b"x" * 126), mask_key=RFC_MASK_KEY)
 
 
 # --- lesson 06 -----------------------------------------------------------------

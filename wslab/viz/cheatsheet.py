@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from wslab import frames, handshake
 from wslab.codes import CloseCode, Opcode
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz import style
 from wslab.viz.svg import Svg
 
@@ -21,8 +22,6 @@ MARGIN = 36
 INK, MUTED = style.INK, style.MUTED
 SIZE = 12
 LINE = 16
-RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
-MASK_KEY = b"\x37\xfa\x21\x3d"
 
 # The frame header of §5.2 as (label, bits), row by row of 32 bits.
 FRAME_ROWS = [
@@ -104,7 +103,7 @@ def cheatsheet() -> Svg:
 
 def _handshake(page: _Page) -> None:
     page.heading("Opening handshake (§4)")
-    request_bytes = handshake.build_request("server.example", "/chat", key=RFC_KEY)
+    request_bytes = handshake.build_request("server.example", "/chat", key=handshake.RFC_KEY)
     request = request_bytes.decode().split("\r\n")[:6]
     response = handshake.build_response(handshake.parse_request(request_bytes)).decode().split("\r\n")[:4]
     top = page.y
@@ -135,7 +134,7 @@ def _frame(page: _Page) -> None:
             x += w
         page.y += 26
     page.y += 6
-    wire = frames.encode(frames.Frame(Opcode.TEXT, b"Hello"), mask_key=MASK_KEY)
+    wire = frames.encode(frames.Frame(Opcode.TEXT, b"Hello"), mask_key=RFC_MASK_KEY)
     for text in [
         "R1-R3 = RSV1-RSV3: 0 unless an extension defines them (RSV1: permessage-deflate) · M = MASK",
         "payload len 0-125: the length · 126: a 16-bit length follows · 127: a 64-bit one (minimal: MUST)",

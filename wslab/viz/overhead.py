@@ -17,12 +17,11 @@ import math
 from dataclasses import dataclass
 
 from wslab import frames, handshake
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz import style
 from wslab.viz.svg import Svg
 
 HOST = "chat.example.com"
-RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # the RFC's own example key: fixed, so the bytes never change
-MASK_KEY = b"\x37\xfa\x21\x3d"
 # What a desktop Chrome sends with every request to the same site (values shortened to typical lengths).
 BROWSER_HEADERS = (
     ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -49,7 +48,7 @@ def polling_response(body: bytes) -> bytes:
 
 def handshake_bytes() -> tuple[bytes, bytes]:
     """The opening handshake a browser sends (with its usual headers) and the server's 101."""
-    request = handshake.build_request(HOST, "/chat", origin=f"https://{HOST}", key=RFC_KEY)
+    request = handshake.build_request(HOST, "/chat", origin=f"https://{HOST}", key=handshake.RFC_KEY)
     for name, value in BROWSER_HEADERS:
         request = handshake.replace_header(request, name, value)
     response = handshake.build_response(handshake.parse_request(request))
@@ -121,7 +120,7 @@ def overhead(message_size: int = 20) -> Overhead:
         handshake_request=len(request),
         handshake_response=len(response),
         frame_header=len(frames.encode(frame)) - message_size,
-        masked_frame_header=len(frames.encode(frame, MASK_KEY)) - message_size,
+        masked_frame_header=len(frames.encode(frame, RFC_MASK_KEY)) - message_size,
     )
 
 

@@ -31,8 +31,10 @@ SIZE = 12
 
 
 class _Board(Protocol):
-    results: Sequence
     not_done: list[str]
+
+    @property
+    def results(self) -> Sequence: ...
 
     def grade(self, result) -> str: ...
 

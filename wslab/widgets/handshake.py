@@ -10,7 +10,6 @@ from wslab.viz.handshake import handshake_view, verdicts
 from wslab.viz.svg import Svg
 from wslab.widgets.base import Explorer
 
-RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 OTHER_KEY = "AQIDBAUGBwgJCgsMDQ4PEA=="
 
 
@@ -49,7 +48,7 @@ def head_to_text(head: bytes) -> str:
 class HandshakeExplorer(Explorer):
     """The request (editable), the key, and a way to tamper with the server's response."""
 
-    def __init__(self, host: str = "example.com", path: str = "/chat", key: str = RFC_KEY,
+    def __init__(self, host: str = "example.com", path: str = "/chat", key: str = handshake.RFC_KEY,
                  origin: str | None = "http://example.com") -> None:
         request = handshake.build_request(host, path, origin=origin, key=key)
         self.key = W.Text(value=key, description="key", layout=W.Layout(width="60%"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz.masking import masking_view
 from wslab.viz.svg import Svg
 from wslab.widgets.base import Explorer, parse_key
@@ -12,7 +13,7 @@ from wslab.widgets.base import Explorer, parse_key
 class MaskingExplorer(Explorer):
     """A payload (text) and a 4-byte masking key (hex); the XOR table follows."""
 
-    def __init__(self, payload: str = "Hello", key: bytes = b"\x37\xfa\x21\x3d") -> None:
+    def __init__(self, payload: str = "Hello", key: bytes = RFC_MASK_KEY) -> None:
         self.payload = W.Text(value=payload, description="payload")
         self.key = W.Text(value=key.hex(" "), description="masking key")
         super().__init__([W.HBox([self.payload, self.key])])
