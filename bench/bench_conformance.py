@@ -28,8 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_wslab(max_size: int) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "wslab", "serve", "--port", "0", "--max-size", str(max_size)],
-                               cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wslab", "serve", "--port", "0", "--max-size", str(max_size)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stderr.readline()
     match = re.search(r"ws://127\.0\.0\.1:\d+/", line)
     if not match:
@@ -48,6 +52,7 @@ def cell(results: list[conformance.Result], category: str | None = None) -> str:
     counts = by_category(chosen).get(category) if category else None
     if counts is None:
         from collections import Counter
+
         counts = Counter(r.verdict for r in chosen)
     passed = sum(r.passed for r in chosen)
     others = ", ".join(f"{counts[v]} {v.value}" for v in VERDICTS[1:] if counts[v])
@@ -55,15 +60,16 @@ def cell(results: list[conformance.Result], category: str | None = None) -> str:
 
 
 async def main(max_size: int) -> dict[str, list[conformance.Result]]:
-    logging.getLogger("websockets").setLevel(logging.CRITICAL)   # it logs every protocol error it refuses
+    logging.getLogger("websockets").setLevel(logging.CRITICAL)  # it logs every protocol error it refuses
     process, wslab_url = start_wslab(max_size)
     try:
         async with websockets.serve(echo, "127.0.0.1", 0, max_size=max_size) as server:
             port = server.sockets[0].getsockname()[1]
             return {
                 "python -m wslab serve": await conformance.run_async(wslab_url, max_size=max_size),
-                f"websockets {websockets.__version__} (asyncio server)":
-                    await conformance.run_async(f"ws://127.0.0.1:{port}/", max_size=max_size),
+                f"websockets {websockets.__version__} (asyncio server)": await conformance.run_async(
+                    f"ws://127.0.0.1:{port}/", max_size=max_size
+                ),
             }
     finally:
         process.terminate()
@@ -93,5 +99,10 @@ if __name__ == "__main__":
             if result.verdict is not conformance.Verdict.OK:
                 print(f"  {result.case.id} {result.verdict.value}: {result.case.title} — {result.detail}")
     if args.json:
-        Path(args.json).write_text(json.dumps({name: json.loads(conformance.to_json(results, server=name))
-                                               for name, results in runs.items()}, indent=2, ensure_ascii=False))
+        Path(args.json).write_text(
+            json.dumps(
+                {name: json.loads(conformance.to_json(results, server=name)) for name, results in runs.items()},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )

@@ -63,6 +63,7 @@ def number_for(size: int) -> int:
 
 # --- the stdlib approaches wslab.mask chooses between (for the record) --------
 
+
 def int_xor(data: bytes, key: bytes) -> bytes:
     n = len(data)
     return (int.from_bytes(data, "little") ^ int.from_bytes((key * (n // 4 + 1))[:n], "little")).to_bytes(n, "little")
@@ -119,6 +120,7 @@ def _time(seconds: float) -> str:
 
 # --- decoding a stream of small masked frames ---------------------------------
 
+
 def small_frames_stream(count: int) -> tuple[bytes, list[bytes]]:
     payloads = [rng.randbytes(i % 126) for i in range(count)]
     wire = b"".join(encode(Frame(Opcode.BINARY, p), rng.randbytes(4)) for p in payloads)
@@ -156,13 +158,16 @@ def wsproto_decode(wire: bytes) -> list[bytes]:
 def bench_decoding(count: int = 10_000) -> float:
     """Decode the same stream with each library; returns wslab's time / websockets' time."""
     wire, payloads = small_frames_stream(count)
-    print(f"\ndecoding {count:,} masked binary frames of 0-125 bytes ({len(wire):,} bytes in one chunk, "
-          f"best of {REPEAT})")
+    print(
+        f"\ndecoding {count:,} masked binary frames of 0-125 bytes ({len(wire):,} bytes in one chunk, best of {REPEAT})"
+    )
     print(f"  {'implementation':42} {'total':>12} {'per frame':>12} {'frames/s':>12}")
     runs = {}
-    for name, function in [("wslab FrameParser", wslab_decode),
-                           ("websockets Frame.parse + StreamReader", websockets_decode),
-                           ("wsproto FrameProtocol", wsproto_decode)]:
+    for name, function in [
+        ("wslab FrameParser", wslab_decode),
+        ("websockets Frame.parse + StreamReader", websockets_decode),
+        ("wsproto FrameProtocol", wsproto_decode),
+    ]:
         assert [bytes(p) for p in function(wire)] == payloads, name
         runs[name] = (lambda function=function: function(wire), 1)
     results = best_of(runs)
@@ -172,8 +177,10 @@ def bench_decoding(count: int = 10_000) -> float:
 
 
 def main() -> int:
-    print(f"Python {platform.python_version()} ({platform.machine()}), websockets {websockets.__version__}, "
-          f"wsproto {wsproto.__version__}; wslab.mask runs {masking.FAST_PATH}")
+    print(
+        f"Python {platform.python_version()} ({platform.machine()}), websockets {websockets.__version__}, "
+        f"wsproto {wsproto.__version__}; wslab.mask runs {masking.FAST_PATH}"
+    )
     small = bench_masking(125)
     large = bench_masking(1 << 20)
     decode_ratio = bench_decoding()
@@ -183,8 +190,10 @@ def main() -> int:
     checks = [
         (f"masking 1 MiB: wslab at {speed_1m:.2f}x websockets C's speed (target >= 0.9x)", speed_1m >= 0.9),
         (f"masking 125 B: wslab's time {time_125:.2f}x websockets C's (target <= 1.5x)", time_125 <= 1.5),
-        (f"decoding 10,000 small masked frames: wslab's time {decode_ratio:.2f}x websockets' (target <= 1.0x)",
-         decode_ratio <= 1.0),
+        (
+            f"decoding 10,000 small masked frames: wslab's time {decode_ratio:.2f}x websockets' (target <= 1.0x)",
+            decode_ratio <= 1.0,
+        ),
     ]
     print("\ntargets")
     for text, met in checks:

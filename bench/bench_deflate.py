@@ -34,8 +34,28 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SIZES = {"64 B": 64, "64 KiB": 64 * 1024}
-WORDS = ("frame", "mask", "opcode", "payload", "deflate", "window", "context", "message", "server", "client",
-         "handshake", "close", "ping", "pong", "text", "binary", "fragment", "extension", "socket", "room")
+WORDS = (
+    "frame",
+    "mask",
+    "opcode",
+    "payload",
+    "deflate",
+    "window",
+    "context",
+    "message",
+    "server",
+    "client",
+    "handshake",
+    "close",
+    "ping",
+    "pong",
+    "text",
+    "binary",
+    "fragment",
+    "extension",
+    "socket",
+    "room",
+)
 
 
 def message(size: int, n: int) -> str:
@@ -43,7 +63,7 @@ def message(size: int, n: int) -> str:
     rng = random.Random(n)
     if size <= 128:
         text = f'{{"type":"chat","id":{n},"user":"u{rng.randrange(100)}","text":"{rng.choice(WORDS)} '
-        return (text + "x" * size)[:size - 2] + '"}'
+        return (text + "x" * size)[: size - 2] + '"}'
     parts = []
     while sum(map(len, parts)) < size:
         parts.append(f'{{"id":{rng.randrange(10**6)},"word":"{rng.choice(WORDS)}","n":{rng.random():.4f}}},')
@@ -52,6 +72,7 @@ def message(size: int, n: int) -> str:
 
 # --- the servers (subprocesses of this script) ----------------------------------------
 
+
 async def run_server(kind: str) -> None:
     async def handler(ws):
         async for data in ws:
@@ -59,10 +80,12 @@ async def run_server(kind: str) -> None:
 
     if kind == "wslab":
         from wslab.net import serve
+
         server = await serve(handler, max_message_size=1 << 20)
         port = server.port
     else:
         from websockets.asyncio.server import serve as ws_serve
+
         server = await ws_serve(handler, "127.0.0.1", 0, compression="deflate", max_size=1 << 20)
         port = server.sockets[0].getsockname()[1]
     print(port, flush=True)
@@ -71,8 +94,9 @@ async def run_server(kind: str) -> None:
 
 def start(kind: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, __file__, "--serve", kind], stdout=subprocess.PIPE, text=True,
-                               env=env, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
     port = process.stdout.readline().strip()
     return process, f"ws://127.0.0.1:{port}/"
 
@@ -85,12 +109,13 @@ def cpu_seconds(pid: int) -> float:
 
 # --- the load ------------------------------------------------------------------------
 
+
 class WireCount:
     def __init__(self) -> None:
         self.bytes = 0
 
     def __call__(self, ws, direction: str, data: bytes) -> None:
-        if ws.connection is not None:   # frames only: the handshake is not part of the ratio
+        if ws.connection is not None:  # frames only: the handshake is not part of the ratio
             self.bytes += len(data)
 
 
@@ -102,8 +127,7 @@ async def load(url: str, size: int, clients: int, messages: int, start: int) -> 
     wire = WireCount()
     per_client = messages // clients
     payloads = [message(size, start + i) for i in range(per_client)]
-    sockets = [await connect(url, on_bytes=wire, max_message_size=1 << 20, compression=Offer())
-               for _ in range(clients)]
+    sockets = [await connect(url, on_bytes=wire, max_message_size=1 << 20, compression=Offer()) for _ in range(clients)]
     agreed = sockets[0].extensions
 
     async def client(ws) -> None:
@@ -129,7 +153,7 @@ async def main(clients: int, messages: int, rounds: int) -> None:
     try:
         for name, size in SIZES.items():
             count = messages if size <= 128 else max(clients, messages // 20)
-            for _process, url in servers.values():   # warm-up: imports, first compressors
+            for _process, url in servers.values():  # warm-up: imports, first compressors
                 await load(url, size, clients, clients * 5, 0)
             for r in range(rounds):
                 for kind, (process, url) in servers.items():
@@ -146,15 +170,15 @@ async def main(clients: int, messages: int, rounds: int) -> None:
             process.kill()
             process.wait()
 
-    print(f"echo with permessage-deflate, {clients} wslab clients, {rounds} rounds alternating "
-          "(median, min-max):")
+    print(f"echo with permessage-deflate, {clients} wslab clients, {rounds} rounds alternating (median, min-max):")
     for kind, text in agreed.items():
         print(f"  {kind} server answers: {text}")
-    print(f"  {'message':8s} {'server':11s} {'server CPU/msg (us)':>24s} {'round trips/s':>24s} "
-          f"{'wire/payload':>22s}")
+    print(f"  {'message':8s} {'server':11s} {'server CPU/msg (us)':>24s} {'round trips/s':>24s} {'wire/payload':>22s}")
     for (name, kind), row in results.items():
-        print(f"  {name:8s} {kind:11s} {spread(row['cpu'], '.0f'):>24s} {spread(row['rate'], ',.0f'):>24s} "
-              f"{spread(row['ratio'], '.3f'):>22s}")
+        print(
+            f"  {name:8s} {kind:11s} {spread(row['cpu'], '.0f'):>24s} {spread(row['rate'], ',.0f'):>24s} "
+            f"{spread(row['ratio'], '.3f'):>22s}"
+        )
 
 
 if __name__ == "__main__":

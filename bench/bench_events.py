@@ -38,10 +38,14 @@ def main() -> None:
         start = time.perf_counter()
         io.emit("news", {"text": "hello", "n": [1, 2]})
         payload_times.append(time.perf_counter() - start)
-    print(f"io.emit to {CLIENTS} clients, string payload: median {statistics.median(times) * 1000:.1f} ms, "
-          f"max {max(times) * 1000:.1f} ms ({RUNS} runs)")
-    print(f"io.emit to {CLIENTS} clients, object payload: median {statistics.median(payload_times) * 1000:.1f} ms, "
-          f"max {max(payload_times) * 1000:.1f} ms ({RUNS} runs)")
+    print(
+        f"io.emit to {CLIENTS} clients, string payload: median {statistics.median(times) * 1000:.1f} ms, "
+        f"max {max(times) * 1000:.1f} ms ({RUNS} runs)"
+    )
+    print(
+        f"io.emit to {CLIENTS} clients, object payload: median {statistics.median(payload_times) * 1000:.1f} ms, "
+        f"max {max(payload_times) * 1000:.1f} ms ({RUNS} runs)"
+    )
 
 
 if __name__ == "__main__":

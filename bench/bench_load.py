@@ -41,8 +41,22 @@ def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "wslab", "serve", "--port", "0", "--max-size", str(MAX_SIZE),
-         "--handshake-timeout", str(HANDSHAKE_TIMEOUT)], cwd=ROOT, env=env, stderr=log)
+        [
+            sys.executable,
+            "-m",
+            "wslab",
+            "serve",
+            "--port",
+            "0",
+            "--max-size",
+            str(MAX_SIZE),
+            "--handshake-timeout",
+            str(HANDSHAKE_TIMEOUT),
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=log,
+    )
     for _ in range(100):
         time.sleep(0.05)
         match = re.search(r"ws://127\.0\.0\.1:\d+/", log_path.read_text())
@@ -54,9 +68,11 @@ def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
 async def good_client(url: str, n: int, messages: int) -> tuple[str, int]:
     sent = [f"client {n} message {i}" if i % 2 else f"client {n} message {i}".encode() for i in range(messages)]
     async with connect(url, max_message_size=MAX_SIZE) as ws:
+
         async def sender():
             for message in sent:
                 await ws.send(message)
+
         sending = asyncio.ensure_future(sender())
         received = [await ws.recv() for _ in sent]
         await sending
@@ -79,8 +95,7 @@ async def bad_frame(url: str, kind: str) -> tuple[str, int]:
         await probe.send_frame(Opcode.TEXT, b"bad \xff text")
         expected = 1007
     else:
-        await probe.send(frames.encode(frames.Frame(Opcode.BINARY, b"x" * (MAX_SIZE + 1)),
-                                       mask_key=b"abcd")[:14])
+        await probe.send(frames.encode(frames.Frame(Opcode.BINARY, b"x" * (MAX_SIZE + 1)), mask_key=b"abcd")[:14])
         expected = 1009
     code, _ = await probe.read_close(10)
     await probe.expect_eof(10)
@@ -97,7 +112,7 @@ async def slow_handshake(url: str) -> tuple[str, int]:
         if answer.done():
             break
         try:
-            await probe.send(request[i:i + 1])
+            await probe.send(request[i : i + 1])
         except (ConnectionError, OSError):
             break
         await asyncio.sleep(0.2)
@@ -129,8 +144,11 @@ async def main(clients: int, messages: int, bad: int) -> int:
         tasks = [good_client(url, n, messages) for n in range(clients)]
         for i in range(bad):
             kind = kinds[i % len(kinds)]
-            tasks.append({"slow": slow_handshake, "silent": silent, "vanish": vanish}
-                         .get(kind, lambda u, k=kind: bad_frame(u, k))(url))
+            tasks.append(
+                {"slow": slow_handshake, "silent": silent, "vanish": vanish}.get(
+                    kind, lambda u, k=kind: bad_frame(u, k)
+                )(url)
+            )
         started = time.perf_counter()
         results = await asyncio.gather(*tasks, return_exceptions=True)
         elapsed = time.perf_counter() - started
@@ -147,8 +165,11 @@ async def main(clients: int, messages: int, bad: int) -> int:
     print(f"wall time {elapsed:.2f} s; {echoed} messages echoed ({2 * echoed / elapsed:,.0f} messages/s both ways)")
     for outcome, count in sorted(outcomes.items()):
         print(f"  {count:4d} x {outcome}")
-    print("server log: close codes " + ", ".join(f"{c} x {n}" for n, c in sorted(server_codes.items()))
-          + f"; {dropped} dropped in the handshake; server exit status {process.returncode}")
+    print(
+        "server log: close codes "
+        + ", ".join(f"{c} x {n}" for n, c in sorted(server_codes.items()))
+        + f"; {dropped} dropped in the handshake; server exit status {process.returncode}"
+    )
     expected_good = outcomes["good: all echoed in order, closed 1000"] == clients
     expected_bad = all(not (k.endswith("!") or k.startswith("error") or "got close" in k) for k in outcomes)
     ok = expected_good and expected_bad and echoed == clients * messages and process.returncode == 0

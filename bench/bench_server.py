@@ -50,6 +50,7 @@ SERVERS = ("wslab", "websockets")
 
 # --- the servers (subprocesses of this script) -------------------------------------
 
+
 async def run_server(kind: str) -> None:
     """An echo server of `kind` on a free port; prints the port, then serves forever."""
     if kind == "wslab":
@@ -64,8 +65,9 @@ async def run_server(kind: str) -> None:
             async for message in ws:
                 await ws.send(message)
 
-        server = await serve(echo, "127.0.0.1", 0, max_size=BIG + 1024, compression=None, open_timeout=600,
-                             ping_interval=None)
+        server = await serve(
+            echo, "127.0.0.1", 0, max_size=BIG + 1024, compression=None, open_timeout=600, ping_interval=None
+        )
         port = server.sockets[0].getsockname()[1]
     print(port, flush=True)
     await asyncio.Event().wait()
@@ -76,8 +78,13 @@ class Served:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.process = subprocess.Popen([sys.executable, __file__, "--serve", kind], stdout=subprocess.PIPE,
-                                        text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", kind],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+        )
         self.port = int(self.process.stdout.readline())
         self.url = f"ws://127.0.0.1:{self.port}/"
 
@@ -94,7 +101,7 @@ class Served:
         raise LookupError(name)
 
     def reset_peak(self) -> None:
-        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")   # VmHWM := VmRSS
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
 
     def stop(self) -> None:
         self.process.kill()
@@ -102,6 +109,7 @@ class Served:
 
 
 # --- 1. CPU per echoed message, throughput -----------------------------------------------
+
 
 async def echo_round(served: Served, clients: int, seconds: float) -> tuple[int, float]:
     """Round trips completed by `clients` clients in `seconds` (after connecting and a warm-up),
@@ -134,21 +142,23 @@ async def echo_round(served: Served, clients: int, seconds: float) -> tuple[int,
     return count, cpu
 
 
-async def measure_echo(servers: dict[str, Served], clients: int, seconds: float,
-                       rounds: int) -> dict[str, list[tuple[float, float]]]:
+async def measure_echo(
+    servers: dict[str, Served], clients: int, seconds: float, rounds: int
+) -> dict[str, list[tuple[float, float]]]:
     """Per server, one (CPU microseconds per message, round trips per second) per round."""
     results: dict[str, list[tuple[float, float]]] = {kind: [] for kind in servers}
     for number in range(rounds):
         order = SERVERS if number % 2 == 0 else SERVERS[::-1]
         for kind in order:
             served = servers[kind]
-            await asyncio.sleep(0.5)                      # both idle between rounds
+            await asyncio.sleep(0.5)  # both idle between rounds
             count, cpu = await echo_round(served, clients, seconds)
             results[kind].append((1e6 * cpu / count, count / seconds))
     return results
 
 
 # --- 2. peak resident memory for a 16 MiB round trip ---------------------------------------
+
 
 async def big_round_trip(served: Served) -> tuple[float, int]:
     """Seconds for a 16 MiB binary echo, and the server's resident memory peak above its level before."""
@@ -169,6 +179,7 @@ async def big_round_trip(served: Served) -> tuple[float, int]:
 
 # --- 3. memory per connection --------------------------------------------------------------
 
+
 def idle_connections(served: Served, count: int) -> tuple[float, float]:
     """Server bytes per silent TCP connection (before any handshake), then per idle WebSocket."""
     time.sleep(0.3)
@@ -188,7 +199,7 @@ def idle_connections(served: Served, count: int) -> tuple[float, float]:
             head += sock.recv(4096)
         assert head.startswith(b"HTTP/1.1 101"), head[:40]
     ping = frames.encode(frames.Frame(frames.Opcode.TEXT, b"hi"), mask_key=RFC_MASK_KEY)
-    for sock in sockets:                        # one message each: the connection has been used once
+    for sock in sockets:  # one message each: the connection has been used once
         sock.sendall(ping)
     for sock in sockets:
         sock.recv(64)
@@ -200,6 +211,7 @@ def idle_connections(served: Served, count: int) -> tuple[float, float]:
 
 
 # --- report --------------------------------------------------------------------------------
+
 
 def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):,.1f} (min {min(values):,.1f}, max {max(values):,.1f})"
@@ -221,10 +233,13 @@ async def main(clients: int, seconds: float, rounds: int, idle: int) -> int:
         print(f"  {kind:10s} server CPU per echoed message (us): {spread([c for c, _ in runs])}")
         print(f"  {kind:10s} round trips per second:          {spread([r for _, r in runs])}")
     cpu_ratio = cpu["wslab"] / cpu["websockets"]
-    rate_ratio = (statistics.median(r for _, r in results["wslab"])
-                  / statistics.median(r for _, r in results["websockets"]))
-    print(f"  ratio wslab / websockets: CPU per message {cpu_ratio:.2f}x (target <= 0.8x: "
-          f"{'PASS' if cpu_ratio <= 0.8 else 'MISSED'}), throughput {rate_ratio:.2f}x")
+    rate_ratio = statistics.median(r for _, r in results["wslab"]) / statistics.median(
+        r for _, r in results["websockets"]
+    )
+    print(
+        f"  ratio wslab / websockets: CPU per message {cpu_ratio:.2f}x (target <= 0.8x: "
+        f"{'PASS' if cpu_ratio <= 0.8 else 'MISSED'}), throughput {rate_ratio:.2f}x"
+    )
 
     print("16 MiB binary round trip: server peak resident memory above its level before")
     for kind, (elapsed, peak) in big.items():
@@ -234,8 +249,10 @@ async def main(clients: int, seconds: float, rounds: int, idle: int) -> int:
 
     print(f"server resident memory per connection, {idle} connections")
     for kind, (silent, idle_ws) in per_connection.items():
-        print(f"  {kind:10s} silent TCP (before its handshake) {silent / 1024:6.1f} KiB, "
-              f"idle WebSocket {idle_ws / 1024:6.1f} KiB")
+        print(
+            f"  {kind:10s} silent TCP (before its handshake) {silent / 1024:6.1f} KiB, "
+            f"idle WebSocket {idle_ws / 1024:6.1f} KiB"
+        )
     return 0 if cpu_ratio <= 0.8 and big_factor <= 2 else 1
 
 

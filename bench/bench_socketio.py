@@ -38,6 +38,7 @@ PATH = "/socket.io/?EIO=4&transport="
 
 # -- the servers, each in its own process ---------------------------------------------------------------
 
+
 async def serve_wslab() -> None:
     from wslab.events import Server
 
@@ -78,7 +79,7 @@ async def serve_python_socketio() -> None:
 async def _serve_until_stdin_ends(port: int) -> None:
     print(json.dumps({"port": port}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    os._exit(0)             # the bench is over: no graceful goodbye to a thousand clients
+    os._exit(0)  # the bench is over: no graceful goodbye to a thousand clients
 
 
 def start(name: str) -> tuple[subprocess.Popen, int]:
@@ -91,6 +92,7 @@ def start(name: str) -> tuple[subprocess.Popen, int]:
 
 
 # -- the load generator: raw Engine.IO websocket-only clients ---------------------------------------
+
 
 def _frame(payload: bytes) -> bytes:
     """A masked text frame (RFC 6455 §5.2) for payloads under 126 bytes."""
@@ -110,9 +112,13 @@ class RawClient(asyncio.Protocol):
     def connection_made(self, transport) -> None:
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
-        transport.write((f"GET {PATH}websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        transport.write(
+            (
+                f"GET {PATH}websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -131,7 +137,7 @@ class RawClient(asyncio.Protocol):
                 length, start = int.from_bytes(self.buffer[2:10], "big"), 10
             if len(self.buffer) < start + length:
                 return
-            payload, self.buffer = self.buffer[start:start + length], self.buffer[start + length:]
+            payload, self.buffer = self.buffer[start : start + length], self.buffer[start + length :]
             self.packet(payload)
 
     def packet(self, payload: bytes) -> None:
@@ -144,12 +150,17 @@ class RawClient(asyncio.Protocol):
         elif payload.startswith(b"40"):
             self.connected.set_result(None)
         elif payload.startswith(b"43"):
-            ack_id = int(payload[2:payload.index(b"[")])
-            self.acks.pop(ack_id).set_result(json.loads(payload[payload.index(b"["):]))
+            ack_id = int(payload[2 : payload.index(b"[")])
+            self.acks.pop(ack_id).set_result(json.loads(payload[payload.index(b"[") :]))
 
     def emit(self, event: str, *args, ack_id: int | None = None) -> None:
-        self.transport.write(_frame(b"42" + (b"%d" % ack_id if ack_id is not None else b"")
-                                    + json.dumps([event, *args], separators=(",", ":")).encode()))
+        self.transport.write(
+            _frame(
+                b"42"
+                + (b"%d" % ack_id if ack_id is not None else b"")
+                + json.dumps([event, *args], separators=(",", ":")).encode()
+            )
+        )
 
 
 class Crowd:
@@ -168,9 +179,11 @@ class Crowd:
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
         self.clients = []
-        for start in range(0, self.size, 100):                    # in batches: no accept-queue overflow
-            made = [loop.create_connection(lambda: RawClient(self.on_tick), "127.0.0.1", self.port)
-                    for _ in range(min(100, self.size - start))]
+        for start in range(0, self.size, 100):  # in batches: no accept-queue overflow
+            made = [
+                loop.create_connection(lambda: RawClient(self.on_tick), "127.0.0.1", self.port)
+                for _ in range(min(100, self.size - start))
+            ]
             self.clients += [protocol for _, protocol in await asyncio.gather(*made)]
         await asyncio.wait_for(asyncio.gather(*(c.connected for c in self.clients)), 30)
 
@@ -196,6 +209,7 @@ class Crowd:
 
 # -- HTTP long-polling round trips ------------------------------------------------------------------
 
+
 class Http:
     """One keep-alive HTTP/1.1 connection (Content-Length bodies only)."""
 
@@ -206,8 +220,13 @@ class Http:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
 
     async def request(self, method: str, target: str, body: bytes = b"") -> bytes:
-        self.writer.write((f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
-                           f"Content-Type: text/plain;charset=UTF-8\r\n\r\n").encode() + body)
+        self.writer.write(
+            (
+                f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+                f"Content-Type: text/plain;charset=UTF-8\r\n\r\n"
+            ).encode()
+            + body
+        )
         head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
         length = int(head.split("content-length:")[1].split("\r\n")[0])
         return await self.reader.readexactly(length)
@@ -220,7 +239,7 @@ async def polling_round_trips(port: int, count: int) -> list[float]:
     sid = json.loads((await poll.request("GET", PATH + "polling"))[1:])["sid"]
     target = f"{PATH}polling&sid={sid}"
     await post.request("POST", target, b"40")
-    await poll.request("GET", target)                                   # 40{"sid":...}
+    await poll.request("GET", target)  # 40{"sid":...}
     times = []
     for ack_id in range(count):
         waiting = asyncio.ensure_future(poll.request("GET", target))
@@ -228,7 +247,7 @@ async def polling_round_trips(port: int, count: int) -> list[float]:
         sent = time.perf_counter()
         await post.request("POST", target, b'42%d["echo","x"]' % ack_id)
         body = await waiting
-        while b"43%d[" % ack_id not in body:                             # a ping came first: answer, poll on
+        while b"43%d[" % ack_id not in body:  # a ping came first: answer, poll on
             if b"2" in body.split(b"\x1e"):
                 await post.request("POST", target, b"3")
             body = await poll.request("GET", target)
@@ -239,6 +258,7 @@ async def polling_round_trips(port: int, count: int) -> list[float]:
 
 
 # -- the run ----------------------------------------------------------------------------------------
+
 
 def spread(values: list[float]) -> str:
     ms = sorted(v * 1000 for v in values)
@@ -282,8 +302,10 @@ def report(results: dict, clients: int, rounds: int) -> None:
         print(f"  {name:16} {spread(r['broadcast'])}   CPU {r['cpu'] / rounds * 1000:6.1f} ms per emit")
     print("ack round trip, one client: median (10th-90th percentile)")
     for name, r in results.items():
-        print(f"  {name:16} websocket {spread(r['websocket'])}   polling {spread(r['polling'])}"
-              f"   polling/websocket {statistics.median(r['polling']) / statistics.median(r['websocket']):.1f}x")
+        print(
+            f"  {name:16} websocket {spread(r['websocket'])}   polling {spread(r['polling'])}"
+            f"   polling/websocket {statistics.median(r['polling']) / statistics.median(r['websocket']):.1f}x"
+        )
     if "wslab" in results:
         wslab = statistics.median(results["wslab"]["broadcast"])
         for name in results:

@@ -30,8 +30,7 @@ CHUNK = 4096
 
 def wire() -> bytes:
     client = Connection("client", mask_key=RFC_MASK_KEY)
-    text = b"".join(client.send_text(f"{i:016d}")
-                    for i in range(N))
+    text = b"".join(client.send_text(f"{i:016d}") for i in range(N))
     binary = b"".join(client.send_binary(i.to_bytes(16, "big")) for i in range(N))
     return text + binary
 
@@ -39,14 +38,14 @@ def wire() -> bytes:
 def run_wslab(data: bytes) -> int:
     conn, count = Connection("server"), 0
     for i in range(0, len(data), CHUNK):
-        count += len(conn.receive_data(data[i:i + CHUNK]))
+        count += len(conn.receive_data(data[i : i + CHUNK]))
     return count
 
 
 def run_wsproto(data: bytes) -> int:
     conn, count = WspConnection(ConnectionType.SERVER), 0
     for i in range(0, len(data), CHUNK):
-        conn.receive_data(data[i:i + CHUNK])
+        conn.receive_data(data[i : i + CHUNK])
         count += sum(1 for e in conn.events() if e.message_finished)  # it also emits partial frames
     return count
 
@@ -54,7 +53,7 @@ def run_wsproto(data: bytes) -> int:
 def run_websockets(data: bytes) -> int:
     conn, count = Protocol(Side.SERVER, state=State.OPEN), 0
     for i in range(0, len(data), CHUNK):
-        conn.receive_data(data[i:i + CHUNK])
+        conn.receive_data(data[i : i + CHUNK])
         count += len(conn.events_received())
     return count
 

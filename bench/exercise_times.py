@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lesson_times import RATE, ROUND_TO, lesson_time  # noqa: E402  (the lessons' script, beside this one)
 
 REPO = Path(__file__).resolve().parents[1]
-SOLVING = {"choice": 1, "predict": 3, "bytes": 5, "function": 8, "live": 8}   # minutes per exercise
+SOLVING = {"choice": 1, "predict": 3, "bytes": 5, "function": 8, "live": 8}  # minutes per exercise
 CAPSTONE_SOLVING = 30
 
 
@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         total = read.reading_minutes + (read.run_seconds or 0) / 60 + solving
         figure = max(ROUND_TO, math.ceil(total / ROUND_TO) * ROUND_TO)
         running = "—" if read.run_seconds is None else f"{read.run_seconds:.0f} s"
-        print(f"{path.stem:<28} {count or '':>5} {read.reading_minutes:>6.1f} m {running:>8} {solving:>6} m "
-              f"{figure:>13}")
+        print(
+            f"{path.stem:<28} {count or '':>5} {read.reading_minutes:>6.1f} m {running:>8} {solving:>6} m {figure:>13}"
+        )
     return 0
 
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RATE = 120          # words per minute, see the docstring
-ROUND_TO = 5        # minutes
+RATE = 120  # words per minute, see the docstring
+ROUND_TO = 5  # minutes
 WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
@@ -37,7 +37,7 @@ class LessonTime:
     name: str
     words: int
     reading_minutes: float
-    run_seconds: float | None      # None when not measured (--no-run)
+    run_seconds: float | None  # None when not measured (--no-run)
 
     @property
     def minutes(self) -> int:
@@ -59,8 +59,9 @@ def run_seconds(path: Path, timeout: int = 600) -> float:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -72,8 +73,10 @@ def lesson_time(path: Path, *, rate: float = RATE, run: bool = True) -> LessonTi
 
 
 def table(times: list[LessonTime], rate: float = RATE) -> str:
-    lines = [f"{'lesson':<28} {'words':>6} {'reading':>9} {'running':>9} {'figure':>7}",
-             f"{'':<28} {'':>6} {f'@{rate:g} w/min':>9} {'measured':>9} {'(min)':>7}"]
+    lines = [
+        f"{'lesson':<28} {'words':>6} {'reading':>9} {'running':>9} {'figure':>7}",
+        f"{'':<28} {'':>6} {f'@{rate:g} w/min':>9} {'measured':>9} {'(min)':>7}",
+    ]
     for t in times:
         running = "—" if t.run_seconds is None else f"{t.run_seconds:.0f} s"
         lines.append(f"{t.name:<28} {t.words:>6} {t.reading_minutes:>7.1f} m {running:>9} {t.minutes:>7}")

@@ -104,17 +104,23 @@ def capture(browser, origin: str, protocols: list[str] = (), **serve_options) ->
         opened = any(e["type"] == "open" for e in result["events"])
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and not (
-                any(e.kind == "frame" and e.sender == "server" and e.close for e in tap.entries) if opened
-                else len([e for e in tap.entries if e.kind == "http"]) >= 2):
+            any(e.kind == "frame" and e.sender == "server" and e.close for e in tap.entries)
+            if opened
+            else len([e for e in tap.entries if e.kind == "http"]) >= 2
+        ):
             time.sleep(0.05)
-        time.sleep(0.2)   # and the TCP ends, if they come
+        time.sleep(0.2)  # and the TCP ends, if they come
     finally:
         context.close()
         server.stop()
     agent = result["userAgent"]
     browser_name = next((part for part in agent.split() if "Chrome/" in part), agent)
-    return {"browser": browser_name, "captured_with": "tests/chromium_capture.py",
-            "chunks": [[c, d, data.hex()] for c, d, data in tap.chunks], "events": result["events"]}
+    return {
+        "browser": browser_name,
+        "captured_with": "tests/chromium_capture.py",
+        "chunks": [[c, d, data.hex()] for c, d, data in tap.chunks],
+        "events": result["events"],
+    }
 
 
 def main() -> int:

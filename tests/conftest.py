@@ -8,8 +8,13 @@ CHROMIUM = "/usr/bin/chromium"
 # As root in a container Chromium needs --no-sandbox; the rest keep it from
 # reaching for Google's services, which this machine's closed network refuses.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -38,6 +43,7 @@ def browser():
 # The whole run, and every kernel nbval or JupyterLab starts from it, keeps progress
 # in a temporary file: a student's own progress is never touched, and the exercise
 # notebooks (saved unsolved) show the same empty progress table every run.
+
 
 def pytest_configure(config):
     import tempfile

@@ -40,8 +40,9 @@ def need_node() -> None:
 
 async def node_lines(script: str, *args: str, timeout: float = 60) -> list[dict[str, Any]]:
     """Run a script of tests/js to its end; its stdout's JSON lines."""
-    process = await asyncio.create_subprocess_exec("node", str(JS / script), *args, cwd=JS,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        "node", str(JS / script), *args, cwd=JS, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:
@@ -49,7 +50,7 @@ async def node_lines(script: str, *args: str, timeout: float = 60) -> list[dict[
         await process.wait()
         raise
     assert process.returncode == 0, err.decode()
-    return [json.loads(line) for line in out.decode().split("\n") if line.strip()]   # not splitlines: U+2028
+    return [json.loads(line) for line in out.decode().split("\n") if line.strip()]  # not splitlines: U+2028
 
 
 async def until(predicate, timeout: float = 10) -> None:
@@ -80,8 +81,14 @@ class NodeServer:
 
 @contextlib.asynccontextmanager
 async def node_server(**options: Any) -> AsyncIterator[NodeServer]:
-    process = await asyncio.create_subprocess_exec("node", str(JS / "node_server.mjs"), json.dumps(options), cwd=JS,
-                                                   stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(JS / "node_server.mjs"),
+        json.dumps(options),
+        cwd=JS,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
     try:
         first = await asyncio.wait_for(process.stdout.readline(), 30)
         yield NodeServer(process, json.loads(first)["port"])
@@ -97,6 +104,7 @@ async def node_server(**options: Any) -> AsyncIterator[NodeServer]:
 
 # -- the test app on wslab's server (node_server.mjs, line for line) ----------------------------------
 
+
 def build_app(**options: Any) -> tuple[Server, list[dict[str, Any]]]:
     """The test app on a `wslab.events.Server(**options)`, and the list its server-side reports go to."""
     io = Server(**options)
@@ -106,8 +114,10 @@ def build_app(**options: Any) -> tuple[Server, list[dict[str, Any]]]:
         return socket.handshake.auth.get("name", "?")
 
     def report_disconnect(socket, nsp: str) -> None:
-        socket.on("disconnect", lambda reason: reports.append(
-            {"server": "disconnect", "name": name(socket), "nsp": nsp, "reason": reason}))
+        socket.on(
+            "disconnect",
+            lambda reason: reports.append({"server": "disconnect", "name": name(socket), "nsp": nsp, "reason": reason}),
+        )
 
     @io.use
     def refuse_bad_token(socket) -> None:
@@ -130,8 +140,8 @@ def build_app(**options: Any) -> tuple[Server, list[dict[str, Any]]]:
             return f"left {room}"
 
         socket.on("message", message)
-        socket.on("message-with-ack", lambda *args: args)     # a tuple: that many ack arguments, () too
-        socket.on("silent-with-ack", lambda *args: None)      # None: no acknowledgement at all
+        socket.on("message-with-ack", lambda *args: args)  # a tuple: that many ack arguments, () too
+        socket.on("silent-with-ack", lambda *args: None)  # None: no acknowledgement at all
         socket.on("join", join)
         socket.on("leave", leave)
         socket.on("sync", lambda: ())
@@ -160,6 +170,7 @@ def _asking(emit_with_callback):
         result = asyncio.get_running_loop().create_future()
         emit_with_callback(lambda *args: result.done() or result.set_result(_ack_result(*args)))
         return await result
+
     return ask()
 
 

@@ -26,8 +26,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(p for p in (REPO / "notebooks").rglob("*.ipynb")   # lessons and exercises/
-                   if ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = sorted(
+    p
+    for p in (REPO / "notebooks").rglob("*.ipynb")  # lessons and exercises/
+    if ".ipynb_checkpoints" not in p.parts
+)
 RUN_TIMEOUT_MS = 180_000
 
 # User settings: render every cell (no virtual scrolling), no news prompt, and no
@@ -36,8 +39,7 @@ RUN_TIMEOUT_MS = 180_000
 SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                       "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 
@@ -57,10 +59,21 @@ def lab(tmp_path_factory):
         path.write_text(json.dumps(value))
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--port-retries=0",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={REPO / 'notebooks'}", f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-               "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--port-retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={REPO / 'notebooks'}",
+        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = open(tmp / "lab.log", "wb")
@@ -146,11 +159,18 @@ WIDGET_NODES = """
                               !/Error displaying widget|Loading widget/.test(node.textContent);
 """
 
-WIDGETS_RENDERED = "() => {" + WIDGET_NODES + """
+WIDGETS_RENDERED = (
+    "() => {"
+    + WIDGET_NODES
+    + """
   return widgetNodes(window.__wslabPanel).every(rendered);
 }"""
+)
 
-REPORT = "() => {" + WIDGET_NODES + """
+REPORT = (
+    "() => {"
+    + WIDGET_NODES
+    + """
   const panel = window.__wslabPanel;
   const cells = panel.content.widgets.filter(c => c.model.type === 'code');
   const errors = [], unrun = [];
@@ -190,6 +210,7 @@ REPORT = "() => {" + WIDGET_NODES + """
     picturesWithoutSvg: pictures.filter(p => !p.querySelector('svg, img[src^="data:image/svg"]')).length,
   };
 }"""
+)
 
 CLOSE = """async () => {
   const panel = window.__wslabPanel;
@@ -236,6 +257,7 @@ def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
 
 # --- after Run All, drive every live widget once -------------------------------------------
 
+
 def _field(widget, label: str):
     """The input of the ipywidgets control whose description is `label`, inside `widget`."""
     return widget.locator(f".widget-inline-hbox:has(> label:text-is('{label}'))").locator("input, textarea, select")
@@ -277,9 +299,13 @@ def _drive_emit_playground(page, w) -> bool:
     return _becomes(page, w, ".widget-html", "recipient")
 
 
-DRIVERS = {"wslab-frame-inspector": _drive_frame_inspector, "wslab-masking-explorer": _drive_masking_explorer,
-           "wslab-handshake-explorer": _drive_handshake_explorer, "wslab-live-console": _drive_live_console,
-           "wslab-emit-playground": _drive_emit_playground}
+DRIVERS = {
+    "wslab-frame-inspector": _drive_frame_inspector,
+    "wslab-masking-explorer": _drive_masking_explorer,
+    "wslab-handshake-explorer": _drive_handshake_explorer,
+    "wslab-live-console": _drive_live_console,
+    "wslab-emit-playground": _drive_emit_playground,
+}
 
 BROWSER_CHAT = """async (url) => new Promise((resolve) => {
   const ws = new WebSocket(url);

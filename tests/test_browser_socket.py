@@ -27,11 +27,15 @@ def test_the_front_end_ships_with_the_package():
 
 def test_traits_and_their_defaults():
     w = BrowserSocket("ws://127.0.0.1:1/", protocols=["chat.v2", "chat.v1"])
-    assert (w.url, w.protocols, w.binary_type, w.close_code) == ("ws://127.0.0.1:1/", "chat.v2, chat.v1", "blob",
-                                                                 "1000")
+    assert (w.url, w.protocols, w.binary_type, w.close_code) == (
+        "ws://127.0.0.1:1/",
+        "chat.v2, chat.v1",
+        "blob",
+        "1000",
+    )
     w.binary_type = "arraybuffer"
     with pytest.raises(traitlets.TraitError):
-        w.binary_type = "text"   # the WebSocket API has only these two
+        w.binary_type = "text"  # the WebSocket API has only these two
     assert "no events yet" in w.picture and "nothing to compare yet" in w.picture
 
 
@@ -50,8 +54,11 @@ def test_the_page_log_is_bounded():
 
 
 def test_the_close_codes_a_page_may_use():
-    assert [c for c in (999, 1000, 1001, 1005, 1011, 2999, 3000, 4999, 5000) if browser_code_allowed(c)] \
-        == [1000, 3000, 4999]
+    assert [c for c in (999, 1000, 1001, 1005, 1011, 2999, 3000, 4999, 5000) if browser_code_allowed(c)] == [
+        1000,
+        3000,
+        4999,
+    ]
 
 
 def test_the_captured_chromium_session_agrees_with_its_tap():
@@ -81,16 +88,25 @@ async def _live_session():
         await ws.close(4000, "bye")
         await w.tap.settle()
         before = w.picture
-        w.events = [CALL, {"type": "readyState", "value": 0}, {"type": "open", "protocol": "", "extensions": ""},
-                    {"type": "send", "kind": "text", "data": "héllo", "size": 6, "bufferedAmount": 0},
-                    {"type": "message", "dataType": "string", "data": "héllo", "size": 6},
-                    {"type": "send", "kind": "binary", "hex": "00 ff", "size": 2, "bufferedAmount": 0},
-                    {"type": "message", "dataType": "Blob", "hex": "00 ff", "size": 2},
-                    {"type": "exception", "call": "close(1001)", "code": 1001, "reason": "",
-                     "name": "InvalidAccessError", "message": "The close code must be either 1000, or between "
-                                                              "3000 and 4999. 1001 is neither."},
-                    {"type": "call", "call": "close(4000, 'bye')", "code": 4000, "reason": "bye"},
-                    {"type": "close", "code": 4000, "reason": "bye", "wasClean": True}]
+        w.events = [
+            CALL,
+            {"type": "readyState", "value": 0},
+            {"type": "open", "protocol": "", "extensions": ""},
+            {"type": "send", "kind": "text", "data": "héllo", "size": 6, "bufferedAmount": 0},
+            {"type": "message", "dataType": "string", "data": "héllo", "size": 6},
+            {"type": "send", "kind": "binary", "hex": "00 ff", "size": 2, "bufferedAmount": 0},
+            {"type": "message", "dataType": "Blob", "hex": "00 ff", "size": 2},
+            {
+                "type": "exception",
+                "call": "close(1001)",
+                "code": 1001,
+                "reason": "",
+                "name": "InvalidAccessError",
+                "message": "The close code must be either 1000, or between 3000 and 4999. 1001 is neither.",
+            },
+            {"type": "call", "call": "close(4000, 'bye')", "code": 4000, "reason": "bye"},
+            {"type": "close", "code": 4000, "reason": "bye", "wasClean": True},
+        ]
         return w, before
     finally:
         await w.stop()
@@ -109,8 +125,13 @@ def test_a_live_tap_and_the_page_record_side_by_side():
 
 
 def test_a_failed_connection_is_said_plainly():
-    events = [CALL, {"type": "readyState", "value": 0}, {"type": "error"},
-              {"type": "readyState", "value": 3}, {"type": "close", "code": 1006, "reason": "", "wasClean": False}]
+    events = [
+        CALL,
+        {"type": "readyState", "value": 0},
+        {"type": "error"},
+        {"type": "readyState", "value": 3},
+        {"type": "close", "code": 1006, "reason": "", "wasClean": False},
+    ]
     checks = agreement(events, [])
     assert checks[0].ok is None and "did not reach the server" in checks[0].text
     page = browser_view(events, [], notice="This page comes from hub.example.org").html

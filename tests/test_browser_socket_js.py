@@ -24,7 +24,7 @@ def module_page(browser):
     thread.start()
     page = browser.new_page()
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    page.goto(f"{origin}/browser_socket.css")   # any page of that origin, to import the module from
+    page.goto(f"{origin}/browser_socket.css")  # any page of that origin, to import the module from
     yield page, f"{origin}/browser_socket.js"
     page.close()
     httpd.shutdown()
@@ -36,9 +36,19 @@ def call(module_page, function: str, *args):
     return page.evaluate("async ([url, name, args]) => (await import(url))[name](...args)", [url, function, list(args)])
 
 
-@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("127.8.9.10", True), ("localhost", True),
-                                            ("[::1]", True), ("lab.localhost", True), ("10.0.0.7", False),
-                                            ("hub.example.org", False), ("127.0.0.1.example.org", False)])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("localhost", True),
+        ("[::1]", True),
+        ("lab.localhost", True),
+        ("10.0.0.7", False),
+        ("hub.example.org", False),
+        ("127.0.0.1.example.org", False),
+    ],
+)
 def test_loopback_hosts(module_page, host, loopback):
     assert call(module_page, "isLoopback", host) is loopback
 
@@ -50,8 +60,13 @@ def test_a_page_on_loopback_reaches_the_kernel(module_page):
 
 
 def test_a_hub_page_is_told_plainly_and_given_the_proxy_url(module_page):
-    result = call(module_page, "reachability", "https://hub.example.org/user/ann/lab/tree/11.ipynb",
-                  "ws://127.0.0.1:40123/", "/user/ann/")
+    result = call(
+        module_page,
+        "reachability",
+        "https://hub.example.org/user/ann/lab/tree/11.ipynb",
+        "ws://127.0.0.1:40123/",
+        "/user/ann/",
+    )
     assert result["ok"] is False
     assert result["proxyUrl"] == "wss://hub.example.org/user/ann/proxy/40123/"
     assert "hub.example.org" in result["text"] and "cannot reach" in result["text"]
@@ -62,9 +77,16 @@ def test_a_server_elsewhere_is_left_to_the_browser(module_page):
     assert call(module_page, "reachability", "https://hub.example.org/lab", "wss://echo.example.net/")["ok"]
 
 
-@pytest.mark.parametrize("text, code, error", [("", None, ""), (" 4000 ", 4000, ""), ("1001", 1001, ""),
-                                               ("abc", None, 'close code: "abc" is not a whole number'),
-                                               ("10.5", None, 'close code: "10.5" is not a whole number')])
+@pytest.mark.parametrize(
+    "text, code, error",
+    [
+        ("", None, ""),
+        (" 4000 ", 4000, ""),
+        ("1001", 1001, ""),
+        ("abc", None, 'close code: "abc" is not a whole number'),
+        ("10.5", None, 'close code: "10.5" is not a whole number'),
+    ],
+)
 def test_the_close_code_field(module_page, text, code, error):
     result = call(module_page, "parseCloseCode", text)
     assert (result.get("code"), result["error"]) == (code, error)

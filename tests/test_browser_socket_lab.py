@@ -44,16 +44,15 @@ def _drive(widget, page) -> None:
     widget.locator('[data-action="connect"]').click()
     expect(status).to_contain_text("readyState 1 OPEN", timeout=10_000)
     widget.locator('[data-action="send text"]').click()
-    expect(picture).to_contain_text(f"message: string '{MESSAGE}'", timeout=10_000)   # drawn by the kernel
+    expect(picture).to_contain_text(f"message: string '{MESSAGE}'", timeout=10_000)  # drawn by the kernel
     for binary_type, shown in (("arraybuffer", "ArrayBuffer"), ("blob", "Blob")):
         widget.locator('[data-trait="binary_type"]').select_option(binary_type)
         widget.locator('[data-action="send binary"]').click()
         expect(picture).to_contain_text(f"message: {shown}", timeout=10_000)
     widget.locator('[data-trait="close_code"]').fill("1001")
     widget.locator('[data-action="close"]').click()
-    expect(picture.locator('.wslab-event[data-type="exception"]')).to_contain_text("InvalidAccessError",
-                                                                                    timeout=10_000)
-    expect(status).to_contain_text("readyState 1 OPEN")   # refused: nothing happened to the connection
+    expect(picture.locator('.wslab-event[data-type="exception"]')).to_contain_text("InvalidAccessError", timeout=10_000)
+    expect(status).to_contain_text("readyState 1 OPEN")  # refused: nothing happened to the connection
     widget.locator('[data-trait="close_code"]').fill("4000")
     widget.locator('[data-trait="close_reason"]').fill("bye")
     widget.locator('[data-action="close"]').click()
@@ -68,7 +67,7 @@ def test_browser_socket_widget_agrees_with_the_kernels_tap(lab_page, tmp_path): 
         page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_MS, polling=250)
         widget = page.locator(".wslab-bs").first
         expect(widget).to_be_visible(timeout=20_000)
-        expect(widget.locator(".wslab-bs-notice")).to_be_hidden()   # the page is on loopback: no warning
+        expect(widget.locator(".wslab-bs-notice")).to_be_hidden()  # the page is on loopback: no warning
         _drive(widget, page)
         widget.screenshot(path=str(tmp_path / "browser_socket.png"))
         report = json.loads(page.evaluate(KERNEL, REPORT))
@@ -82,7 +81,7 @@ def test_browser_socket_widget_agrees_with_the_kernels_tap(lab_page, tmp_path): 
     ready = [e["value"] for e in events if e["type"] == "readyState"]
     assert ready == [0, 1, 2, 3], ready
     opened = next(e for e in events if e["type"] == "open")
-    assert opened == {"type": "open", "protocol": "", "extensions": ""}   # this server accepts no extension
+    assert opened == {"type": "open", "protocol": "", "extensions": ""}  # this server accepts no extension
     sends = [e for e in events if e["type"] == "send"]
     assert [s["kind"] for s in sends] == ["text", "binary", "binary"]
     assert all(isinstance(s["bufferedAmount"], int) and s["bufferedAmount"] >= 0 for s in sends)
@@ -96,8 +95,9 @@ def test_browser_socket_widget_agrees_with_the_kernels_tap(lab_page, tmp_path): 
 
     # The tap, byte for byte: the browser's frames masked, the server's not; no Close frame for the refused 1001.
     client = [(op, payload, close) for sender, op, payload, close, masked in frames if sender == "client" and masked]
-    server = [(op, payload, close) for sender, op, payload, close, masked in frames if sender == "server"
-              and not masked]
+    server = [
+        (op, payload, close) for sender, op, payload, close, masked in frames if sender == "server" and not masked
+    ]
     assert len(client) + len(server) == len(frames)
     body = MESSAGE.encode().hex()
     assert [list(c[:2]) for c in client[:3]] == [["TEXT", body], ["BINARY", body], ["BINARY", body]]

@@ -39,8 +39,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def page_origin():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                            functools.partial(QuietHandler, directory=str(PAGE_DIR)))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(PAGE_DIR)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -78,8 +77,7 @@ def test_browser_echoes_text_and_binary(page, servers):
 
 @pytest.mark.parametrize("code, reason", [(1000, "bye"), (1001, "going away"), (4000, "학생 퇴장")])
 def test_browser_observes_server_close_code_and_reason(page, servers, code, reason):
-    result = page.evaluate("([url, code, reason]) => serverClose(url, code, reason)",
-                           [servers[0].url, code, reason])
+    result = page.evaluate("([url, code, reason]) => serverClose(url, code, reason)", [servers[0].url, code, reason])
     assert result == {"code": code, "reason": reason, "wasClean": True}
 
 
@@ -87,11 +85,12 @@ def test_browser_origin_check(page, servers, page_origin):
     assert page.evaluate("url => tryOpen(url)", servers[0].url) == {"opened": True}
     with LogRecorder() as log:
         result = page.evaluate("url => tryOpen(url)", servers[1].url)
-    assert result == {"opened": False, "code": 1006, "wasClean": False}   # the browser sees a failed connection
+    assert result == {"opened": False, "code": 1006, "wasClean": False}  # the browser sees a failed connection
     assert any("refused: HTTP 403" in line and page_origin in line for line in log.messages), log.messages
 
 
 async def _settle() -> None:
     """Let the server's handler finish after the browser's close."""
     import asyncio
+
     await asyncio.sleep(0.2)

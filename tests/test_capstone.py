@@ -46,22 +46,21 @@ def test_forgetting_to_unmask_is_caught():
 
     board, _, client = run(graded({**REFERENCE, "unmask": unmask}))
     grades = {r.case.id: board.grade(r) for r in board.results}
-    assert grades["1.2"] == "FAILED"            # a 1-byte text comes back as the masked byte
+    assert grades["1.2"] == "FAILED"  # a 1-byte text comes back as the masked byte
     assert "got TEXT '\\x1d'" in next(r.detail for r in board.results if r.case.id == "1.2")
-    assert grades["3.1"] == "OK"                # caught by check_header before any payload is read
-    assert grades["H.1"] == "OK"                # the handshake needs no unmasking
+    assert grades["3.1"] == "OK"  # caught by check_header before any payload is read
+    assert grades["H.1"] == "OK"  # the handshake needs no unmasking
     by_category = {}
     for result in board.results:
         by_category.setdefault(result.case.category, []).append(result.passed)
-    assert not any(by_category["opcodes"])      # each needs a good message echoed first
+    assert not any(by_category["opcodes"])  # each needs a good message echoed first
     assert sum(by_category["framing"]) <= 3 and all(by_category["reserved bits"][:9])
     assert client.startswith("✗")
     assert "1.1 WRONG CODE" in board.details(limit=2) and "rule:" in board.details(limit=2)
 
 
 def test_placeholders_grade_not_done_and_say_what_to_write_first():
-    def stub(*args):
-        ...
+    def stub(*args): ...
 
     board, server, client = run(graded(dict.fromkeys(capstone.FUNCTIONS, stub)))
     grades = [board.grade(r) for r in board.results]
@@ -75,7 +74,7 @@ def test_placeholders_grade_not_done_and_say_what_to_write_first():
 
 def test_a_function_that_raises_is_reported_with_the_students_line():
     def parse_header(data: bytes):
-        return data[99]          # the student's bug: IndexError
+        return data[99]  # the student's bug: IndexError
 
     board, server, _ = run(graded({**REFERENCE, "parse_header": parse_header}, "1.2"))
     (result,) = board.results
@@ -117,14 +116,17 @@ def test_capstone_notebook_runs_in_jupyterlab_and_a_browser_connects(lab_page): 
         report = page.evaluate(REPORT)
         text = page.evaluate("() => window.__wslabPanel.content.node.innerText")
         reference_url = re.findall(r'new WebSocket\("(ws://127\.0\.0\.1:\d+/)"\)', text)[1]
-        echo = page.evaluate("""(url) => new Promise((resolve) => {
+        echo = page.evaluate(
+            """(url) => new Promise((resolve) => {
             const ws = new WebSocket(url);
             const got = [];
             ws.onopen = () => ws.send("hello from the browser");
             ws.onmessage = (event) => { got.push(event.data); ws.close(1000); };
             ws.onclose = (event) => resolve({got, code: event.code});
             setTimeout(() => resolve({got, code: 'timeout'}), 10000);
-        })""", reference_url)
+        })""",
+            reference_url,
+        )
     finally:
         page.evaluate(CLOSE)
     assert report["errors"] == [] and report["unrun"] == [], report

@@ -47,6 +47,7 @@ def test_patterns_with_the_websockets_library_through_a_tap():
                 log = await _conversation(connect, tap.url, server)
                 await tap.wait_for(lambda t: len(t.select(kinds=["eof"])) == 6)
         return log, tap, server
+
     log, tap, server = run(scenario())
     assert log == [
         "alice says 'hello all' to everyone (io.emit) -> alice, bob, carol",
@@ -55,8 +56,9 @@ def test_patterns_with_the_websockets_library_through_a_tap():
         "alice says 'last' to everyone (io.emit) -> alice, bob, carol",
     ]
     assert server.members == {}  # everyone left
-    said = [json.loads(e.frame.payload) for e in tap.frames() if e.direction == CLIENT_TO_SERVER
-            and e.frame.opcode == 1]
+    said = [
+        json.loads(e.frame.payload) for e in tap.frames() if e.direction == CLIENT_TO_SERVER and e.frame.opcode == 1
+    ]
     assert said[3] == {"type": "say", "to": "everyone", "text": "hello all"}
     assert not tap.select(kinds=["error"])
 
@@ -68,12 +70,17 @@ def test_bad_messages_get_an_error_not_a_crash():
             url = f"ws://127.0.0.1:{srv.sockets[0].getsockname()[1]}/"
             async with websockets.connect(url, compression=None) as ws:
                 replies = []
-                for message in ["not json", envelope("say", to="everyone", text="too early"),
-                                envelope("hello", name="dan"), envelope("say", to="nobody", text="x"),
-                                b"\x00"]:
+                for message in [
+                    "not json",
+                    envelope("say", to="everyone", text="too early"),
+                    envelope("hello", name="dan"),
+                    envelope("say", to="nobody", text="x"),
+                    b"\x00",
+                ]:
                     await ws.send(message)
                     replies.append(json.loads(await ws.recv())["type"])
                 return replies
+
     assert run(scenario()) == ["error", "error", "welcome", "error", "error"]
 
 
@@ -94,9 +101,13 @@ def test_conversation_over_wslab_records_each_pattern_and_no_origin():
             for member in members:
                 await member.ws.close()
         return room, received
+
     room, received = run(scenario())
-    assert received == {"alice": ["hello everyone", "psst"], "bob": ["hello everyone", "note to self", "psst"],
-                        "carol": ["hello everyone"]}
+    assert received == {
+        "alice": ["hello everyone", "psst"],
+        "bob": ["hello everyone", "note to self", "psst"],
+        "carol": ["hello everyone"],
+    }
     assert room.origins == {"alice": None, "bob": None, "carol": None}  # non-browser clients send no Origin
 
 

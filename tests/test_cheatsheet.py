@@ -15,6 +15,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def _text_width(text: str, size: float) -> float:
     """Width of `text` in the kit's monospace font at `size` px."""
     return len(text) * size * style.CHAR_WIDTH
+
+
 TEXT = re.compile(r'<text x="([0-9.]+)" y="([0-9.]+)" font-size="([0-9.]+)" text-anchor="(\w+)"[^>]*>([^<]*)</text>')
 
 
@@ -25,12 +27,16 @@ def test_saved_copy_is_current():
 
 def test_values_are_computed_by_wslab():
     page = cheatsheet().to_string()
-    assert f"Sec-WebSocket-Accept: {RFC_ACCEPT}" in page      # RFC 6455 §1.3's example
-    assert "81 85 37 fa 21 3d 7f 9f 4d 51 58" in page                        # §5.7's masked "Hello"
+    assert f"Sec-WebSocket-Accept: {RFC_ACCEPT}" in page  # RFC 6455 §1.3's example
+    assert "81 85 37 fa 21 3d 7f 9f 4d 51 58" in page  # §5.7's masked "Hello"
     assert "1009  MESSAGE_TOO_BIG" in page and "0xA PONG" in page
     assert dict(emit_rows()) == {
-        "io.emit(…)": "alice, bob, carol", "socket.emit(…)": "alice", "socket.broadcast.emit(…)": "bob, carol",
-        'io.to("red").emit(…)': "alice, bob", 'socket.to("red").emit(…)': "bob", "client socket.emit(…)": "server",
+        "io.emit(…)": "alice, bob, carol",
+        "socket.emit(…)": "alice",
+        "socket.broadcast.emit(…)": "bob, carol",
+        'io.to("red").emit(…)': "alice, bob",
+        'socket.to("red").emit(…)': "bob",
+        "client socket.emit(…)": "server",
     }
 
 

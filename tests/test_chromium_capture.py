@@ -20,13 +20,14 @@ from wslab.handshake import parse_request
 def fresh(browser):
     """Today's Chromium, captured as each stored capture was."""
     with page_server() as origin:
-        return {name: capture(browser, origin, protocols, **options)
-                for name, (protocols, options) in CAPTURES_MADE.items()}
+        return {
+            name: capture(browser, origin, protocols, **options) for name, (protocols, options) in CAPTURES_MADE.items()
+        }
 
 
 def _request(data: dict):
     first = next(bytes.fromhex(h) for _, d, h in data["chunks"] if d == "client->server")
-    return parse_request(first[:first.index(b"\r\n\r\n") + 4])
+    return parse_request(first[: first.index(b"\r\n\r\n") + 4])
 
 
 def test_the_stored_capture_replays_without_errors():
@@ -42,16 +43,20 @@ def test_the_stored_capture_replays_without_errors():
 @pytest.mark.parametrize("name", CAPTURES_MADE)
 def test_todays_chromium_offers_the_same_extensions(fresh, name):
     then, now = _request(stored.load(name)), _request(fresh[name])
-    assert now.header("Sec-WebSocket-Extensions") == then.header("Sec-WebSocket-Extensions") \
+    assert (
+        now.header("Sec-WebSocket-Extensions")
+        == then.header("Sec-WebSocket-Extensions")
         == "permessage-deflate; client_max_window_bits"
+    )
     names = lambda request: [name.lower() for name, _ in request.headers]  # noqa: E731
     assert names(now) == names(then), "Chromium changed its handshake headers: run tests/chromium_capture.py"
 
 
 @pytest.mark.parametrize("name", CAPTURES_MADE)
 def test_todays_chromium_sees_the_same_events(fresh, name):
-    def without_url(events):   # the server's port differs from run to run
+    def without_url(events):  # the server's port differs from run to run
         return [{k: v for k, v in e.items() if k not in ("url", "call")} for e in events]
+
     assert without_url(fresh[name]["events"]) == without_url(stored.load(name)["events"])
 
 
@@ -70,9 +75,11 @@ def test_chromium_compresses_once_the_server_accepts_permessage_deflate():
     data = stored.load("chromium_deflate")
     assert data["events"][1] == {"type": "open", "protocol": "", "extensions": "permessage-deflate"}
     sent = stored.frames_of("chromium_deflate", "client->server")
-    assert [f[0] for f in sent[:3]] == [0xC1, 0xC1, 0xC2]   # FIN + RSV1 + TEXT, TEXT, BINARY: all compressed
-    assert all(f[1] & 0x80 for f in sent)                    # and masked
-    assert len(sent[1]) < len(sent[0])                       # context takeover: the second "Hello" is shorter
+    assert [f[0] for f in sent[:3]] == [0xC1, 0xC1, 0xC2]  # FIN + RSV1 + TEXT, TEXT, BINARY: all compressed
+    assert all(f[1] & 0x80 for f in sent)  # and masked
+    assert len(sent[1]) < len(sent[0])  # context takeover: the second "Hello" is shorter
     received = stored.frames_of("chromium_deflate", "server->client")
-    assert [f.hex(" ") for f in received[:2]] == ["c1 07 f2 48 cd c9 c9 07 00",   # RFC 7692 §7.2.3.1
-                                                  "c1 05 f2 00 11 00 00"]         # §7.2.3.2
+    assert [f.hex(" ") for f in received[:2]] == [
+        "c1 07 f2 48 cd c9 c9 07 00",  # RFC 7692 §7.2.3.1
+        "c1 05 f2 00 11 00 00",
+    ]  # §7.2.3.2

@@ -27,13 +27,24 @@ def env() -> dict[str, str]:
     exercise notebooks' progress, which the session's WSLAB_PROGRESS file holds."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     progress = Path(tempfile.mkdtemp(prefix="wslab-classroom-")) / "progress.json"
-    return {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8",
-            "WSLAB_PROGRESS": str(progress)}
+    return {
+        **os.environ,
+        "PATH": path,
+        "PYTHONPATH": str(ROOT),
+        "PYTHONIOENCODING": "utf-8",
+        "WSLAB_PROGRESS": str(progress),
+    }
 
 
 def classroom(target: Path, *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wslab", "classroom", str(target), *options], cwd=ROOT, env=env(),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "wslab", "classroom", str(target), *options],
+        cwd=ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_class_set_has_lessons_exercises_index_and_no_marker(tmp_path):
@@ -60,8 +71,9 @@ def test_no_solutions_writes_the_marker_and_solution_says_so(tmp_path):
     assert solutions_withheld(root / "exercises")
     # What a student sees: solution() run in the class set's exercise folder, as a kernel there would.
     code = "from wslab import exercises; exercises.get('03.parse_header').solution()"
-    shown = subprocess.run([sys.executable, "-c", code], cwd=root / "exercises", env=env(), capture_output=True,
-                           text=True, timeout=60)
+    shown = subprocess.run(
+        [sys.executable, "-c", code], cwd=root / "exercises", env=env(), capture_output=True, text=True, timeout=60
+    )
     assert "kept the solutions back" in shown.stdout and "def parse_header" not in shown.stdout
 
 
@@ -75,7 +87,7 @@ def test_solution_source_brings_its_helpers_and_imports():
     source = solution_source(exercises.get("02.validate_request").reference)
     assert "import base64" in source and "def _has_token(" in source and source.rstrip().endswith("return None")
     namespace: dict = {}
-    exec(source, namespace)   # runs on its own, as it will in a notebook cell
+    exec(source, namespace)  # runs on its own, as it will in a notebook cell
     assert namespace["validate_request"].__name__ == "validate_request"
 
 
@@ -90,9 +102,11 @@ def test_nbgrader_cells_have_markers_and_points():
     assert all(c.get("outputs", []) == [] for c in graded["cells"])
 
 
-@pytest.mark.timeout(900)   # nbgrader runs each notebook in a kernel of its own: slow on a loaded machine
-@pytest.mark.skipif(shutil.which("nbgrader", path=str(Path(sys.executable).parent)) is None,
-                    reason="nbgrader is in the test extra: pip install -e '.[test]'")
+@pytest.mark.timeout(900)  # nbgrader runs each notebook in a kernel of its own: slow on a loaded machine
+@pytest.mark.skipif(
+    shutil.which("nbgrader", path=str(Path(sys.executable).parent)) is None,
+    reason="nbgrader is in the test extra: pip install -e '.[test]'",
+)
 def test_nbgrader_generates_and_autogrades_the_reference_solutions(tmp_path):
     """nbgrader's own steps: generate_assignment for every lesson's exercises (the student version has no
     solution left), then autograde two sets (02 and 05, where the capstone's functions are written) with
@@ -102,8 +116,9 @@ def test_nbgrader_generates_and_autogrades_the_reference_solutions(tmp_path):
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
     assignments = sorted(p.name for p in (root / "source").iterdir())
     assert assignments == [f"ex{n:02d}" for n in range(1, 10)]
-    done = subprocess.run([nbgrader, "generate_assignment", "ex0*"], cwd=root, env=env(), capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [nbgrader, "generate_assignment", "ex0*"], cwd=root, env=env(), capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0 and "ERROR" not in done.stderr, done.stderr[-2000:]
     for assignment in assignments:
         (released,) = (root / "release" / assignment).glob("*.ipynb")
@@ -113,10 +128,17 @@ def test_nbgrader_generates_and_autogrades_the_reference_solutions(tmp_path):
     for assignment in graded:
         submitted = root / "submitted" / "alice" / assignment
         shutil.copytree(root / "source" / assignment, submitted)
-        done = subprocess.run([nbgrader, "autograde", assignment, "--create"], cwd=root, env=env(),
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [nbgrader, "autograde", assignment, "--create"],
+            cwd=root,
+            env=env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
     from nbgrader.api import Gradebook
+
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as book:
         for assignment in graded:
             submission = book.find_submission(assignment, "alice")

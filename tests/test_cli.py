@@ -18,8 +18,13 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "wslab", "serve", "--port", "0", *args],
-                               cwd=ROOT, env=ENV, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wslab", "serve", "--port", "0", *args],
+        cwd=ROOT,
+        env=ENV,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stderr.readline()
     match = re.search(r"ws://127\.0\.0\.1:\d+/", line)
     assert match, line
@@ -99,8 +104,9 @@ def test_serve_refuses_other_origins_with_403():
 
 
 def test_doctor_passes_here():
-    result = subprocess.run([sys.executable, "-m", "wslab", "doctor"], cwd=ROOT, env=ENV,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "wslab", "doctor"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     checks = [line for line in lines if line.startswith("✓ ") and not line.startswith("✓ fonts:")]
@@ -115,8 +121,9 @@ def test_doctor_fails_when_a_check_fails(tmp_path):
     """A broken install (ipywidgets shadowed by a module that raises) gives ✗ and exit status 1."""
     (tmp_path / "ipywidgets.py").write_text("raise ImportError('ipywidgets is broken here')\n")
     env = {**ENV, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
-    result = subprocess.run([sys.executable, "-m", "wslab", "doctor"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "wslab", "doctor"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert "✗ widgets: ipywidgets importable: ImportError: ipywidgets is broken here" in result.stdout
 
@@ -133,22 +140,22 @@ def test_serve_ctrl_c_with_a_client_that_stopped_reading():
     process, url = start_server("--close-timeout", "1")
     target = handshake.parse_uri(url)
     sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)   # fills sooner
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills sooner
     try:
         sock.connect((target.host, target.port))
         sock.sendall(handshake.build_request(target.host_header, "/"))
         head = b""
         while b"\r\n\r\n" not in head:
-            head += sock.recv(1)                  # exactly the head: no frame is read, ever
+            head += sock.recv(1)  # exactly the head: no frame is read, ever
         assert head.startswith(b"HTTP/1.1 101")
         frame = frames.encode(frames.Frame(frames.Opcode.BINARY, bytes(1 << 16)), mask_key=RFC_MASK_KEY)
         sock.settimeout(1.0)
         deadline = time.monotonic() + 30
         try:
-            while time.monotonic() < deadline:   # the server echoes until its buffers are full
+            while time.monotonic() < deadline:  # the server echoes until its buffers are full
                 sock.sendall(frame)
         except TimeoutError:
-            pass                                 # it stopped reading us: everything is stuck
+            pass  # it stopped reading us: everything is stuck
         started = time.monotonic()
         process.send_signal(signal.SIGINT)
         try:

@@ -28,9 +28,15 @@ from wslab.connection import BinaryMessage, Connection, ConnectionFailed, TextMe
 from wslab.frames import Frame
 from wslab.probe import PROBE_KEY, Probe
 
-MAX = 16 * 1024 * 1024   # the module server's max_message_size
-TEXT, BINARY, CONT, CLOSE, PING, PONG = (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION,
-                                          Opcode.CLOSE, Opcode.PING, Opcode.PONG)
+MAX = 16 * 1024 * 1024  # the module server's max_message_size
+TEXT, BINARY, CONT, CLOSE, PING, PONG = (
+    Opcode.TEXT,
+    Opcode.BINARY,
+    Opcode.CONTINUATION,
+    Opcode.CLOSE,
+    Opcode.PING,
+    Opcode.PONG,
+)
 CASES = conformance.all_cases(MAX)
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,6 +88,7 @@ async def expect_failure(probe: Probe, code: int) -> None:
 
 # --- every case of the suite against wslab's server -----------------------------------
 
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{case.id} {case.title}" for case in CASES])
 def test_case(url, case):
     result = run(conformance.run_case(url, case))
@@ -100,8 +107,8 @@ def test_select_by_pattern():
     assert conformance.select(CASES, ["6.1"])[0].title.startswith("valid text")
 
 
-
 # --- the judge: servers that break rules get the verdict they deserve ------------------
+
 
 class RuleBreaker:
     """A raw TCP server: wslab's handshake and Connection, except what it does when the client
@@ -132,19 +139,19 @@ class RuleBreaker:
         writer.close()
 
     async def fail(self, writer: asyncio.StreamWriter, close: bytes) -> None:
-        if self.on_failure == "drop":          # no Close frame: TCP just goes
+        if self.on_failure == "drop":  # no Close frame: TCP just goes
             writer.transport.abort()
-        elif self.on_failure == "code 1000":   # a Close, but the wrong code
+        elif self.on_failure == "code 1000":  # a Close, but the wrong code
             writer.write(frames.encode(Frame(CLOSE, frames.close_payload(1000))))
             writer.close()
-        elif self.on_failure == "linger":      # the right Close, but TCP stays open
+        elif self.on_failure == "linger":  # the right Close, but TCP stays open
             writer.write(close)
             await asyncio.sleep(3)
             writer.close()
-        elif self.on_failure == "ignore":      # nothing at all: the connection just hangs
+        elif self.on_failure == "ignore":  # nothing at all: the connection just hangs
             await asyncio.sleep(3)
             writer.close()
-        else:                                  # as the RFC says: the Close frame, then TCP closed
+        else:  # as the RFC says: the Close frame, then TCP closed
             writer.write(close)
             writer.close()
 
@@ -160,10 +167,16 @@ async def judged(on_failure: str, case_id: str, **changes) -> conformance.Result
         server.close()
 
 
-@pytest.mark.parametrize("on_failure, verdict", [
-    ("drop", Verdict.UNCLEAN), ("code 1000", Verdict.WRONG_CODE), ("linger", Verdict.UNCLEAN),
-    ("ignore", Verdict.FAILED), ("as the RFC says", Verdict.OK),
-])
+@pytest.mark.parametrize(
+    "on_failure, verdict",
+    [
+        ("drop", Verdict.UNCLEAN),
+        ("code 1000", Verdict.WRONG_CODE),
+        ("linger", Verdict.UNCLEAN),
+        ("ignore", Verdict.FAILED),
+        ("as the RFC says", Verdict.OK),
+    ],
+)
 def test_judge_verdicts_for_a_reserved_bit(monkeypatch, on_failure, verdict):
     monkeypatch.setattr(runner, "CLOSE_WAIT", 1.0)
     result = run(judged(on_failure, "3.1", timeout=1.0))
@@ -189,13 +202,15 @@ def test_judge_fail_fast_is_non_strict_with_a_server_that_waits_for_the_whole_fr
         async def handler(ws):
             async for message in ws:
                 await ws.send(message)
+
         async with websockets.serve(handler, "127.0.0.1", 0) as server:
             port = server.sockets[0].getsockname()[1]
             return await conformance.run_async(f"ws://127.0.0.1:{port}/", "6.15,1.25")
+
     results = {result.case.id: result for result in run(go())}
     assert results["6.15"].verdict is Verdict.NON_STRICT, results["6.15"].detail
     assert "only after the rest was sent" in results["6.15"].detail
-    assert results["1.25"].verdict is Verdict.NON_STRICT   # the non-minimal length is tolerated
+    assert results["1.25"].verdict is Verdict.NON_STRICT  # the non-minimal length is tolerated
 
 
 def test_reports(url):
@@ -207,13 +222,29 @@ def test_reports(url):
     assert data["cases"][0]["sent"] and data["cases"][0]["received"][0].startswith("HTTP/1.1 101")
     page = conformance.to_html(results, server=url)
     assert page.startswith("<!DOCTYPE html>") and "2.4" in page and "§5.5" in page
-    assert "<script" not in page and "src=" not in page and "<link" not in page   # self-contained
+    assert "<script" not in page and "src=" not in page and "<link" not in page  # self-contained
 
 
 def test_cli_against_a_server(url, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "wslab", "conformance", url, "--cases", "4.*,7.1",
-                          "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wslab",
+            "conformance",
+            url,
+            "--cases",
+            "4.*,7.1",
+            "--json",
+            str(tmp_path / "r.json"),
+            "--html",
+            str(tmp_path / "r.html"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "opcodes" in out.stdout and "13/13 passed" in out.stdout
     assert json.loads((tmp_path / "r.json").read_text())["score"].startswith("13/13")
@@ -223,29 +254,37 @@ def test_cli_against_a_server(url, tmp_path):
 def test_cli_exit_status_when_cases_fail(tmp_path):
     """Against a port where nothing listens every case FAILS: exit status 1, the reason printed."""
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    out = subprocess.run([sys.executable, "-m", "wslab", "conformance", f"ws://127.0.0.1:{port}/", "--cases", "1.1"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "wslab", "conformance", f"ws://127.0.0.1:{port}/", "--cases", "1.1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 1
     assert "could not talk to the server" in out.stdout
 
 
 # --- wslab's server: what the suite cannot judge from outside -------------------------
 
+
 def test_7_client_that_vanishes_does_not_disturb_others(url):
     async def go():
         good = await opened(url)
         gone = await opened(url)
         await gone.send(wire(TEXT, b"half", fin=False))
-        gone.writer.transport.abort()            # no Close frame: the server sees 1006
+        gone.writer.transport.abort()  # no Close frame: the server sees 1006
         bad = await opened(url)
         await bad.send(wire(TEXT, b"x", rsv2=True))
         await good.send(wire(TEXT, b"still here"))
         assert await read_message(good) == (TEXT, b"still here")
         await expect_failure(bad, 1002)
         await good.close()
+
     run(go())
 
 
@@ -265,31 +304,35 @@ def test_handshake_refused_origin_is_403_and_logged(strict_origin_url):
 
 def test_handshake_silent_client_is_dropped(url):
     """handshake_timeout=1.0: a client that sends nothing is disconnected, without a reply."""
+
     async def go():
         probe = await Probe.open(url)
         loop = asyncio.get_running_loop()
         started = loop.time()
         await probe.expect_eof(timeout=5)
         return loop.time() - started
+
     assert 0.8 < run(go()) < 3
 
 
 def test_handshake_slow_client_is_dropped(url):
     """Bytes keep arriving, but too slowly: the limit is on the whole handshake, not per read."""
+
     async def go():
         probe = await Probe.open(url)
         request = probe.request()
         answer = asyncio.ensure_future(probe.reader.read(1 << 16))
         loop = asyncio.get_running_loop()
         started = loop.time()
-        for i in range(len(request)):   # 10 bytes/s: the ~200-byte request would take 20 s
+        for i in range(len(request)):  # 10 bytes/s: the ~200-byte request would take 20 s
             if answer.done():
                 break
             try:
-                await probe.send(request[i:i + 1])
+                await probe.send(request[i : i + 1])
             except (ConnectionError, OSError):
                 break
             await asyncio.sleep(0.1)
-        assert await answer == b""      # TCP closed, no HTTP answer
+        assert await answer == b""  # TCP closed, no HTTP answer
         return loop.time() - started
+
     assert 0.8 < run(go()) < 3

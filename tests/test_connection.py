@@ -46,11 +46,12 @@ def close_frame_sent(conn: Connection) -> tuple[int | None, str]:
 def feed_bytewise(conn: Connection, data: bytes) -> list:
     events = []
     for i in range(len(data)):
-        events += conn.receive_data(data[i:i + 1])
+        events += conn.receive_data(data[i : i + 1])
     return events
 
 
 # --- the RFC 6455 §5.7 examples, byte for byte ----------------------------------
+
 
 def test_server_sends_unmasked_text_exactly_as_rfc_example():
     assert Connection("server").send_text("Hello") == b"\x81\x05\x48\x65\x6c\x6c\x6f"
@@ -85,6 +86,7 @@ def test_small_message_with_fragment_size_is_one_frame():
 
 # --- messages ------------------------------------------------------------------
 
+
 def test_text_and_binary_messages_are_received():
     server = Connection("server")
     events = server.receive_data(from_client(Opcode.TEXT, "héllo".encode()) + from_client(Opcode.BINARY, b"\x00\xff"))
@@ -100,18 +102,31 @@ def test_client_receives_server_frames():
 def test_empty_messages():
     server = Connection("server")
     assert server.receive_data(from_client(Opcode.TEXT) + from_client(Opcode.BINARY)) == [
-        TextMessage(""), BinaryMessage(b"")]
+        TextMessage(""),
+        BinaryMessage(b""),
+    ]
 
 
 def test_byte_by_byte_feeding_gives_the_same_events():
-    stream = (from_client(Opcode.TEXT, "가나".encode(), fin=False) + from_client(Opcode.PING, b"p")
-              + from_client(Opcode.CONTINUATION, "다🙂".encode()) + from_client(Opcode.BINARY, bytes(300))
-              + from_client(Opcode.PONG, b"q") + from_client(Opcode.BINARY, bytes(70000))
-              + from_client(Opcode.CLOSE, struct.pack("!H", 1001) + b"bye"))
+    stream = (
+        from_client(Opcode.TEXT, "가나".encode(), fin=False)
+        + from_client(Opcode.PING, b"p")
+        + from_client(Opcode.CONTINUATION, "다🙂".encode())
+        + from_client(Opcode.BINARY, bytes(300))
+        + from_client(Opcode.PONG, b"q")
+        + from_client(Opcode.BINARY, bytes(70000))
+        + from_client(Opcode.CLOSE, struct.pack("!H", 1001) + b"bye")
+    )
     whole = Connection("server")
     expected = whole.receive_data(stream)
-    assert expected == [Ping(b"p"), TextMessage("가나다🙂"), BinaryMessage(bytes(300)), Pong(b"q"),
-                        BinaryMessage(bytes(70000)), CloseReceived(1001, "bye")]
+    assert expected == [
+        Ping(b"p"),
+        TextMessage("가나다🙂"),
+        BinaryMessage(bytes(300)),
+        Pong(b"q"),
+        BinaryMessage(bytes(70000)),
+        CloseReceived(1001, "bye"),
+    ]
     bytewise = Connection("server")
     assert feed_bytewise(bytewise, stream) == expected
     assert bytewise.data_to_send() == whole.data_to_send()
@@ -120,8 +135,11 @@ def test_byte_by_byte_feeding_gives_the_same_events():
 def test_fragmented_text_with_ping_between_fragments():
     # §5.4: control frames MAY be injected in the middle of a fragmented message
     server = Connection("server")
-    events = server.receive_data(from_client(Opcode.TEXT, b"Hel", fin=False) + from_client(Opcode.PING, b"Hello")
-                                 + from_client(Opcode.CONTINUATION, b"lo"))
+    events = server.receive_data(
+        from_client(Opcode.TEXT, b"Hel", fin=False)
+        + from_client(Opcode.PING, b"Hello")
+        + from_client(Opcode.CONTINUATION, b"lo")
+    )
     assert events == [Ping(b"Hello"), TextMessage("Hello")]
     assert server.data_to_send() == b"\x8a\x05Hello"  # §5.7: the unmasked Pong example
 
@@ -129,12 +147,14 @@ def test_fragmented_text_with_ping_between_fragments():
 def test_control_frame_delivered_before_message_completes():
     server = Connection("server")
     assert server.receive_data(from_client(Opcode.BINARY, b"ab", fin=False) + from_client(Opcode.PONG, b"x")) == [
-        Pong(b"x")]
+        Pong(b"x")
+    ]
     assert server.receive_data(from_client(Opcode.CONTINUATION, b"cd", fin=False)) == []
     assert server.receive_data(from_client(Opcode.CONTINUATION, b"ef")) == [BinaryMessage(b"abcdef")]
 
 
 # --- ping / pong ---------------------------------------------------------------
+
 
 def test_ping_is_answered_with_pong_of_same_payload():
     client = Connection("client", mask_key=RFC_MASK_KEY)
@@ -155,6 +175,7 @@ def test_send_ping_and_pong_bytes():
 
 
 # --- closing handshake -----------------------------------------------------------
+
 
 def test_close_is_echoed_with_the_code():
     server = Connection("server")
@@ -196,14 +217,19 @@ def test_messages_still_received_while_closing():
     server = Connection("server")
     server.send_close()
     assert server.receive_data(from_client(Opcode.TEXT, b"late") + from_client(Opcode.PING, b"1")) == [
-        TextMessage("late"), Ping(b"1")]
+        TextMessage("late"),
+        Ping(b"1"),
+    ]
     assert server.data_to_send() == b"\x8a\x011"  # a Pong is not a data frame: still sent
 
 
 def test_close_in_the_middle_of_a_fragmented_message_drops_it():
     server = Connection("server")
-    events = server.receive_data(from_client(Opcode.TEXT, b"par", fin=False)
-                                 + from_client(Opcode.CLOSE, b"\x03\xe8") + from_client(Opcode.CONTINUATION, b"tial"))
+    events = server.receive_data(
+        from_client(Opcode.TEXT, b"par", fin=False)
+        + from_client(Opcode.CLOSE, b"\x03\xe8")
+        + from_client(Opcode.CONTINUATION, b"tial")
+    )
     assert events == [CloseReceived(1000, "")]
     assert server.data_to_send() == b"\x88\x02\x03\xe8"
 
@@ -242,6 +268,7 @@ def test_receive_eof_after_close_handshake_keeps_the_code():
 
 # --- sending rules -------------------------------------------------------------------
 
+
 def test_no_data_frames_after_close_sent():
     server = Connection("server")
     server.send_close(1000)
@@ -263,18 +290,21 @@ def test_nothing_sent_once_closed():
         assert info.value.code == 1000
 
 
-@pytest.mark.parametrize("call, rule", [
-    (lambda c: c.send_ping(bytes(126)), "5.5"),
-    (lambda c: c.send_pong(bytes(126)), "5.5"),
-    (lambda c: c.send_close(1005), "7.4"),
-    (lambda c: c.send_close(1006), "7.4"),
-    (lambda c: c.send_close(1015), "7.4"),
-    (lambda c: c.send_close(999), "7.4"),
-    (lambda c: c.send_close(2000), "7.4"),
-    (lambda c: c.send_close(1000, "x" * 124), "5.5"),
-    (lambda c: c.send_close(None, "reason without code"), "5.5.1"),
-    (lambda c: c.send_text("x", fragment_size=0), "fragment_size"),
-])
+@pytest.mark.parametrize(
+    "call, rule",
+    [
+        (lambda c: c.send_ping(bytes(126)), "5.5"),
+        (lambda c: c.send_pong(bytes(126)), "5.5"),
+        (lambda c: c.send_close(1005), "7.4"),
+        (lambda c: c.send_close(1006), "7.4"),
+        (lambda c: c.send_close(1015), "7.4"),
+        (lambda c: c.send_close(999), "7.4"),
+        (lambda c: c.send_close(2000), "7.4"),
+        (lambda c: c.send_close(1000, "x" * 124), "5.5"),
+        (lambda c: c.send_close(None, "reason without code"), "5.5.1"),
+        (lambda c: c.send_text("x", fragment_size=0), "fragment_size"),
+    ],
+)
 def test_sending_invalid_things_raises_value_error_citing_the_rule(call, rule):
     conn = Connection("server")
     with pytest.raises(ValueError, match=rule.replace(".", r"\.")):
@@ -300,6 +330,7 @@ def test_send_type_errors():
 
 
 # --- masking by role -------------------------------------------------------------------
+
 
 def test_client_masks_every_frame_with_a_fresh_key_by_default():
     client = Connection("client")
@@ -335,6 +366,7 @@ def test_server_requires_masked_and_client_requires_unmasked():
 
 # --- message-level errors ----------------------------------------------------------------
 
+
 def test_continuation_without_a_message_fails_with_1002_at_its_header():
     server = Connection("server")
     wire = from_client(Opcode.CONTINUATION, b"orphan")
@@ -356,8 +388,9 @@ def test_new_data_frame_inside_a_fragmented_message_fails_with_1002():
 
 def test_events_before_the_bad_bytes_are_returned():
     server = Connection("server")
-    events = server.receive_data(from_client(Opcode.TEXT, b"ok") + from_client(Opcode.PING, b"1")
-                                 + from_client(Opcode.CONTINUATION, b"bad"))
+    events = server.receive_data(
+        from_client(Opcode.TEXT, b"ok") + from_client(Opcode.PING, b"1") + from_client(Opcode.CONTINUATION, b"bad")
+    )
     assert events[:2] == [TextMessage("ok"), Ping(b"1")]
     assert isinstance(events[2], ConnectionFailed)
     # the pong queued before the failure is sent, then the Close frame
@@ -377,11 +410,12 @@ def test_after_a_failure_nothing_more_is_processed():
 
 # --- UTF-8 (§8.1) ---------------------------------------------------------------
 
+
 def test_utf8_fails_fast_in_the_middle_of_a_partially_received_frame():
     server = Connection("server")
     wire = from_client(Opcode.TEXT, b"ab\xffcdefgh")
     header = 6  # 2 bytes + 4-byte masking key
-    [event] = server.receive_data(wire[:header + 3])  # only 3 of 9 payload bytes have arrived
+    [event] = server.receive_data(wire[: header + 3])  # only 3 of 9 payload bytes have arrived
     assert isinstance(event, ConnectionFailed)
     assert isinstance(event.error, InvalidUTF8) and event.close_code == 1007
     assert "byte 2" in event.error.message
@@ -392,8 +426,8 @@ def test_utf8_fails_fast_in_a_continuation_frame():
     server = Connection("server")
     assert server.receive_data(from_client(Opcode.TEXT, "가".encode()[:2], fin=False)) == []
     wire = from_client(Opcode.CONTINUATION, b"\x80ok\xffmore")
-    assert server.receive_data(wire[:6 + 3]) == []       # completes "가", then "ok"
-    [event] = server.receive_data(wire[6 + 3:6 + 4])     # 0xFF, the frame still unfinished
+    assert server.receive_data(wire[: 6 + 3]) == []  # completes "가", then "ok"
+    [event] = server.receive_data(wire[6 + 3 : 6 + 4])  # 0xFF, the frame still unfinished
     assert isinstance(event, ConnectionFailed) and event.close_code == 1007
     assert "byte 5 of the message" in event.error.message  # 2 bytes before + 3 in this frame
 
@@ -405,7 +439,7 @@ def _first_failing_byte(payload: bytes) -> int | None:
     header = len(wire) - len(payload)
     assert server.receive_data(wire[:header]) == []
     for i in range(len(payload)):
-        events = server.receive_data(wire[header + i:header + i + 1])
+        events = server.receive_data(wire[header + i : header + i + 1])
         if events:
             assert [type(e) for e in events] == [ConnectionFailed], events
             assert events[0].close_code == 1007
@@ -414,19 +448,22 @@ def _first_failing_byte(payload: bytes) -> int | None:
     return None
 
 
-@pytest.mark.parametrize("bad, fails_at", [
-    (b"\xed\xa0\x80", 1),          # U+D800, a UTF-16 surrogate: impossible after ED A0
-    (b"\xed\xbf\xbf", 1),          # U+DFFF
-    (b"\xf4\x90\x80\x80", 1),      # U+110000 > U+10FFFF: impossible after F4 90
-    (b"\xc0\x80", 0),              # overlong NUL: C0 never starts a valid sequence
-    (b"\xc1\xbf", 0),              # overlong
-    (b"\xe0\x80\x80", 1),          # overlong 3-byte
-    (b"\xf0\x80\x80\x80", 1),      # overlong 4-byte
-    (b"\xf5\x80\x80\x80", 0),      # beyond U+10FFFF
-    (b"\xff", 0),
-    (b"\x80", 0),                  # a continuation byte with nothing to continue
-    (b"\xe2\x82\x41", 2),          # sequence cut by an ASCII byte
-])
+@pytest.mark.parametrize(
+    "bad, fails_at",
+    [
+        (b"\xed\xa0\x80", 1),  # U+D800, a UTF-16 surrogate: impossible after ED A0
+        (b"\xed\xbf\xbf", 1),  # U+DFFF
+        (b"\xf4\x90\x80\x80", 1),  # U+110000 > U+10FFFF: impossible after F4 90
+        (b"\xc0\x80", 0),  # overlong NUL: C0 never starts a valid sequence
+        (b"\xc1\xbf", 0),  # overlong
+        (b"\xe0\x80\x80", 1),  # overlong 3-byte
+        (b"\xf0\x80\x80\x80", 1),  # overlong 4-byte
+        (b"\xf5\x80\x80\x80", 0),  # beyond U+10FFFF
+        (b"\xff", 0),
+        (b"\x80", 0),  # a continuation byte with nothing to continue
+        (b"\xe2\x82\x41", 2),  # sequence cut by an ASCII byte
+    ],
+)
 def test_utf8_fails_on_the_first_impossible_byte(bad, fails_at):
     prefix = "ok 🙂 ".encode()
     assert _first_failing_byte(prefix + bad + b"tail") == len(prefix) + fails_at
@@ -440,8 +477,9 @@ def test_utf8_cut_at_the_end_of_the_message_fails():
 
 def test_utf8_cut_at_the_end_of_a_fragmented_message_fails():
     server = Connection("server")
-    events = server.receive_data(from_client(Opcode.TEXT, b"ab", fin=False)
-                                 + from_client(Opcode.CONTINUATION, b"\xf0\x9f"))
+    events = server.receive_data(
+        from_client(Opcode.TEXT, b"ab", fin=False) + from_client(Opcode.CONTINUATION, b"\xf0\x9f")
+    )
     assert [type(e) for e in events] == [ConnectionFailed]
 
 
@@ -473,6 +511,7 @@ def test_valid_utf8_split_everywhere_passes():
 
 # --- size limit ------------------------------------------------------------------------
 
+
 def test_message_size_limit_across_fragments_fails_at_the_header_with_1009():
     server = Connection("server", max_message_size=10)
     first = from_client(Opcode.BINARY, bytes(6), fin=False)
@@ -498,8 +537,11 @@ def test_single_frame_over_the_limit_fails_at_its_header():
 
 def test_control_frames_do_not_count_toward_the_message_size():
     server = Connection("server", max_message_size=4)
-    events = server.receive_data(from_client(Opcode.TEXT, b"ab", fin=False) + from_client(Opcode.PING, bytes(100))
-                                 + from_client(Opcode.CONTINUATION, b"cd"))
+    events = server.receive_data(
+        from_client(Opcode.TEXT, b"ab", fin=False)
+        + from_client(Opcode.PING, bytes(100))
+        + from_client(Opcode.CONTINUATION, b"cd")
+    )
     assert events == [Ping(bytes(100)), TextMessage("abcd")]
 
 
@@ -527,8 +569,11 @@ ERRORS = [
     ("text inside fragmented", from_client(Opcode.BINARY, b"x", fin=False) + from_client(Opcode.TEXT, b"y"), 1002),
     ("invalid UTF-8", from_client(Opcode.TEXT, b"\xed\xa0\x80"), 1007),
     ("message too big", from_client(Opcode.BINARY, bytes(2000)), 1009),
-    ("message too big across fragments",
-     from_client(Opcode.TEXT, bytes(600), fin=False) + from_client(Opcode.CONTINUATION, bytes(600)), 1009),
+    (
+        "message too big across fragments",
+        from_client(Opcode.TEXT, bytes(600), fin=False) + from_client(Opcode.CONTINUATION, bytes(600)),
+        1009,
+    ),
 ]
 
 
@@ -545,7 +590,7 @@ def test_every_error_queues_the_right_close_frame(name, wire, code):
         assert used == len(out) and frame.opcode == Opcode.CLOSE
         sent_code, reason = parse_close(frame.payload)
         assert sent_code == code
-        assert reason == failed.error.message[:len(reason)] and len(reason.encode()) <= 123
+        assert reason == failed.error.message[: len(reason)] and len(reason.encode()) <= 123
         assert (server.state, server.close_code, server.close_reason) == (State.CLOSED, code, reason)
 
 
@@ -581,21 +626,23 @@ def test_long_reason_is_trimmed_without_cutting_a_character():
 
 # --- FrameParser: the frame in progress ---------------------------------------------------
 
+
 def test_pending_payload_is_unmasked_from_any_offset():
     payload = bytes(range(50))
     wire = encode(Frame(Opcode.BINARY, payload), mask_key=RFC_MASK_KEY)
     parser = FrameParser(role="server")
-    parser.feed(wire[:6 + 23])
+    parser.feed(wire[: 6 + 23])
     assert parser.next_frame() is None
     assert parser.pending_header.payload_length == 50
     for start in range(24):
         assert parser.pending_payload(start) == payload[start:23]
-    parser.feed(wire[6 + 23:])
+    parser.feed(wire[6 + 23 :])
     assert parser.next_frame().payload == payload
     assert parser.pending_header is None and parser.pending_payload(0) == b""
 
 
 # --- repr ---------------------------------------------------------------------------
+
 
 def test_reprs_are_deterministic():
     conn = Connection("client", mask_key=RFC_MASK_KEY)
@@ -606,8 +653,10 @@ def test_reprs_are_deterministic():
     assert repr(CloseReceived(None, "")) == "CloseReceived(code=None, reason='')"
     server = Connection("server")
     [failed] = server.receive_data(from_client(Opcode.CONTINUATION))
-    assert repr(failed) == ("ConnectionFailed(1002 PROTOCOL_ERROR: 'a continuation frame arrived but no "
-                            "fragmented message was started' §5.4)")
+    assert repr(failed) == (
+        "ConnectionFailed(1002 PROTOCOL_ERROR: 'a continuation frame arrived but no "
+        "fragmented message was started' §5.4)"
+    )
 
 
 # --- property: whatever is sent comes back -------------------------------------------
@@ -621,8 +670,12 @@ SEND = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(sends=st.lists(SEND, max_size=12), cuts=st.lists(st.integers(0, 2000), max_size=10),
-       sender_role=st.sampled_from(["client", "server"]), close=st.booleans())
+@given(
+    sends=st.lists(SEND, max_size=12),
+    cuts=st.lists(st.integers(0, 2000), max_size=10),
+    sender_role=st.sampled_from(["client", "server"]),
+    close=st.booleans(),
+)
 def test_random_sends_in_random_splits_come_back(sends, cuts, sender_role, close):
     sender = Connection(sender_role)
     receiver = Connection("server" if sender_role == "client" else "client", max_message_size=None)
@@ -653,13 +706,19 @@ def test_random_sends_in_random_splits_come_back(sends, cuts, sender_role, close
     assert back == [Pong(p) for p in pongs] + ([CloseReceived(1000, "end")] if close else [])
 
 
-@pytest.mark.parametrize("wire, field", [
-    (from_client(Opcode.CONTINUATION, b"x"), "opcode"),
-    (from_client(Opcode.TEXT, b"a", fin=False) + from_client(Opcode.TEXT, b"b"), "opcode"),
-    (from_client(Opcode.TEXT, b"\xff"), "payload"),
-    (from_client(Opcode.TEXT, b"\xed\xa0"), "payload"),
-    (from_client(Opcode.BINARY, bytes(8), fin=False) + from_client(Opcode.CONTINUATION, bytes(8)), "payload length"),
-])
+@pytest.mark.parametrize(
+    "wire, field",
+    [
+        (from_client(Opcode.CONTINUATION, b"x"), "opcode"),
+        (from_client(Opcode.TEXT, b"a", fin=False) + from_client(Opcode.TEXT, b"b"), "opcode"),
+        (from_client(Opcode.TEXT, b"\xff"), "payload"),
+        (from_client(Opcode.TEXT, b"\xed\xa0"), "payload"),
+        (
+            from_client(Opcode.BINARY, bytes(8), fin=False) + from_client(Opcode.CONTINUATION, bytes(8)),
+            "payload length",
+        ),
+    ],
+)
 def test_message_level_errors_name_the_field(wire, field):
     [failed] = Connection("server", max_message_size=10).receive_data(wire)
     assert failed.error.field == field
@@ -667,11 +726,12 @@ def test_message_level_errors_name_the_field(wire, field):
 
 # --- §10.4: memory follows the message's bytes, not its frame count ----------------
 
+
 def test_endless_empty_continuations_fail_with_1009_at_the_fragment_limit():
     conn = Connection("server", max_fragments=4096)
     assert conn.receive_data(from_client(Opcode.TEXT, b"", fin=False)) == []
     empty = from_client(Opcode.CONTINUATION, b"", fin=False)
-    assert conn.receive_data(empty * 4095) == []               # 4096 frames: at the limit
+    assert conn.receive_data(empty * 4095) == []  # 4096 frames: at the limit
     [failed] = conn.receive_data(empty)
     assert isinstance(failed, ConnectionFailed) and failed.close_code == 1009
     assert "4096 frames per message" in failed.error.message
@@ -680,13 +740,17 @@ def test_endless_empty_continuations_fail_with_1009_at_the_fragment_limit():
 
 def test_default_fragment_limit_is_websockets_4096():
     from wslab.connection import MAX_FRAGMENTS
+
     assert MAX_FRAGMENTS == Connection("server").max_fragments == 4096
 
 
 def test_fragment_limit_counts_per_message():
     conn = Connection("server", max_fragments=3)
-    message = (from_client(Opcode.BINARY, b"a", fin=False) + from_client(Opcode.CONTINUATION, b"b", fin=False)
-               + from_client(Opcode.CONTINUATION, b"c"))
+    message = (
+        from_client(Opcode.BINARY, b"a", fin=False)
+        + from_client(Opcode.CONTINUATION, b"b", fin=False)
+        + from_client(Opcode.CONTINUATION, b"c")
+    )
     assert conn.receive_data(message * 5) == [BinaryMessage(b"abc")] * 5
     with pytest.raises(ValueError, match="max_fragments"):
         Connection("server", max_fragments=0)
@@ -699,15 +763,17 @@ def test_a_message_in_tiny_fragments_costs_about_its_size(opcode):
     size, fragment = 1 << 20, 16
     payload = b"x" * size
     conn = Connection("server", max_message_size=None, max_fragments=None)
-    chunks = [payload[i:i + fragment] for i in range(0, size, fragment)]
-    wire = b"".join(from_client(opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1)
-                    for i, chunk in enumerate(chunks))
+    chunks = [payload[i : i + fragment] for i in range(0, size, fragment)]
+    wire = b"".join(
+        from_client(opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1)
+        for i, chunk in enumerate(chunks)
+    )
     del chunks
     events = []
     tracemalloc.start()
     try:
-        for start in range(0, len(wire), 1 << 16):        # as the transport feeds it: 64 KiB reads
-            events += conn.receive_data(wire[start:start + (1 << 16)])
+        for start in range(0, len(wire), 1 << 16):  # as the transport feeds it: 64 KiB reads
+            events += conn.receive_data(wire[start : start + (1 << 16)])
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

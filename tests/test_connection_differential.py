@@ -178,11 +178,21 @@ TEXT = "héllo, 세계 🙂"
 @pytest.mark.parametrize("peer_cls", PEERS, ids=lambda c: c.name)
 def test_messages_from_wslab(peer_cls, role):
     ours, peer = pair(peer_cls, role)
-    wire = (ours.send_text(TEXT) + ours.send_binary(b"\x00\xff" * 40000) + ours.send_text("")
-            + ours.send_text(TEXT, fragment_size=3) + ours.send_binary(bytes(range(256)), fragment_size=100))
+    wire = (
+        ours.send_text(TEXT)
+        + ours.send_binary(b"\x00\xff" * 40000)
+        + ours.send_text("")
+        + ours.send_text(TEXT, fragment_size=3)
+        + ours.send_binary(bytes(range(256)), fragment_size=100)
+    )
     events, reply = peer.receive(wire)
-    assert events == [("text", TEXT), ("binary", b"\x00\xff" * 40000), ("text", ""), ("text", TEXT),
-                      ("binary", bytes(range(256)))]
+    assert events == [
+        ("text", TEXT),
+        ("binary", b"\x00\xff" * 40000),
+        ("text", ""),
+        ("text", TEXT),
+        ("binary", bytes(range(256))),
+    ]
     assert reply == b""
 
 
@@ -192,14 +202,17 @@ def test_messages_from_peer(peer_cls, role):
     ours, peer = pair(peer_cls, role)
     # fragments cut inside multi-byte characters are not possible with wsproto's str API;
     # the byte-level cuts are covered by test_connection.py
-    wire = (peer.send_text(TEXT) + peer.send_binary(b"\x01" * 70000)
-            + peer.send_text(TEXT, fragments=["hé", "llo, 세", "계 🙂"]))
+    wire = (
+        peer.send_text(TEXT)
+        + peer.send_binary(b"\x01" * 70000)
+        + peer.send_text(TEXT, fragments=["hé", "llo, 세", "계 🙂"])
+    )
     expected = [("text", TEXT), ("binary", b"\x01" * 70000), ("text", TEXT)]
     assert normalize(ours.receive_data(wire)) == expected
     ours2, _ = pair(peer_cls, role)
     events = []
     for i in range(0, len(wire), 7):
-        events += ours2.receive_data(wire[i:i + 7])
+        events += ours2.receive_data(wire[i : i + 7])
     assert normalize(events) == expected
     assert ours.data_to_send() == b""
 
@@ -251,9 +264,14 @@ def test_close_started_by_peer(peer_cls, role):
 def test_same_bytes_in_same_role_same_events_and_same_reply(peer_cls):
     """Fed the same client bytes, a wslab server and the reference server agree
     event for event and reply byte for byte (server frames are unmasked)."""
-    stream = (from_client(Opcode.TEXT, "가".encode(), fin=False) + from_client(Opcode.PING, b"1")
-              + from_client(Opcode.CONTINUATION, b"!") + from_client(Opcode.PONG, b"2")
-              + from_client(Opcode.BINARY, bytes(200)) + from_client(Opcode.CLOSE))  # empty close
+    stream = (
+        from_client(Opcode.TEXT, "가".encode(), fin=False)
+        + from_client(Opcode.PING, b"1")
+        + from_client(Opcode.CONTINUATION, b"!")
+        + from_client(Opcode.PONG, b"2")
+        + from_client(Opcode.BINARY, bytes(200))
+        + from_client(Opcode.CLOSE)
+    )  # empty close
     ours, peer = Connection("server"), peer_cls("server")
     events, reply = peer.receive(stream)
     assert normalize(ours.receive_data(stream)) == events

@@ -20,22 +20,25 @@ def chop(data: bytes, cuts: list[int]) -> list[bytes]:
 
 
 @SETTINGS
-@given(data=st.one_of(st.binary(max_size=400), streams()), cuts=st.lists(st.integers(0, 500), max_size=8),
-       role=st.sampled_from(["server", "client"]))
+@given(
+    data=st.one_of(st.binary(max_size=400), streams()),
+    cuts=st.lists(st.integers(0, 500), max_size=8),
+    role=st.sampled_from(["server", "client"]),
+)
 def test_any_input_gives_events_and_respects_the_limits(data, cuts, role):
     connection = Connection(role, max_message_size=LIMIT)
     events = []
     for piece in chop(data, cuts):
-        events += connection.receive_data(piece)     # never raises
+        events += connection.receive_data(piece)  # never raises
         parser: FrameParser = connection._parser
-        assert parser.buffered <= max(14, LIMIT)      # a frame larger than the limit is refused from its header
+        assert parser.buffered <= max(14, LIMIT)  # a frame larger than the limit is refused from its header
         assert connection.buffered <= LIMIT
         connection.data_to_send()
     endings = [e for e in events if isinstance(e, (ConnectionFailed, CloseReceived))]
     assert len(endings) <= 1, "nothing is processed after a failure or a close"
     if endings:
         assert events[-1] is endings[0] and connection.state is State.CLOSED
-        assert connection.receive_data(data) == []     # §7.1.7: later bytes are ignored
+        assert connection.receive_data(data) == []  # §7.1.7: later bytes are ignored
     for event in events:
         if isinstance(event, ConnectionFailed):
             assert event.error.close_code in (1002, 1007, 1009)
@@ -45,11 +48,11 @@ def test_any_input_gives_events_and_respects_the_limits(data, cuts, role):
 @SETTINGS
 @given(data=st.one_of(st.binary(max_size=400), streams()), role=st.sampled_from(["server", "client"]))
 def test_byte_by_byte_gives_the_same_events_as_all_at_once(data, role):
-    key = RFC_MASK_KEY if role == "client" else None   # the same masking key, to compare replies
+    key = RFC_MASK_KEY if role == "client" else None  # the same masking key, to compare replies
     whole = Connection(role, max_message_size=LIMIT, mask_key=key)
     single = Connection(role, max_message_size=LIMIT, mask_key=key)
     expected = whole.receive_data(data)
-    got = [event for i in range(len(data)) for event in single.receive_data(data[i:i + 1])]
+    got = [event for i in range(len(data)) for event in single.receive_data(data[i : i + 1])]
     assert [type(e) for e in got] == [type(e) for e in expected]
     for a, b in zip(got, expected, strict=False):
         if isinstance(a, ConnectionFailed):

@@ -22,10 +22,11 @@ from wslab.deflate import Agreement, Offer, PerMessageDeflate, ServerConfig, acc
 from wslab.errors import HandshakeError, InvalidResponse, NegotiationError, PayloadTooBig, ProtocolError
 from wslab.handshake import Extension, build_extensions, parse_extensions
 
-HELLO = bytes.fromhex("f2 48 cd c9 c9 07 00")   # RFC 7692 §7.2.3.1
+HELLO = bytes.fromhex("f2 48 cd c9 c9 07 00")  # RFC 7692 §7.2.3.1
 
 
 # --- Sec-WebSocket-Extensions grammar (RFC 6455 §9.1) ------------------------------
+
 
 def test_parse_extensions_reads_offers_in_order():
     value = 'permessage-deflate; client_max_window_bits, x-other ;a=1; b="two", permessage-deflate'
@@ -58,6 +59,7 @@ def test_malformed_extensions_header(value):
 
 # --- offers and answers (§5.1, §7.1) -------------------------------------------------
 
+
 def ext(text: str) -> Extension:
     (extension,) = parse_extensions(text)
     return extension
@@ -65,9 +67,11 @@ def ext(text: str) -> Extension:
 
 def test_offer_header_like_a_browser():
     assert str(Offer()) == "permessage-deflate; client_max_window_bits"
-    assert str(Offer(True, True, 10, 9)) == ("permessage-deflate; server_no_context_takeover; "
-                                             "client_no_context_takeover; server_max_window_bits=10; "
-                                             "client_max_window_bits=9")
+    assert str(Offer(True, True, 10, 9)) == (
+        "permessage-deflate; server_no_context_takeover; "
+        "client_no_context_takeover; server_max_window_bits=10; "
+        "client_max_window_bits=9"
+    )
     assert str(Offer(client_max_window_bits=False)) == "permessage-deflate"
 
 
@@ -79,19 +83,25 @@ def test_offer_refuses_bad_window_bits(bits):
         ServerConfig(client_max_window_bits=bits)
 
 
-@pytest.mark.parametrize("text, parameter, section", [
-    ("permessage-deflate; foo", "foo", "7"),
-    ("permessage-deflate; server_no_context_takeover; server_no_context_takeover",
-     "server_no_context_takeover", "7"),
-    ("permessage-deflate; server_no_context_takeover=1", "server_no_context_takeover", "7.1.1.1"),
-    ("permessage-deflate; client_no_context_takeover=x", "client_no_context_takeover", "7.1.1.2"),
-    ("permessage-deflate; server_max_window_bits", "server_max_window_bits", "7.1.2.1"),
-    ("permessage-deflate; server_max_window_bits=7", "server_max_window_bits", "7.1.2.1"),
-    ("permessage-deflate; server_max_window_bits=16", "server_max_window_bits", "7.1.2.1"),
-    ("permessage-deflate; server_max_window_bits=010", "server_max_window_bits", "7.1.2.1"),
-    ('permessage-deflate; client_max_window_bits="+9"', "client_max_window_bits", "7.1.2.2"),
-    ("permessage-deflate; client_max_window_bits=8; client_max_window_bits=9", "client_max_window_bits", "7"),
-])
+@pytest.mark.parametrize(
+    "text, parameter, section",
+    [
+        ("permessage-deflate; foo", "foo", "7"),
+        (
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            "server_no_context_takeover",
+            "7",
+        ),
+        ("permessage-deflate; server_no_context_takeover=1", "server_no_context_takeover", "7.1.1.1"),
+        ("permessage-deflate; client_no_context_takeover=x", "client_no_context_takeover", "7.1.1.2"),
+        ("permessage-deflate; server_max_window_bits", "server_max_window_bits", "7.1.2.1"),
+        ("permessage-deflate; server_max_window_bits=7", "server_max_window_bits", "7.1.2.1"),
+        ("permessage-deflate; server_max_window_bits=16", "server_max_window_bits", "7.1.2.1"),
+        ("permessage-deflate; server_max_window_bits=010", "server_max_window_bits", "7.1.2.1"),
+        ('permessage-deflate; client_max_window_bits="+9"', "client_max_window_bits", "7.1.2.2"),
+        ("permessage-deflate; client_max_window_bits=8; client_max_window_bits=9", "client_max_window_bits", "7"),
+    ],
+)
 def test_server_declines_a_bad_offer(text, parameter, section):
     with pytest.raises(NegotiationError) as info:
         deflate.parse_offer(ext(text))
@@ -106,8 +116,9 @@ def test_quoted_values_are_read_as_their_token():
 
 
 def test_server_takes_the_first_acceptable_offer():
-    offers = parse_extensions("x-unknown, permessage-deflate; bogus, "
-                              "permessage-deflate; server_max_window_bits=10, permessage-deflate")
+    offers = parse_extensions(
+        "x-unknown, permessage-deflate; bogus, permessage-deflate; server_max_window_bits=10, permessage-deflate"
+    )
     result = accept(offers)
     assert str(result.response) == "permessage-deflate; server_max_window_bits=10"
     assert result.offer == Offer(server_max_window_bits=10, client_max_window_bits=False)
@@ -119,31 +130,64 @@ def test_no_offer_no_compression():
     assert accept([]).agreement is None
 
 
-@pytest.mark.parametrize("offer, config, answer", [
-    # the browser's offer, a server without wishes: plain acceptance
-    ("permessage-deflate; client_max_window_bits", ServerConfig(), "permessage-deflate"),
-    # §7.1.1: the server may add either no_context_takeover on its own
-    ("permessage-deflate", ServerConfig(server_no_context_takeover=True, client_no_context_takeover=True),
-     "permessage-deflate; server_no_context_takeover; client_no_context_takeover"),
-    # §7.1.1.1: an offered server_no_context_takeover is answered; §7.1.1.2: the client's hint echoed
-    ("permessage-deflate; server_no_context_takeover; client_no_context_takeover", ServerConfig(),
-     "permessage-deflate; server_no_context_takeover; client_no_context_takeover"),
-    # §7.1.2.1: the same or a smaller value than offered
-    ("permessage-deflate; server_max_window_bits=10", ServerConfig(), "permessage-deflate; server_max_window_bits=10"),
-    ("permessage-deflate; server_max_window_bits=10", ServerConfig(server_max_window_bits=9),
-     "permessage-deflate; server_max_window_bits=9"),
-    ("permessage-deflate; server_max_window_bits=8", ServerConfig(), "permessage-deflate; server_max_window_bits=8"),
-    # ... and a server may name its own limit unasked
-    ("permessage-deflate", ServerConfig(server_max_window_bits=12), "permessage-deflate; server_max_window_bits=12"),
-    # §7.1.2.2: client_max_window_bits only when offered; a value no larger than the client's
-    ("permessage-deflate", ServerConfig(client_max_window_bits=10), "permessage-deflate"),
-    ("permessage-deflate; client_max_window_bits", ServerConfig(client_max_window_bits=10),
-     "permessage-deflate; client_max_window_bits=10"),
-    ("permessage-deflate; client_max_window_bits=9", ServerConfig(client_max_window_bits=12),
-     "permessage-deflate; client_max_window_bits=9"),
-    ("permessage-deflate; client_max_window_bits=12", ServerConfig(client_max_window_bits=8),
-     "permessage-deflate; client_max_window_bits=8"),
-])
+@pytest.mark.parametrize(
+    "offer, config, answer",
+    [
+        # the browser's offer, a server without wishes: plain acceptance
+        ("permessage-deflate; client_max_window_bits", ServerConfig(), "permessage-deflate"),
+        # §7.1.1: the server may add either no_context_takeover on its own
+        (
+            "permessage-deflate",
+            ServerConfig(server_no_context_takeover=True, client_no_context_takeover=True),
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        ),
+        # §7.1.1.1: an offered server_no_context_takeover is answered; §7.1.1.2: the client's hint echoed
+        (
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+            ServerConfig(),
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        ),
+        # §7.1.2.1: the same or a smaller value than offered
+        (
+            "permessage-deflate; server_max_window_bits=10",
+            ServerConfig(),
+            "permessage-deflate; server_max_window_bits=10",
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=10",
+            ServerConfig(server_max_window_bits=9),
+            "permessage-deflate; server_max_window_bits=9",
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=8",
+            ServerConfig(),
+            "permessage-deflate; server_max_window_bits=8",
+        ),
+        # ... and a server may name its own limit unasked
+        (
+            "permessage-deflate",
+            ServerConfig(server_max_window_bits=12),
+            "permessage-deflate; server_max_window_bits=12",
+        ),
+        # §7.1.2.2: client_max_window_bits only when offered; a value no larger than the client's
+        ("permessage-deflate", ServerConfig(client_max_window_bits=10), "permessage-deflate"),
+        (
+            "permessage-deflate; client_max_window_bits",
+            ServerConfig(client_max_window_bits=10),
+            "permessage-deflate; client_max_window_bits=10",
+        ),
+        (
+            "permessage-deflate; client_max_window_bits=9",
+            ServerConfig(client_max_window_bits=12),
+            "permessage-deflate; client_max_window_bits=9",
+        ),
+        (
+            "permessage-deflate; client_max_window_bits=12",
+            ServerConfig(client_max_window_bits=8),
+            "permessage-deflate; client_max_window_bits=8",
+        ),
+    ],
+)
 def test_server_answer(offer, config, answer):
     result = accept([ext(offer)], config)
     assert str(result.response) == answer
@@ -151,18 +195,28 @@ def test_server_answer(offer, config, answer):
     assert check_response([deflate.parse_offer(ext(offer))], [result.response]) is not None
 
 
-@pytest.mark.parametrize("offer, answer, parameter", [
-    (Offer(), "permessage-deflate; foo", "foo"),
-    (Offer(), "permessage-deflate; client_max_window_bits", "client_max_window_bits"),  # no value in an answer
-    (Offer(), "permessage-deflate; server_max_window_bits=0x9", "server_max_window_bits"),
-    (Offer(), "permessage-deflate; client_no_context_takeover; client_no_context_takeover",
-     "client_no_context_takeover"),
-    (Offer(server_no_context_takeover=True), "permessage-deflate", "server_no_context_takeover"),
-    (Offer(server_max_window_bits=10), "permessage-deflate", "server_max_window_bits"),
-    (Offer(server_max_window_bits=10), "permessage-deflate; server_max_window_bits=11", "server_max_window_bits"),
-    (Offer(client_max_window_bits=False), "permessage-deflate; client_max_window_bits=10", "client_max_window_bits"),
-    (Offer(client_max_window_bits=10), "permessage-deflate; client_max_window_bits=11", "client_max_window_bits"),
-])
+@pytest.mark.parametrize(
+    "offer, answer, parameter",
+    [
+        (Offer(), "permessage-deflate; foo", "foo"),
+        (Offer(), "permessage-deflate; client_max_window_bits", "client_max_window_bits"),  # no value in an answer
+        (Offer(), "permessage-deflate; server_max_window_bits=0x9", "server_max_window_bits"),
+        (
+            Offer(),
+            "permessage-deflate; client_no_context_takeover; client_no_context_takeover",
+            "client_no_context_takeover",
+        ),
+        (Offer(server_no_context_takeover=True), "permessage-deflate", "server_no_context_takeover"),
+        (Offer(server_max_window_bits=10), "permessage-deflate", "server_max_window_bits"),
+        (Offer(server_max_window_bits=10), "permessage-deflate; server_max_window_bits=11", "server_max_window_bits"),
+        (
+            Offer(client_max_window_bits=False),
+            "permessage-deflate; client_max_window_bits=10",
+            "client_max_window_bits",
+        ),
+        (Offer(client_max_window_bits=10), "permessage-deflate; client_max_window_bits=11", "client_max_window_bits"),
+    ],
+)
 def test_client_fails_on_an_answer_it_did_not_allow(offer, answer, parameter):
     with pytest.raises(NegotiationError) as info:
         check_response([offer], [ext(answer)])
@@ -180,20 +234,25 @@ def test_client_answers():
     assert check_response([Offer()], []) is None
     assert check_response([Offer()], parse_extensions("x-other")) is None
     # §7.1.1: the server may add either no_context_takeover unasked
-    assert check_response([Offer()], [ext("permessage-deflate; server_no_context_takeover; "
-                                          "client_no_context_takeover")]) == Agreement(True, True)
+    assert check_response(
+        [Offer()], [ext("permessage-deflate; server_no_context_takeover; client_no_context_takeover")]
+    ) == Agreement(True, True)
     # a smaller server window than offered is fine (§7.1.2.1)
-    assert check_response([Offer(server_max_window_bits=12)],
-                          [ext("permessage-deflate; server_max_window_bits=9")]).server_max_window_bits == 9
+    assert (
+        check_response(
+            [Offer(server_max_window_bits=12)], [ext("permessage-deflate; server_max_window_bits=9")]
+        ).server_max_window_bits
+        == 9
+    )
     # the client's own cap holds when the server names none
-    assert check_response([Offer(client_max_window_bits=10)],
-                          [ext("permessage-deflate")]).client_max_window_bits == 10
+    assert check_response([Offer(client_max_window_bits=10)], [ext("permessage-deflate")]).client_max_window_bits == 10
     # with several offers, the answer may fit any one of them
     offers = [Offer(server_max_window_bits=9), Offer()]
     assert check_response(offers, [ext("permessage-deflate")]) == Agreement()
 
 
 # --- compression (§6, §7.2) -------------------------------------------------------
+
 
 def test_rfc_example_hello():
     """§7.2.3.1 and §7.2.3.2: "Hello", then "Hello" again with the window kept."""
@@ -205,12 +264,15 @@ def test_rfc_example_hello():
     assert client.inflate_message(bytes.fromhex("f2 00 11 00 00")) == b"Hello"
 
 
-@pytest.mark.parametrize("payload", [
-    "f2 48 cd c9 c9 07 00",                       # §7.2.3.1
-    "f3 48 cd c9 c9 07 00 00",                    # §7.2.3.3: a final block, then an empty one
-    "f2 48 05 00 00 00 ff ff ca c9 c9 07 00",     # §7.2.3.4: two blocks
-    "00 05 00 fa ff 48 65 6c 6c 6f 00",           # §7.2.3.5: a stored (uncompressed) block
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "f2 48 cd c9 c9 07 00",  # §7.2.3.1
+        "f3 48 cd c9 c9 07 00 00",  # §7.2.3.3: a final block, then an empty one
+        "f2 48 05 00 00 00 ff ff ca c9 c9 07 00",  # §7.2.3.4: two blocks
+        "00 05 00 fa ff 48 65 6c 6c 6f 00",  # §7.2.3.5: a stored (uncompressed) block
+    ],
+)
 def test_rfc_examples_inflate_to_hello(payload):
     assert PerMessageDeflate("client").inflate_message(bytes.fromhex(payload)) == b"Hello"
 
@@ -233,7 +295,7 @@ def test_without_context_takeover_every_message_starts_fresh():
 def test_context_takeover_is_needed_to_read_the_second_message():
     second = (server := PerMessageDeflate("server")).compress(b"Hello") and server.compress(b"Hello")
     with pytest.raises(ProtocolError) as info:
-        PerMessageDeflate("client").inflate_message(second)   # a fresh window cannot resolve the reference
+        PerMessageDeflate("client").inflate_message(second)  # a fresh window cannot resolve the reference
     assert info.value.close_code == 1007
 
 
@@ -264,19 +326,20 @@ def test_window_8_compresses_with_short_matches_only():
     fit it. A strict 256-byte inflater reads them (a match further back would be "invalid
     distance too far back"), and runs still shrink."""
     with pytest.raises(ValueError):
-        zlib.compressobj(wbits=-8)   # the zlib limit (madler/zlib#171)
+        zlib.compressobj(wbits=-8)  # the zlib limit (madler/zlib#171)
     server = PerMessageDeflate("server", Agreement(server_max_window_bits=8))
     message = b"a" * 1000 + bytes(range(256)) * 8 + b"b" * 1000
     payload = server.compress(message)
-    assert len(payload) < len(message) - 1900   # the two runs shrink to a few bytes
+    assert len(payload) < len(message) - 1900  # the two runs shrink to a few bytes
     inflater = zlib.decompressobj(wbits=-8)
     assert inflater.decompress(payload + deflate.TAIL) == message
 
 
 # --- limits: no decompression bombs ---------------------------------------------------
 
+
 def test_bomb_stops_at_the_limit():
-    bomb = PerMessageDeflate("client").compress(b"\0" * (16 << 20))   # 16 MiB of zeros: ~16 KiB
+    bomb = PerMessageDeflate("client").compress(b"\0" * (16 << 20))  # 16 MiB of zeros: ~16 KiB
     assert len(bomb) < 20_000
     receiver = PerMessageDeflate("server")
     receiver.start_message()
@@ -301,10 +364,13 @@ def test_limit_holds_when_the_tail_releases_the_last_bytes():
         receiver.finish_message(4999 - len(got))
 
 
-@pytest.mark.parametrize("payload, problem", [
-    ("ff ff", "invalid block type"),
-    ("f3 48 cd c9 c9 07 00 f2 48 cd c9 c9 07 00", "follows the final block"),
-])
+@pytest.mark.parametrize(
+    "payload, problem",
+    [
+        ("ff ff", "invalid block type"),
+        ("f3 48 cd c9 c9 07 00 f2 48 cd c9 c9 07 00", "follows the final block"),
+    ],
+)
 def test_bad_deflate_data_is_1007(payload, problem):
     with pytest.raises(ProtocolError, match=problem) as info:
         PerMessageDeflate("client").inflate_message(bytes.fromhex(payload))
@@ -313,12 +379,13 @@ def test_bad_deflate_data_is_1007(payload, problem):
 
 # --- step by step ---------------------------------------------------------------------
 
+
 def test_deflate_steps():
     steps = deflate.deflate_steps("Hello")
     assert steps.message == b"Hello"
     assert steps.deflated == HELLO + deflate.TAIL
     assert steps.tail == b"\x00\x00\xff\xff" and steps.payload == HELLO
-    assert steps.frame == bytes([0xC1, 7]) + HELLO       # FIN, RSV1, TEXT; 7 bytes
+    assert steps.frame == bytes([0xC1, 7]) + HELLO  # FIN, RSV1, TEXT; 7 bytes
     assert steps.plain_frame == b"\x81\x05Hello"
     assert steps.saved == -2
     assert "tail removed" in str(steps) and "2 bytes MORE than 7 uncompressed" in str(steps)
@@ -328,7 +395,7 @@ def test_deflate_steps_with_context_and_mask():
     compressor = PerMessageDeflate("client")
     first = deflate.deflate_steps(b"Hello" * 20, compressor=compressor, mask_key=b"\x01\x02\x03\x04")
     second = deflate.deflate_steps(b"Hello" * 20, compressor=compressor, mask_key=b"\x01\x02\x03\x04")
-    assert first.frame[0] == 0xC2 and first.frame[1] & 0x80     # BINARY with RSV1, masked
+    assert first.frame[0] == 0xC2 and first.frame[1] & 0x80  # BINARY with RSV1, masked
     assert len(second.payload) < len(first.payload) and second.saved > first.saved > 0
     assert second.ratio < first.ratio < 1
 
@@ -342,9 +409,13 @@ def test_inflate_steps():
 
 # --- differential: the websockets library's extension -----------------------------------
 
+
 @settings(max_examples=60, deadline=None)
-@given(messages=st.lists(st.binary(max_size=3000) | st.text(max_size=500).map(str.encode), min_size=1, max_size=6),
-       bits=st.integers(9, 15), no_context_takeover=st.booleans())
+@given(
+    messages=st.lists(st.binary(max_size=3000) | st.text(max_size=500).map(str.encode), min_size=1, max_size=6),
+    bits=st.integers(9, 15),
+    no_context_takeover=st.booleans(),
+)
 def test_websockets_inflates_ours_and_we_inflate_theirs(messages, bits, no_context_takeover):
     agreement = Agreement(no_context_takeover, no_context_takeover, bits, bits)
     ours_server, ours_client = PerMessageDeflate("server", agreement), PerMessageDeflate("client", agreement)
@@ -368,8 +439,10 @@ KEY = b"\x01\x02\x03\x04"
 
 def pair(agreement: Agreement | None = None, **options) -> tuple[Connection, Connection]:
     agreement = agreement or Agreement()
-    return (Connection("client", mask_key=KEY, deflate=PerMessageDeflate("client", agreement), **options),
-            Connection("server", deflate=PerMessageDeflate("server", agreement), **options))
+    return (
+        Connection("client", mask_key=KEY, deflate=PerMessageDeflate("client", agreement), **options),
+        Connection("server", deflate=PerMessageDeflate("server", agreement), **options),
+    )
 
 
 def test_connections_compress_both_ways_with_context_takeover():
@@ -408,15 +481,18 @@ def test_send_uncompressed_on_purpose():
 def test_every_byte_split_gives_the_same_messages():
     client, server = pair()
     wire = client.send_text("split me " * 40, fragment_size=7) + client.send_binary(bytes(300))
-    got = [event for i in range(len(wire)) for event in server.receive_data(wire[i:i + 1])]
+    got = [event for i in range(len(wire)) for event in server.receive_data(wire[i : i + 1])]
     assert got == [TextMessage("split me " * 40), BinaryMessage(bytes(300))]
 
 
-@pytest.mark.parametrize("frame, what", [
-    (Frame(Opcode.PING, b"x", rsv1=True), "control frame"),
-    (Frame(Opcode.PONG, b"", rsv1=True), "control frame"),
-    (Frame(Opcode.CLOSE, b"\x03\xe8", rsv1=True), "control frame"),
-])
+@pytest.mark.parametrize(
+    "frame, what",
+    [
+        (Frame(Opcode.PING, b"x", rsv1=True), "control frame"),
+        (Frame(Opcode.PONG, b"", rsv1=True), "control frame"),
+        (Frame(Opcode.CLOSE, b"\x03\xe8", rsv1=True), "control frame"),
+    ],
+)
 def test_rsv1_on_a_control_frame_is_1002(frame, what):
     _, server = pair()
     (event,) = server.receive_data(encode(frame, KEY))
@@ -428,7 +504,7 @@ def test_rsv1_on_a_continuation_is_1002_even_mid_frame():
     _, server = pair()
     first = encode(Frame(Opcode.TEXT, HELLO[:3], fin=False, rsv1=True), KEY)
     second = encode(Frame(Opcode.CONTINUATION, HELLO[3:] + b"padding" * 20, rsv1=True), KEY)
-    (event,) = server.receive_data(first + second[:8])   # its header only: refused before its payload
+    (event,) = server.receive_data(first + second[:8])  # its header only: refused before its payload
     assert isinstance(event, ConnectionFailed) and event.close_code == 1002 and "continuation" in event.error.message
 
 
@@ -443,7 +519,7 @@ def test_a_bomb_is_stopped_mid_frame():
     _, server = pair(max_message_size=100_000)
     bomb = PerMessageDeflate("client").compress(b"\0" * 10_000_000)
     wire = encode(Frame(Opcode.BINARY, bomb, rsv1=True), KEY)
-    events = server.receive_data(wire[:len(wire) // 2])
+    events = server.receive_data(wire[: len(wire) // 2])
     assert [e.close_code for e in events] == [1009]
     assert server.buffered == 0
 
@@ -473,18 +549,19 @@ def test_compressed_text_is_checked_for_utf8():
 
 # --- strict order: a failure's Close frame held until the application has answered --------
 
+
 def test_hold_failure_lets_the_answer_go_first():
     server = Connection("server", hold_failure=True)
     wire = encode(Frame(Opcode.TEXT, b"good"), KEY) + encode(Frame(Opcode.TEXT, b"bad", rsv2=True), KEY)
     events = server.receive_data(wire)
     assert events[0] == TextMessage("good") and isinstance(events[1], ConnectionFailed)
     assert server.data_to_send() == b"" and server.held_failure is not None
-    answer = server.send_text("good")                 # the application may still answer
-    assert server.receive_data(encode(Frame(Opcode.PING, b"later"), KEY)) == []   # nothing more is read
+    answer = server.send_text("good")  # the application may still answer
+    assert server.receive_data(encode(Frame(Opcode.PING, b"later"), KEY)) == []  # nothing more is read
     server.release_failure()
     close = server.data_to_send()
     assert decode(answer)[0].payload == b"good"
-    assert decode(close)[0].opcode == Opcode.CLOSE and decode(close)[0].payload[:2] == b"\x03\xea"   # 1002
+    assert decode(close)[0].opcode == Opcode.CLOSE and decode(close)[0].payload[:2] == b"\x03\xea"  # 1002
     assert server.state.name == "CLOSED" and server.close_code == 1002
 
 

@@ -42,9 +42,14 @@ async ([url, protocols, messages]) => {
 }
 """
 
-MESSAGES = [{"text": "Hello", "times": 1}, {"text": "the same words again and again ", "times": 3000},
-            {"text": "웹소켓 ", "times": 100}, {"text": "", "times": 1},
-            {"binary": True, "size": 70000}, {"binary": True, "size": 0}]
+MESSAGES = [
+    {"text": "Hello", "times": 1},
+    {"text": "the same words again and again ", "times": 3000},
+    {"text": "웹소켓 ", "times": 100},
+    {"text": "", "times": 1},
+    {"binary": True, "size": 70000},
+    {"binary": True, "size": 0},
+]
 
 
 class Page(http.server.BaseHTTPRequestHandler):
@@ -112,18 +117,27 @@ def browse(page, protocols: list[str] = (), **options) -> tuple[dict, Recorder]:
 PLAIN_SIZE = 5 + 31 * 3000 + len("웹소켓 ".encode()) * 100 + 70000
 
 
-@pytest.mark.parametrize("config, answer", [
-    (ServerConfig(), "permessage-deflate"),
-    (ServerConfig(server_no_context_takeover=True, client_no_context_takeover=True),
-     "permessage-deflate; server_no_context_takeover; client_no_context_takeover"),
-    (ServerConfig(server_max_window_bits=9, client_max_window_bits=9),
-     "permessage-deflate; server_max_window_bits=9; client_max_window_bits=9"),
-    (ServerConfig(server_max_window_bits=8, client_max_window_bits=8),
-     "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8"),
-])
+@pytest.mark.parametrize(
+    "config, answer",
+    [
+        (ServerConfig(), "permessage-deflate"),
+        (
+            ServerConfig(server_no_context_takeover=True, client_no_context_takeover=True),
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        ),
+        (
+            ServerConfig(server_max_window_bits=9, client_max_window_bits=9),
+            "permessage-deflate; server_max_window_bits=9; client_max_window_bits=9",
+        ),
+        (
+            ServerConfig(server_max_window_bits=8, client_max_window_bits=8),
+            "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8",
+        ),
+    ],
+)
 def test_chromium_negotiates_and_compresses(page, config, answer):
     result, recorder = browse(page, compression=config)
-    assert recorder.offers == ["permessage-deflate; client_max_window_bits"]   # what Chromium offers
+    assert recorder.offers == ["permessage-deflate; client_max_window_bits"]  # what Chromium offers
     assert result["extensions"] == answer == recorder.agreed[0]
     assert result["echoes"] == [True] * len(MESSAGES)
     assert result["closed"] == [1000, True]
@@ -139,11 +153,14 @@ def test_chromium_without_compression(page):
     assert recorder.sent > PLAIN_SIZE
 
 
-@pytest.mark.parametrize("offered, chosen", [
-    (["chat.v1", "chat.v2"], "chat.v2"),   # the server's order decides
-    (["chat.v1"], "chat.v1"),
-    ([], ""),
-])
+@pytest.mark.parametrize(
+    "offered, chosen",
+    [
+        (["chat.v1", "chat.v2"], "chat.v2"),  # the server's order decides
+        (["chat.v1"], "chat.v1"),
+        ([], ""),
+    ],
+)
 def test_chromium_sees_the_chosen_subprotocol(page, offered, chosen):
     result, _ = browse(page, offered, subprotocols=["chat.v2", "chat.v1"])
     assert result["opened"] and result["protocol"] == chosen
@@ -161,7 +178,6 @@ def test_chromium_over_wss(page):
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    result, _ = browse(page, ssl=context)   # the page's context trusts it: ignore_https_errors
+    result, _ = browse(page, ssl=context)  # the page's context trusts it: ignore_https_errors
     assert result["opened"] and result["extensions"] == "permessage-deflate"
     assert result["echoes"] == [True] * len(MESSAGES)
-

@@ -28,8 +28,9 @@ class Serve:
     def __init__(self, tmp_path: Path, *args: str) -> None:
         self.log = tmp_path / f"serve-{time.monotonic_ns()}.log"
         with open(self.log, "w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "wslab", "serve", "--port", "0", *args],
-                                            cwd=ROOT, env=ENV, stderr=log, text=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "wslab", "serve", "--port", "0", *args], cwd=ROOT, env=ENV, stderr=log, text=True
+            )
         deadline = time.monotonic() + 20
         while not (match := re.search(r"wslab echo server on (wss?://127\.0\.0\.1:\d+/).*", self.log.read_text())):
             assert time.monotonic() < deadline and self.process.poll() is None, self.log.read_text()
@@ -56,7 +57,7 @@ def test_serve_accepts_deflate_by_default_and_declines_with_no_compression(tmp_p
         assert run(extensions(default.url)) == ["permessage-deflate"]
     finally:
         log = default.stop()
-    assert "permessage-deflate" in log          # the open line names what was agreed
+    assert "permessage-deflate" in log  # the open line names what was agreed
     off = Serve(tmp_path, "--no-compression")
     try:
         assert "no compression" in off.banner
@@ -68,9 +69,11 @@ def test_serve_accepts_deflate_by_default_and_declines_with_no_compression(tmp_p
 def test_serve_subprotocols(tmp_path):
     server = Serve(tmp_path, "--subprotocol", "chat.v2", "--subprotocol", "chat.v1")
     try:
+
         async def chosen() -> str | None:
             async with ws_connect(server.url, subprotocols=["chat.v1", "chat.v2"]) as client:
                 return client.subprotocol
+
         assert run(chosen()) == "chat.v2"
     finally:
         server.stop()
@@ -90,6 +93,7 @@ def test_serve_wss(tmp_path):
             async with ws_connect(server.url, ssl=context) as client:
                 await client.send("over TLS")
                 return await client.recv()
+
         assert run(echo()) == "over TLS"
     finally:
         server.stop()
@@ -100,9 +104,14 @@ def test_the_whole_conformance_suite_is_strictly_ok_against_python_m_wslab_serve
     """Every case, RFC 6455 and RFC 7692 (Autobahn's 1-7, 9, 12, 13, and 14, H): OK, not NON-STRICT."""
     server = Serve(tmp_path)
     try:
-        out = subprocess.run([sys.executable, "-m", "wslab", "conformance", server.url,
-                              "--json", str(tmp_path / "r.json")],
-                             cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=560)
+        out = subprocess.run(
+            [sys.executable, "-m", "wslab", "conformance", server.url, "--json", str(tmp_path / "r.json")],
+            cwd=ROOT,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=560,
+        )
     finally:
         server.stop()
     report = json.loads((tmp_path / "r.json").read_text())

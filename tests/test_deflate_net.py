@@ -25,8 +25,9 @@ from wslab.frames import Frame, encode
 from wslab.net import connect, serve
 from wslab.probe import PROBE_KEY, Probe
 
-TEXT = ("permessage-deflate compresses each message with DEFLATE; "
-        "the window carries over from one message to the next. ") * 40
+TEXT = (
+    "permessage-deflate compresses each message with DEFLATE; the window carries over from one message to the next. "
+) * 40
 LIMIT = 1 << 20
 
 
@@ -72,7 +73,8 @@ def assert_compressed(counter: Counter, name: str) -> None:
 CLIENT_FACTORIES = {
     "websockets defaults": None,
     "no context takeover both ways": ClientPerMessageDeflateFactory(
-        server_no_context_takeover=True, client_no_context_takeover=True),
+        server_no_context_takeover=True, client_no_context_takeover=True
+    ),
     "window 9 both ways": ClientPerMessageDeflateFactory(server_max_window_bits=9, client_max_window_bits=9),
     "server window 8": ClientPerMessageDeflateFactory(server_max_window_bits=8),
 }
@@ -85,8 +87,7 @@ def test_websockets_client_to_wslab_server(name):
 
     async def go():
         async with serve(echo, on_bytes=counter) as server:
-            options = {"compression": "deflate"} if factory is None else {"compression": None,
-                                                                          "extensions": [factory]}
+            options = {"compression": "deflate"} if factory is None else {"compression": None, "extensions": [factory]}
             async with ws_connect(server.url, max_size=LIMIT, **options) as client:
                 assert [e.name for e in client.protocol.extensions] == ["permessage-deflate"]
                 await echo_all(client)
@@ -98,6 +99,7 @@ def test_websockets_client_to_wslab_server(name):
                 if factory is not None and factory.server_max_window_bits:
                     assert agreement.server_max_window_bits == factory.server_max_window_bits
         assert_compressed(counter, name)
+
     run(go())
 
 
@@ -109,6 +111,7 @@ def test_websockets_client_without_compression_gets_none():
                 assert await client.recv() == TEXT
                 assert server.connections[0].extensions == ""
                 assert server.connections[0].connection.deflate is None
+
     run(go())
 
 
@@ -119,21 +122,22 @@ def test_wslab_server_with_compression_off_declines():
                 assert client.protocol.extensions == []
                 await client.send(TEXT)
                 assert await client.recv() == TEXT
+
     run(go())
 
 
 def test_wslab_server_config_is_answered():
     async def go():
-        config = ServerConfig(server_no_context_takeover=True, server_max_window_bits=10,
-                              client_max_window_bits=11)
+        config = ServerConfig(server_no_context_takeover=True, server_max_window_bits=10, client_max_window_bits=11)
         async with serve(echo, compression=config) as server:
             async with ws_connect(server.url, compression="deflate") as client:
                 (extension,) = client.protocol.extensions
-                assert extension.local_no_context_takeover is False     # websockets' client keeps its own
-                assert extension.remote_no_context_takeover is True     # ... and knows the server drops its
+                assert extension.local_no_context_takeover is False  # websockets' client keeps its own
+                assert extension.remote_no_context_takeover is True  # ... and knows the server drops its
                 assert extension.remote_max_window_bits == 10
                 assert extension.local_max_window_bits == 11
                 await echo_all(client)
+
     run(go())
 
 
@@ -142,7 +146,8 @@ def test_wslab_server_config_is_answered():
 SERVER_FACTORIES = {
     "websockets defaults (window 12)": None,
     "no context takeover both ways": ServerPerMessageDeflateFactory(
-        server_no_context_takeover=True, client_no_context_takeover=True),
+        server_no_context_takeover=True, client_no_context_takeover=True
+    ),
     "window 9 both ways": ServerPerMessageDeflateFactory(server_max_window_bits=9, client_max_window_bits=9),
     "client window 8": ServerPerMessageDeflateFactory(client_max_window_bits=8),
 }
@@ -163,14 +168,18 @@ def test_wslab_client_to_websockets_server(name):
                 if factory is not None and factory.client_max_window_bits:
                     assert agreement.client_max_window_bits == factory.client_max_window_bits
         assert_compressed(counter, name)
+
     run(go())
 
 
-@pytest.mark.parametrize("offer", [
-    Offer(server_no_context_takeover=True, client_no_context_takeover=True),
-    Offer(server_max_window_bits=9, client_max_window_bits=9),
-    Offer(server_max_window_bits=10),
-])
+@pytest.mark.parametrize(
+    "offer",
+    [
+        Offer(server_no_context_takeover=True, client_no_context_takeover=True),
+        Offer(server_max_window_bits=9, client_max_window_bits=9),
+        Offer(server_max_window_bits=10),
+    ],
+)
 def test_wslab_client_offers_are_honoured_by_websockets(offer):
     async def go():
         async with ws_serve(ws_echo, "127.0.0.1", 0, compression="deflate") as server:
@@ -181,22 +190,24 @@ def test_wslab_client_offers_are_honoured_by_websockets(offer):
                 if offer.server_max_window_bits:
                     assert agreement.server_max_window_bits <= offer.server_max_window_bits
                 await echo_all(ws, fragment_size=100)
+
     run(go())
 
 
 def test_websockets_server_declines_a_window_of_8_which_wslab_accepts():
     """zlib has no raw compressor for window 8; websockets declines server_max_window_bits=8
     ("use 9"), wslab's server accepts it and compresses with matches of distance 1 (Z_RLE)."""
+
     async def go():
         async with ws_serve(ws_echo, "127.0.0.1", 0, compression="deflate") as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/",
-                               compression=Offer(server_max_window_bits=8)) as ws:
+            async with connect(f"ws://127.0.0.1:{port_of(server)}/", compression=Offer(server_max_window_bits=8)) as ws:
                 assert ws.extensions == "" and ws.connection.deflate is None
         async with serve(echo) as server:
             async with connect(server.url, compression=Offer(server_max_window_bits=8)) as ws:
                 assert ws.extensions == "permessage-deflate; server_max_window_bits=8"
                 await ws.send(TEXT)
                 assert await ws.recv() == TEXT
+
     run(go())
 
 
@@ -208,6 +219,7 @@ def test_wslab_client_without_compression():
                 assert ws.request.header("Sec-WebSocket-Extensions") is None
                 await ws.send(TEXT)
                 assert await ws.recv() == TEXT
+
     run(go())
 
 
@@ -219,11 +231,13 @@ def test_wslab_to_wslab_every_window():
                 async with connect(server.url, compression=Offer(client_max_window_bits=True)) as ws:
                     assert ws.connection.deflate.local_window_bits == bits
                     await echo_all(ws)
+
     run(go())
 
 
 async def _answering_server(answer: str):
     """A server that accepts every handshake with this Sec-WebSocket-Extensions answer, fitting or not."""
+
     async def session(reader, writer):
         head = await reader.readuntil(b"\r\n\r\n")
         request = handshake.parse_request(head)
@@ -232,16 +246,20 @@ async def _answering_server(answer: str):
         await writer.drain()
         await reader.read()
         writer.close()
+
     return await asyncio.start_server(session, "127.0.0.1", 0)
 
 
-@pytest.mark.parametrize("offer, answer, section", [
-    (Offer(server_max_window_bits=10), "permessage-deflate; server_max_window_bits=12", "7.1.2.1"),
-    (Offer(server_no_context_takeover=True), "permessage-deflate", "7.1.1.1"),
-    (Offer(client_max_window_bits=False), "permessage-deflate; client_max_window_bits=10", "7.1.2.2"),
-    (Offer(), "permessage-deflate; x_unknown", "7"),
-    (Offer(), "permessage-deflate, permessage-deflate", "5.1"),
-])
+@pytest.mark.parametrize(
+    "offer, answer, section",
+    [
+        (Offer(server_max_window_bits=10), "permessage-deflate; server_max_window_bits=12", "7.1.2.1"),
+        (Offer(server_no_context_takeover=True), "permessage-deflate", "7.1.1.1"),
+        (Offer(client_max_window_bits=False), "permessage-deflate; client_max_window_bits=10", "7.1.2.2"),
+        (Offer(), "permessage-deflate; x_unknown", "7"),
+        (Offer(), "permessage-deflate, permessage-deflate", "5.1"),
+    ],
+)
 def test_client_fails_on_an_answer_it_did_not_allow(offer, answer, section):
     async def go():
         server = await _answering_server(answer)
@@ -251,6 +269,7 @@ def test_client_fails_on_an_answer_it_did_not_allow(offer, answer, section):
                 await connect(url, compression=offer)
             assert info.value.rfc == "RFC 7692" and info.value.rfc_section == section
             assert "client fails the WebSocket connection" in str(info.value)
+
     run(go())
 
 
@@ -261,10 +280,12 @@ def test_an_answer_without_an_offer_fails_by_rfc_6455():
             with pytest.raises(InvalidResponse) as info:
                 await connect(f"ws://127.0.0.1:{port_of(server)}/")
             assert info.value.rfc_section == "4.1 response check 5"
+
     run(go())
 
 
 # --- what a server must refuse: raw bytes ---------------------------------------------
+
 
 async def _open_deflate(url: str) -> Probe:
     probe = await Probe.open(url)
@@ -279,15 +300,22 @@ def _compressed(opcode: int, payload: bytes, *, fin: bool = True, rsv1: bool = T
     return encode(Frame(opcode, payload, fin, rsv1=rsv1), PROBE_KEY)
 
 
-@pytest.mark.parametrize("what, data, code", [
-    ("RSV1 on a ping", _compressed(Opcode.PING, b"x"), 1002),
-    ("RSV1 on a pong", _compressed(Opcode.PONG, b"x"), 1002),
-    ("RSV1 on a close", _compressed(Opcode.CLOSE, b"\x03\xe8"), 1002),
-    ("RSV1 on a continuation", _compressed(Opcode.TEXT, b"\xf2\x48", fin=False)
-     + _compressed(Opcode.CONTINUATION, b"\xcd\xc9\xc9\x07\x00"), 1002),
-    ("not DEFLATE data", _compressed(Opcode.BINARY, b"\xff\xff\xff"), 1007),
-    ("inflates to invalid UTF-8", _compressed(Opcode.TEXT, PerMessageDeflate("client").compress(b"ok \xff")), 1007),
-])
+@pytest.mark.parametrize(
+    "what, data, code",
+    [
+        ("RSV1 on a ping", _compressed(Opcode.PING, b"x"), 1002),
+        ("RSV1 on a pong", _compressed(Opcode.PONG, b"x"), 1002),
+        ("RSV1 on a close", _compressed(Opcode.CLOSE, b"\x03\xe8"), 1002),
+        (
+            "RSV1 on a continuation",
+            _compressed(Opcode.TEXT, b"\xf2\x48", fin=False)
+            + _compressed(Opcode.CONTINUATION, b"\xcd\xc9\xc9\x07\x00"),
+            1002,
+        ),
+        ("not DEFLATE data", _compressed(Opcode.BINARY, b"\xff\xff\xff"), 1007),
+        ("inflates to invalid UTF-8", _compressed(Opcode.TEXT, PerMessageDeflate("client").compress(b"ok \xff")), 1007),
+    ],
+)
 def test_server_refuses(what, data, code):
     async def go():
         async with serve(echo) as server:
@@ -296,6 +324,7 @@ def test_server_refuses(what, data, code):
             assert (await probe.read_close())[0] == code, what
             await probe.expect_eof()
             await probe.close()
+
     run(go())
 
 
@@ -312,6 +341,7 @@ def test_bomb_is_refused_with_1009_without_inflating_it():
             code, reason = await probe.read_close()
             assert code == 1009 and "inflates past" in reason
             await probe.close()
+
     run(go())
 
 
@@ -323,6 +353,7 @@ def test_rsv1_without_negotiation_is_1002():
             await probe.send(_compressed(Opcode.TEXT, deflate.PerMessageDeflate("client").compress(b"Hello")))
             assert (await probe.read_close())[0] == 1002
             await probe.close()
+
     run(go())
 
 
@@ -333,9 +364,10 @@ def test_compressed_message_within_the_limit_is_echoed_compressed():
             inflater = PerMessageDeflate("client")
             await probe.send(_compressed(Opcode.TEXT, PerMessageDeflate("client").compress(b"a" * 1000)))
             echoed = await _read_raw_frame(probe)
-            assert echoed[0] == 0xC1          # FIN, RSV1, TEXT: the echo is compressed too
+            assert echoed[0] == 0xC1  # FIN, RSV1, TEXT: the echo is compressed too
             assert inflater.inflate_message(echoed[2:]) == b"a" * 1000
             await probe.close()
+
     run(go())
 
 
@@ -351,6 +383,7 @@ async def _read_raw_frame(probe: Probe) -> bytes:
 
 # --- strict order: the answer before the failure's Close, and no longer than that ------------
 
+
 def test_the_answer_goes_before_the_failures_close():
     async def go():
         async with serve(echo) as server:
@@ -361,6 +394,7 @@ def test_the_answer_goes_before_the_failures_close():
             assert (answer.opcode, answer.payload) == (Opcode.TEXT, b"good")
             assert (await probe.read_close())[0] == 1002
             await probe.close()
+
     run(go())
 
 
@@ -374,12 +408,14 @@ def test_a_failure_with_nothing_to_answer_goes_out_at_once():
             assert (await probe.read_close())[0] == 1002
             assert asyncio.get_running_loop().time() - started < 1
             await probe.close()
+
     run(go())
 
 
 def test_a_busy_application_holds_the_failure_at_most_close_timeout():
     """The handler takes a message and never asks for the next: the Close waits for its answer
     only `close_timeout` seconds, then goes out with the failure's code."""
+
     async def busy(ws):
         await ws.recv()
         await asyncio.sleep(30)
@@ -393,4 +429,5 @@ def test_a_busy_application_holds_the_failure_at_most_close_timeout():
             assert (await probe.read_close(timeout=5))[0] == 1002
             assert 0.4 < asyncio.get_running_loop().time() - started < 3
             await probe.close()
+
     run(go())

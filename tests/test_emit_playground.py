@@ -13,7 +13,7 @@ def test_emit_updates_diagram_and_log():
     pg.emit_button.click()
     assert (pg.diagram.value, pg.log_view.value) != before
     assert sorted(pg.received) == ["bob", "carol"]
-    assert '42[&quot;chat&quot;,&quot;hello&quot;]' in pg.log_view.value
+    assert "42[&quot;chat&quot;,&quot;hello&quot;]" in pg.log_view.value
     assert "received by: bob, carol" in pg.diagram.value
 
 

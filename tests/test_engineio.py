@@ -28,7 +28,7 @@ def test_packet_types_and_websocket_encoding():
     assert encode_packet(Packet(PacketType.MESSAGE, "hello")) == "4hello"
     assert encode_packet(Packet(PacketType.PING)) == "2"
     assert encode_packet(Packet(PacketType.PING, "probe")) == "2probe"
-    assert encode_packet(Packet(PacketType.MESSAGE, b"\x01\x02")) == b"\x01\x02"   # a binary frame, as-is
+    assert encode_packet(Packet(PacketType.MESSAGE, b"\x01\x02")) == b"\x01\x02"  # a binary frame, as-is
     assert decode_packet("3probe") == Packet(PacketType.PONG, "probe")
     assert decode_packet("6") == Packet(PacketType.NOOP)
     assert decode_packet(b"\x00") == Packet(PacketType.MESSAGE, b"\x00")
@@ -49,8 +49,10 @@ def test_polling_payloads_as_the_specification_writes_them():
     assert encode_payload(packets) == "4hello\x1e2\x1e4world"
     assert decode_payload("4hello\x1e2\x1e4world") == packets
     assert encode_payload([Packet(PacketType.MESSAGE, b"\x01\x02\x03\x04")]) == "bAQIDBA=="
-    assert decode_payload("4€\x1ebAQIDBA==") == [Packet(PacketType.MESSAGE, "€"),
-                                                 Packet(PacketType.MESSAGE, b"\x01\x02\x03\x04")]
+    assert decode_payload("4€\x1ebAQIDBA==") == [
+        Packet(PacketType.MESSAGE, "€"),
+        Packet(PacketType.MESSAGE, b"\x01\x02\x03\x04"),
+    ]
 
 
 @pytest.mark.parametrize("body", ["", "b!!!", "4a\x1e\x1e4b", "9"])
@@ -61,8 +63,13 @@ def test_bad_payloads(body):
 
 def test_error_codes_and_bodies_as_the_javascript_server_writes_them():
     assert [(c.value, c.message) for c in ErrorCode] == [
-        (0, "Transport unknown"), (1, "Session ID unknown"), (2, "Bad handshake method"), (3, "Bad request"),
-        (4, "Forbidden"), (5, "Unsupported protocol version")]
+        (0, "Transport unknown"),
+        (1, "Session ID unknown"),
+        (2, "Bad handshake method"),
+        (3, "Bad request"),
+        (4, "Forbidden"),
+        (5, "Unsupported protocol version"),
+    ]
     error = EngineIOError(ErrorCode.FORBIDDEN, "allow_request said no")
     assert error.status == 403 and error.body() == '{"code":4,"message":"Forbidden"}'
     assert EngineIOError(ErrorCode.UNKNOWN_SID, "x").status == 400
@@ -72,16 +79,19 @@ def _session(**options):
     return Session("sid1", "polling", 0.0, ping_interval=25, ping_timeout=20, upgrades=["websocket"], **options)
 
 
-@pytest.mark.parametrize("method, query, upgrade, session, code", [
-    ("GET", {"EIO": "4"}, False, None, ErrorCode.UNKNOWN_TRANSPORT),
-    ("GET", {"EIO": "4", "transport": "carrier-pigeon"}, False, None, ErrorCode.UNKNOWN_TRANSPORT),
-    ("GET", {"EIO": "4", "transport": "polling", "sid": "nope"}, False, None, ErrorCode.UNKNOWN_SID),
-    ("POST", {"EIO": "4", "transport": "polling"}, False, None, ErrorCode.BAD_HANDSHAKE_METHOD),
-    ("GET", {"EIO": "4", "transport": "websocket"}, False, None, ErrorCode.BAD_REQUEST),
-    ("GET", {"EIO": "3", "transport": "polling"}, False, None, ErrorCode.UNSUPPORTED_PROTOCOL_VERSION),
-    ("GET", {"transport": "polling"}, False, None, ErrorCode.UNSUPPORTED_PROTOCOL_VERSION),
-    ("GET", {"EIO": "4", "transport": "websocket", "sid": "sid1"}, False, "polling", ErrorCode.BAD_REQUEST),
-])
+@pytest.mark.parametrize(
+    "method, query, upgrade, session, code",
+    [
+        ("GET", {"EIO": "4"}, False, None, ErrorCode.UNKNOWN_TRANSPORT),
+        ("GET", {"EIO": "4", "transport": "carrier-pigeon"}, False, None, ErrorCode.UNKNOWN_TRANSPORT),
+        ("GET", {"EIO": "4", "transport": "polling", "sid": "nope"}, False, None, ErrorCode.UNKNOWN_SID),
+        ("POST", {"EIO": "4", "transport": "polling"}, False, None, ErrorCode.BAD_HANDSHAKE_METHOD),
+        ("GET", {"EIO": "4", "transport": "websocket"}, False, None, ErrorCode.BAD_REQUEST),
+        ("GET", {"EIO": "3", "transport": "polling"}, False, None, ErrorCode.UNSUPPORTED_PROTOCOL_VERSION),
+        ("GET", {"transport": "polling"}, False, None, ErrorCode.UNSUPPORTED_PROTOCOL_VERSION),
+        ("GET", {"EIO": "4", "transport": "websocket", "sid": "sid1"}, False, "polling", ErrorCode.BAD_REQUEST),
+    ],
+)
 def test_verify_request_in_the_javascript_servers_order(method, query, upgrade, session, code):
     with pytest.raises(EngineIOError) as info:
         verify_request(method, query, upgrade=upgrade, session=_session() if session else None)
@@ -99,8 +109,13 @@ def test_the_open_packet():
     session = _session()
     [packet] = session.take()
     assert packet.type is PacketType.OPEN
-    assert json.loads(packet.data) == {"sid": "sid1", "upgrades": ["websocket"], "pingInterval": 25000,
-                                       "pingTimeout": 20000, "maxPayload": 1000000}
+    assert json.loads(packet.data) == {
+        "sid": "sid1",
+        "upgrades": ["websocket"],
+        "pingInterval": 25000,
+        "pingTimeout": 20000,
+        "maxPayload": 1000000,
+    }
     assert packet.data.startswith('{"sid":"sid1","upgrades":["websocket"],"pingInterval"')
     assert len(engineio.new_sid()) == 20
 
@@ -114,9 +129,9 @@ def test_heartbeat_ping_pong_and_ping_timeout():
     assert session.take() == []
     session.tick(25)
     assert session.take() == [Packet(PacketType.PING)]
-    assert session.deadline() == 45                      # the pong is due within pingTimeout
+    assert session.deadline() == 45  # the pong is due within pingTimeout
     session.receive(Packet(PacketType.PONG), 30)
-    assert session.deadline() == 55                      # the next ping: pingInterval after the pong
+    assert session.deadline() == 55  # the next ping: pingInterval after the pong
     session.tick(55)
     assert session.take() == [Packet(PacketType.PING)]
     session.tick(74.9)
@@ -138,7 +153,7 @@ def test_messages_close_and_wrong_direction_packets():
     for wrong, reason in ((PacketType.PING, "transport error"), (PacketType.OPEN, "parse error")):
         closed = []
         session = _session(on_close=closed.append)
-        session.receive(Packet(wrong), 1)     # v4: only the server pings; open is the server's
+        session.receive(Packet(wrong), 1)  # v4: only the server pings; open is the server's
         assert closed == [reason]
 
 
@@ -151,7 +166,7 @@ def test_server_close_over_polling_sends_a_close_packet():
     assert session.take() == [Packet(PacketType.MESSAGE, "41"), Packet(PacketType.CLOSE)]
     assert session.state is SessionState.CLOSING
     session.closed("forced close")
-    assert closed == ["server shutting down"]     # the reason the server gave, not the transport's
+    assert closed == ["server shutting down"]  # the reason the server gave, not the transport's
 
 
 def test_upgrade_probe_noop_and_upgrade():
@@ -159,7 +174,7 @@ def test_upgrade_probe_noop_and_upgrade():
     session = _session(on_packet=lambda direction, packet: sent.append((direction, encode_packet(packet))))
     session.take()
     assert session.probe(Packet(PacketType.PING, "probe"), 1) == Packet(PacketType.PONG, "probe")
-    assert session.take() == [Packet(PacketType.NOOP)]   # the pending poll ends: the client may upgrade
+    assert session.take() == [Packet(PacketType.NOOP)]  # the pending poll ends: the client may upgrade
     assert session.probe(Packet(PacketType.UPGRADE), 2) is None
     assert session.transport == "websocket" and not session.upgrading
     assert sent[0][0] == "sent" and sent[0][1].startswith('0{"sid"')
@@ -184,9 +199,12 @@ def test_a_client_that_never_takes_its_packets_cannot_grow_the_buffer():
 
 
 def test_packets_in_captured_bytes():
-    assert engineio.packets_in("42[\"a\"]", polling=False) == [Packet(PacketType.MESSAGE, '2["a"]')]
+    assert engineio.packets_in('42["a"]', polling=False) == [Packet(PacketType.MESSAGE, '2["a"]')]
     assert engineio.packets_in(b"2\x1e40", polling=True) == [Packet(PacketType.PING), Packet(PacketType.MESSAGE, "0")]
     assert engineio.packets_in(b"ok", polling=True) == [] and engineio.packets_in("hello", polling=False) == []
     assert engineio.packets_in(b"\xff", polling=True) == []
     assert [engineio.describe_packet(p) for p in engineio.packets_in("2probe\x1ebAQI=\x1e6", polling=True)] == [
-        "ping probe", "message <2 bytes>", "noop"]
+        "ping probe",
+        "message <2 bytes>",
+        "noop",
+    ]

@@ -25,6 +25,7 @@ def make_io(**options):
         socket.emit("auth", socket.handshake.auth)
         socket.on("message", lambda *args: socket.emit("message-back", *args))
         socket.on("message-with-ack", lambda *args: args)
+
     io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
     return io
 
@@ -78,22 +79,23 @@ def test_websocket_only_exchange_as_in_the_protocol_test_suite():
         await ws.send('40{"token":"123"}')
         granted = await ws.recv()
         sid = json.loads(granted[2:])["sid"]
-        assert granted.startswith('40{"sid":') and sid != opened["sid"]   # v5: not the Engine.IO sid
+        assert granted.startswith('40{"sid":') and sid != opened["sid"]  # v5: not the Engine.IO sid
         assert await ws.recv() == '42["auth",{"token":"123"}]'
         await ws.send('42456["message-with-ack",1,"2",{"3":[false]}]')
         assert await ws.recv() == '43456[1,"2",{"3":[false]}]'
-        assert await ws.recv() == "2"        # the server pings ...
-        await ws.send("3")                   # ... the client answers
+        assert await ws.recv() == "2"  # the server pings ...
+        await ws.send("3")  # ... the client answers
         await ws.send("40/random")
         assert await ws.recv() == '44/random,{"message":"Invalid namespace"}'
         await ws.send("40/custom,")
-        assert json.loads((await ws.recv())[len("40/custom,"):])["sid"]
+        assert json.loads((await ws.recv())[len("40/custom,") :])["sid"]
         assert await ws.recv() == '42/custom,["auth",{}]'
-        await ws.send("41")                  # leave the main namespace
+        await ws.send("41")  # leave the main namespace
         await asyncio.sleep(0.05)
         assert not io.sockets and len(io.of("/custom").sockets) == 1
         await ws.close()
         await server.close()
+
     run(go())
 
 
@@ -110,6 +112,7 @@ def test_a_packet_that_is_not_socket_io_closes_the_connection(garbage):
                 await asyncio.wait_for(ws.recv(), 3)
         assert not server.sessions
         await server.close()
+
     run(go())
 
 
@@ -122,6 +125,7 @@ def test_no_connect_packet_closes_after_connect_timeout():
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 3)
         await server.close()
+
     run(go())
 
 
@@ -148,27 +152,31 @@ def test_polling_exchange_bodies_and_upgrade():
         await ws.send("5")
         await ws.send('42["message",1]')
         assert await ws.recv() == '42["message-back",1]'
-        status, _, body = await http(server.port, "GET", q)   # polling is over for this session
+        status, _, body = await http(server.port, "GET", q)  # polling is over for this session
         assert status == 400 and json.loads(body)["code"] == 3
         second = await websocket(server.port, f"EIO=4&transport=websocket&sid={sid}")
-        with pytest.raises(ConnectionClosed):                 # one WebSocket per session
+        with pytest.raises(ConnectionClosed):  # one WebSocket per session
             await asyncio.wait_for(second.recv(), 3)
         assert second.close_code == 1008
         await ws.send('42["message",2]')
         assert await ws.recv() == '42["message-back",2]'
         await server.close()
+
     run(go())
 
 
-@pytest.mark.parametrize("method, query, status, code", [
-    ("GET", "EIO=4&transport=carrier-pigeon", 400, 0),
-    ("GET", "EIO=4&transport=polling&sid=unknown", 400, 1),
-    ("POST", "EIO=4&transport=polling", 400, 2),
-    ("PUT", "EIO=4&transport=polling", 400, 2),
-    ("GET", "EIO=4&transport=websocket", 400, 3),
-    ("GET", "EIO=3&transport=polling", 400, 5),
-    ("GET", "transport=polling", 400, 5),
-])
+@pytest.mark.parametrize(
+    "method, query, status, code",
+    [
+        ("GET", "EIO=4&transport=carrier-pigeon", 400, 0),
+        ("GET", "EIO=4&transport=polling&sid=unknown", 400, 1),
+        ("POST", "EIO=4&transport=polling", 400, 2),
+        ("PUT", "EIO=4&transport=polling", 400, 2),
+        ("GET", "EIO=4&transport=websocket", 400, 3),
+        ("GET", "EIO=3&transport=polling", 400, 5),
+        ("GET", "transport=polling", 400, 5),
+    ],
+)
 def test_polling_refusals_carry_engine_io_json(method, query, status, code):
     async def go():
         server = await make_io().listen()
@@ -176,6 +184,7 @@ def test_polling_refusals_carry_engine_io_json(method, query, status, code):
         assert (got_status, fields["content-type"]) == (status, "application/json")
         assert json.loads(body)["code"] == code and json.loads(body)["message"]
         await server.close()
+
     run(go())
 
 
@@ -186,11 +195,14 @@ def test_allow_request_refuses_polling_with_403_and_websocket_with_400():
         status, _, body = await http(server.port, "GET", headers=["Origin: http://evil.example"])
         assert (status, body) == (403, '{"code":4,"message":"Forbidden"}')
         assert await upgrade_request(server.port, "EIO=4&transport=websocket", "http://evil.example") == (
-            400, "Forbidden")
+            400,
+            "Forbidden",
+        )
         await open_polling(server.port, headers=["Origin: http://good.example"])
         ws = await websocket(server.port, origin="http://good.example")
         assert (await ws.recv()).startswith("0{")
         await server.close()
+
     run(go())
 
 
@@ -202,21 +214,28 @@ def test_cors_sets_headers_and_answers_preflights_but_refuses_nothing():
         assert status == 200 and fields["access-control-allow-origin"] == "http://good.example"
         status, fields, body = await http(server.port, "GET", headers=["Origin: http://evil.example"])
         assert status == 200 and body.startswith("0{") and "access-control-allow-origin" not in fields
-        status, fields, _ = await http(server.port, "OPTIONS", headers=[
-            "Origin: http://good.example", "Access-Control-Request-Method: POST",
-            "Access-Control-Request-Headers: content-type"])
+        status, fields, _ = await http(
+            server.port,
+            "OPTIONS",
+            headers=[
+                "Origin: http://good.example",
+                "Access-Control-Request-Method: POST",
+                "Access-Control-Request-Headers: content-type",
+            ],
+        )
         assert status == 204 and fields["access-control-allow-origin"] == "http://good.example"
         assert "POST" in fields["access-control-allow-methods"]
         assert fields["access-control-allow-headers"] == "content-type"
-        ws = await websocket(server.port, origin="http://evil.example")   # CORS does not apply to WebSocket
+        ws = await websocket(server.port, origin="http://evil.example")  # CORS does not apply to WebSocket
         assert (await ws.recv()).startswith("0{") and ws.response.header("Access-Control-Allow-Origin") is None
-        ws = await websocket(server.port, origin="http://good.example")   # the header rides on the 101 too
+        ws = await websocket(server.port, origin="http://good.example")  # the header rides on the 101 too
         assert ws.response.header("Access-Control-Allow-Origin") == "http://good.example"
         no_cors = await make_io().listen()
         _, fields, _ = await http(no_cors.port, "GET", headers=["Origin: http://good.example"])
         assert "access-control-allow-origin" not in fields
         await server.close()
         await no_cors.close()
+
     run(go())
 
 
@@ -229,8 +248,9 @@ def test_python_socketio_origin_policy_refuses_foreign_origins_with_400():
         status, body = await upgrade_request(server.port, "EIO=4&transport=websocket", "http://evil.example")
         assert status == 400 and "not an accepted origin" in body
         await open_polling(server.port, headers=["Origin: http://good.example"])
-        await open_polling(server.port)                                  # no Origin: not a browser
+        await open_polling(server.port)  # no Origin: not a browser
         await server.close()
+
     run(go())
 
 
@@ -243,20 +263,20 @@ def test_hostile_clients_get_clear_errors_and_others_keep_being_served():
         await good.connect(server.url, transports=["websocket"], wait_timeout=3)
         sid = await open_polling(server.port)
         q = f"EIO=4&transport=polling&sid={sid}"
-        status, _, body = await http(server.port, "POST", q, body=b"x" * 1001)      # over maxHttpBufferSize
+        status, _, body = await http(server.port, "POST", q, body=b"x" * 1001)  # over maxHttpBufferSize
         assert status == 413 and "1001 bytes" in body
-        status, _, body = await http(server.port, "POST", q, body=b"\xff\xfe")      # not UTF-8, not packets
+        status, _, body = await http(server.port, "POST", q, body=b"\xff\xfe")  # not UTF-8, not packets
         assert (status, json.loads(body)["code"]) == (400, 3)
-        assert sid not in server.sessions                                          # that session is closed
+        assert sid not in server.sessions  # that session is closed
         status, _, body = await http(server.port, "GET", q)
         assert (status, json.loads(body)["code"]) == (400, 1)
         status, _, _ = await http(server.port, "GET", path="/elsewhere")
         assert status == 404
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n")   # never finished
+        writer.write(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n")  # never finished
         assert (await asyncio.wait_for(reader.read(), 3)).startswith(b"HTTP/1.1 408")
         reader2, writer2 = await asyncio.open_connection("127.0.0.1", server.port)
-        writer2.write(b"G" * 20000)                                                 # a head without an end
+        writer2.write(b"G" * 20000)  # a head without an end
         assert (await asyncio.wait_for(reader2.read(), 3)).startswith(b"HTTP/1.1 431")
         # two polls at once: the second is refused and the session closed (engine.io-protocol)
         sid2 = await open_polling(server.port)
@@ -267,7 +287,7 @@ def test_hostile_clients_get_clear_errors_and_others_keep_being_served():
         assert status == 400 and (await first)[0] == 200 and sid2 not in server.sessions
         ws = await websocket(server.port)
         await ws.recv()
-        await ws.send("4" + "x" * 2000)                                             # over maxPayload
+        await ws.send("4" + "x" * 2000)  # over maxPayload
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 3)
         assert ws.close_code == 1009
@@ -276,6 +296,7 @@ def test_hostile_clients_get_clear_errors_and_others_keep_being_served():
         for w in (writer, writer2):
             w.close()
         await server.close()
+
     run(go())
 
 
@@ -290,11 +311,12 @@ def test_polling_only_client_and_server_shutdown():
         client.on("disconnect", lambda *args: gone.set())
         await client.connect(server.url, transports=["polling"], wait_timeout=3)
         assert await client.call("message-with-ack", {"b": b"\x00\xff"}, timeout=3) == {"b": b"\x00\xff"}
-        await asyncio.sleep(1)                   # heartbeats over polling
+        await asyncio.sleep(1)  # heartbeats over polling
         assert client.connected and client.transport() == "polling"
         await io.close()
         assert reasons == ["server shutting down"]
         await asyncio.wait_for(gone.wait(), 5)
+
     run(go())
 
 
@@ -302,6 +324,7 @@ def test_the_wire_tap_shows_engine_io_packets_inside_websocket_frames():
     async def go():
         from wslab.engineio_net import tapped_packets
         from wslab.tap import Tap
+
         tap = Tap()
         io = make_io(ping_interval=0.2)
         server = await io.listen(on_bytes=tap.server_hook)
@@ -310,7 +333,7 @@ def test_the_wire_tap_shows_engine_io_packets_inside_websocket_frames():
         await ws.send("40")
         await ws.recv(), await ws.recv()
         await ws.send('451-["message",{"_placeholder":true,"num":0}]')
-        await ws.send(b"\x01\x02")      # its attachment: a binary Engine.IO message, in a binary frame
+        await ws.send(b"\x01\x02")  # its attachment: a binary Engine.IO message, in a binary frame
         assert await ws.recv() == '451-["message-back",{"_placeholder":true,"num":0}]'
         assert await ws.recv() == b"\x01\x02"
         assert await ws.recv() == "2"
@@ -318,14 +341,19 @@ def test_the_wire_tap_shows_engine_io_packets_inside_websocket_frames():
         await asyncio.sleep(0.05)
         lines = [(p.sender, p.transport, engineio.describe_packet(p.packet)) for p in tapped_packets(tap)]
         assert lines[0][:2] == ("server", "websocket") and lines[0][2].startswith('open {"sid":')
-        assert lines[1:] == [("client", "websocket", "message 0"), ("server", "websocket", "message 0{" +
-                             lines[2][2][len("message 0{"):]), ("server", "websocket", 'message 2["auth",{}]'),
-                             ("client", "websocket", 'message 51-["message",{"_placeholder":true,"num":0}]'),
-                             ("client", "websocket", "message <2 bytes>"),
-                             ("server", "websocket", 'message 51-["message-back",{"_placeholder":true,"num":0}]'),
-                             ("server", "websocket", "message <2 bytes>"), ("server", "websocket", "ping"),
-                             ("client", "websocket", "pong")]
+        assert lines[1:] == [
+            ("client", "websocket", "message 0"),
+            ("server", "websocket", "message 0{" + lines[2][2][len("message 0{") :]),
+            ("server", "websocket", 'message 2["auth",{}]'),
+            ("client", "websocket", 'message 51-["message",{"_placeholder":true,"num":0}]'),
+            ("client", "websocket", "message <2 bytes>"),
+            ("server", "websocket", 'message 51-["message-back",{"_placeholder":true,"num":0}]'),
+            ("server", "websocket", "message <2 bytes>"),
+            ("server", "websocket", "ping"),
+            ("client", "websocket", "pong"),
+        ]
         await server.close()
+
     run(go())
 
 
@@ -333,18 +361,23 @@ def test_the_wire_tap_shows_engine_io_packets_inside_polling_bodies():
     async def go():
         from wslab.engineio_net import tapped_packets
         from wslab.tap import Tap
+
         tap = Tap()
         io = make_io(ping_interval=5)
         server = await io.listen(on_bytes=tap.server_hook)
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)   # one keep-alive connection
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)  # one keep-alive connection
 
         async def request(method, query, body=b""):
-            writer.write(f"{method} /socket.io/?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
-                         .encode() + body)
+            writer.write(
+                f"{method} /socket.io/?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
             head = await reader.readuntil(b"\r\n\r\n")
-            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(
-                b"content-length")))
+            length = int(
+                next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            )
             return (await reader.readexactly(length)).decode()
+
         sid = json.loads((await request("GET", "EIO=4&transport=polling"))[1:])["sid"]
         q = f"EIO=4&transport=polling&sid={sid}"
         assert await request("POST", q, b'40\x1e42["message","hi"]') == "ok"
@@ -356,7 +389,10 @@ def test_the_wire_tap_shows_engine_io_packets_inside_polling_bodies():
         assert seen[0][:2] == ("server", "polling") and seen[0][2].startswith("open ")
         assert seen[1:3] == [("client", "polling", "message 0"), ("client", "polling", 'message 2["message","hi"]')]
         assert seen[3][2].startswith("message 0{") and seen[4:] == [
-            ("server", "polling", 'message 2["auth",{}]'), ("server", "polling", 'message 2["message-back","hi"]')]
+            ("server", "polling", 'message 2["auth",{}]'),
+            ("server", "polling", 'message 2["message-back","hi"]'),
+        ]
         assert [e.kind for e in tap.entries if e.direction == "client->server"] == ["http", "http", "body", "http"]
         await server.close()
+
     run(go())

@@ -151,8 +151,10 @@ def test_reconnection_gives_a_new_20_character_id_and_disconnect_reasons():
     alice.connect()
     assert alice.connected and alice.id != first and re.fullmatch(r"[A-Za-z0-9_-]{20}", alice.id)
     assert reasons == ["io client disconnect"]
-    assert server_reasons == [("disconnecting", "client namespace disconnect"),
-                              ("disconnect", "client namespace disconnect")]
+    assert server_reasons == [
+        ("disconnecting", "client namespace disconnect"),
+        ("disconnect", "client namespace disconnect"),
+    ]
     sockets["alice"].disconnect()
     assert reasons == ["io client disconnect", "io server disconnect"]
     assert [d.packet for d in io.trace[-1:]] == ["41"] and io.trace[-1].sender == "server"
@@ -213,17 +215,25 @@ def test_acks_client_to_server_ids_count_from_zero_per_client():
 
 def test_ack_values_and_no_ack_without_listener_or_answer():
     io = Server()
-    io.on("connection", lambda s: (s.on("none", lambda: None), s.on("empty", lambda: ()),
-                                   s.on("many", lambda: ("OK", 123))))
+    io.on(
+        "connection",
+        lambda s: (s.on("none", lambda: None), s.on("empty", lambda: ()), s.on("many", lambda: ("OK", 123))),
+    )
     alice = io.client("alice").connect()
     answers = []
-    alice.emit("none", callback=lambda *a: answers.append(a))       # None: no ACK, as in socket.io 4.8
-    alice.emit("empty", callback=lambda *a: answers.append(a))      # (): an ACK without arguments
+    alice.emit("none", callback=lambda *a: answers.append(a))  # None: no ACK, as in socket.io 4.8
+    alice.emit("empty", callback=lambda *a: answers.append(a))  # (): an ACK without arguments
     alice.emit("many", callback=lambda *a: answers.append(a))
     alice.emit("nobody-listens", callback=lambda *a: answers.append(a))
     assert answers == [(), ("OK", 123)]
-    assert io.trace.packets()[2:] == ['420["none"]', '421["empty"]', "431[]", '422["many"]', '432["OK",123]',
-                                      '423["nobody-listens"]']
+    assert io.trace.packets()[2:] == [
+        '420["none"]',
+        '421["empty"]',
+        "431[]",
+        '422["many"]',
+        '432["OK",123]',
+        '423["nobody-listens"]',
+    ]
 
 
 def test_first_answer_wins_and_a_client_listener_answering_none_sends_no_ack():
@@ -246,8 +256,12 @@ def test_acks_server_to_client_ids_count_per_namespace():
     sockets["bob"].emit("question", "q?", callback=answers.append)
     sockets["carol"].emit("question", "r?", callback=answers.append)
     assert answers == ["bob answers q?", "carol answers r?"]
-    assert io.trace.packets()[-4:] == ['420["question","q?"]', '430["bob answers q?"]',
-                                       '421["question","r?"]', '431["carol answers r?"]']
+    assert io.trace.packets()[-4:] == [
+        '420["question","q?"]',
+        '430["bob answers q?"]',
+        '421["question","r?"]',
+        '431["carol answers r?"]',
+    ]
     assert io.trace[-3].recipients == ("server",) and io.trace[-3].sender == "bob"
 
 
@@ -300,15 +314,16 @@ def test_binary_arguments_travel_as_attachments():
     sockets["alice"].on("up", lambda data: (heard.append(data), b"back")[1])
     io.clients["alice"].emit("up", bytearray(b"xyz"), callback=heard.append)
     assert heard == [b"xyz", b"back"]
-    assert io.trace.packets()[-2:] == ['451-0["up",{"_placeholder":true,"num":0}]',
-                                       '461-0[{"_placeholder":true,"num":0}]']
+    assert io.trace.packets()[-2:] == [
+        '451-0["up",{"_placeholder":true,"num":0}]',
+        '461-0[{"_placeholder":true,"num":0}]',
+    ]
 
 
 def test_integers_beyond_2_53_are_written_as_javascript_does():
     io, sockets, got = setup()
     io.emit("news", 2**53, 2**53 + 1, -(2**53 + 1), 10**21, 10**400)
-    assert io.trace.events()[-1].packet == ('42["news",9007199254740992,9007199254740992,-9007199254740992,'
-                                            '1e+21,null]')
+    assert io.trace.events()[-1].packet == ('42["news",9007199254740992,9007199254740992,-9007199254740992,1e+21,null]')
 
 
 def test_an_emit_that_reaches_nobody_is_marked_not_sent():
@@ -325,13 +340,19 @@ def test_namespaces_have_their_own_sockets_rooms_and_emits():
     assert repr(chat) == "<Namespace /chat: 0 connected>"
 
 
-@pytest.mark.parametrize("name", ["connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                                  "removeListener"])
+@pytest.mark.parametrize(
+    "name", ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]
+)
 def test_reserved_names_cannot_be_emitted(name):
     io, sockets, got = setup()
     message = f'"{name}" is a reserved event name'
-    for emit in (io.clients["alice"].emit, io.emit, sockets["alice"].emit, sockets["alice"].broadcast.emit,
-                 io.to("red").emit):
+    for emit in (
+        io.clients["alice"].emit,
+        io.emit,
+        sockets["alice"].emit,
+        sockets["alice"].broadcast.emit,
+        io.to("red").emit,
+    ):
         with pytest.raises(ReservedEventName) as info:
             emit(name)
         assert str(info.value) == message
@@ -455,7 +476,7 @@ def test_allow_request_refuses_with_403():
     assert not evil.connected and errors[0].http_status == 403
     assert io.trace[-1].packet == "HTTP 403" and io.trace[-1].kind == "connect_error"
     assert io.client("good", origin="https://good.example").connect().connected
-    assert io.client("script").connect().connected   # no Origin: not a browser
+    assert io.client("script").connect().connected  # no Origin: not a browser
 
 
 def test_python_socketio_origin_policy_refuses_a_foreign_origin_with_connect_error():

@@ -32,6 +32,7 @@ def test_at_least_50_exercises_over_lessons_01_to_09():
 
 def _playground(pattern="socket.broadcast.emit"):
     from wslab.widgets import EmitPlayground
+
     pg = EmitPlayground()
     pg.pattern.value = pattern
     pg.emit()
@@ -51,6 +52,7 @@ def test_reference_passes(exercise):
 
 # --- one wrong answer per exercise, and what its feedback must say -------------------
 
+
 def _upper_wrong(ws):  # no async: not a handler
     return None
 
@@ -64,11 +66,14 @@ async def _global_count_handler(ws):  # counts over all connections: wrong
     async for _ in ws:
         _COUNTER.append(1)
         await ws.send(str(len(_COUNTER)))
+
+
 _COUNTER: list = []
 
 
 async def _two_pings(url):
     from wslab.net import connect
+
     ws = await connect(url)
     await ws.ping(b"1")
     await ws.ping(b"2")
@@ -101,9 +106,14 @@ def _validate_no_version_check(request):
 
 
 def _check_header_no_mask_rule(header, max_size):
-    return None if not header.masked and solutions.check_header(header, max_size) == 1002 and not (
-        header.rsv1 or header.rsv2 or header.rsv3) and header.opcode in (0, 1, 2) else solutions.check_header(
-        header, max_size)
+    return (
+        None
+        if not header.masked
+        and solutions.check_header(header, max_size) == 1002
+        and not (header.rsv1 or header.rsv2 or header.rsv3)
+        and header.opcode in (0, 1, 2)
+        else solutions.check_header(header, max_size)
+    )
 
 
 WRONG = {
@@ -117,20 +127,37 @@ WRONG = {
     "02.accept_key": lambda key: solutions.accept_key(key.strip() + " "),
     "02.key_bytes": 24,
     "02.validate_request": _validate_no_version_check,
-    "02.status_codes": {"Sec-WebSocket-Version: 8": 400, "POST instead of GET": 405, "HTTP/1.0": 505,
-                        "no Sec-WebSocket-Key": 400, "Origin not on the allow-list": 403},
-    "02.failing_rule": {"PUT instead of GET": 1, "no Host header": 2, "Upgrade: h2c": 4, "Connection: keep-alive": 4,
-                        "a key of 15 bytes": 5, "no Sec-WebSocket-Version": 6},
+    "02.status_codes": {
+        "Sec-WebSocket-Version: 8": 400,
+        "POST instead of GET": 405,
+        "HTTP/1.0": 505,
+        "no Sec-WebSocket-Key": 400,
+        "Origin not on the allow-list": 403,
+    },
+    "02.failing_rule": {
+        "PUT instead of GET": 1,
+        "no Host header": 2,
+        "Upgrade: h2c": 4,
+        "Connection: keep-alive": 4,
+        "a key of 15 bytes": 5,
+        "no Sec-WebSocket-Version": 6,
+    },
     "02.make_bad_request": handshake.replace_header(handshake.build_request("example.com", "/"), "Upgrade", None),
     "02.accept_proves": "a",
     "02.bad_accept": "a",
-    "03.decode_by_hand": {"fin": 1, "opcode": 1, "mask": 1, "payload length": 5, "masking key": "37 fa 21 3d",
-                          "payload": "Hellp"},
+    "03.decode_by_hand": {
+        "fin": 1,
+        "opcode": 1,
+        "mask": 1,
+        "payload length": 5,
+        "masking key": "37 fa 21 3d",
+        "payload": "Hellp",
+    },
     "03.parse_header": lambda data: solutions.parse_header(data) if len(data) >= 14 else None,
     "03.encode_length": lambda n: bytes([min(n, 127)]),
     "03.length_encoding": {5: 5, 125: 125, 126: 127, 1000: 126, 65535: 126, 65536: 127},
     "03.control_opcodes": {8, 9},
-    "03.make_rsv2": frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), RFC_MASK_KEY),   # RSV1, not RSV2
+    "03.make_rsv2": frames.encode(Frame(Opcode.TEXT, b"hi", rsv1=True), RFC_MASK_KEY),  # RSV1, not RSV2
     "03.make_fragments": frames.encode(Frame(Opcode.TEXT, b"Hello")),
     "03.make_non_minimal": frames.encode(Frame(Opcode.BINARY, bytes(200)), RFC_MASK_KEY),
     "04.unmask": lambda payload, key: bytes(b ^ key[0] for b in payload),
@@ -145,9 +172,14 @@ WRONG = {
     "05.first_invalid_utf8": _utf8_wrong,
     "05.close_reply": lambda payload: payload,
     "05.ping_between": ["TEXT", "PONG"],
-    "05.close_codes": {"RSV1 set, no extension": 1002, "text that is not UTF-8": 1002,
-                       "a 2 MiB message (the server's limit is 1 MiB)": 1009, "a ping with 126 bytes of payload": 1002,
-                       "close code 1005 in a Close frame": 1002, "a continuation with nothing to continue": 1002},
+    "05.close_codes": {
+        "RSV1 set, no extension": 1002,
+        "text that is not UTF-8": 1002,
+        "a 2 MiB message (the server's limit is 1 MiB)": 1009,
+        "a ping with 126 bytes of payload": 1002,
+        "close code 1005 in a Close frame": 1002,
+        "a continuation with nothing to continue": 1002,
+    },
     "05.never_sent": {1005, 1006},
     "05.make_long_ping": frames.encode(Frame(Opcode.PING, b"x" * 125), RFC_MASK_KEY),
     "06.asyncio_run": "b",
@@ -171,14 +203,14 @@ WRONG = {
     "08.playground": {"alice", "bob", "carol"},
     "08.once_off": [("on", 1), ("once", 1), ("on", 2), ("once", 2)],
     "08.wire_packet": '2["chat","hi"]',
-    "08.ack_packets": ['42["sum",1,2]', '43[3]'],
+    "08.ack_packets": ['42["sum",1,2]', "43[3]"],
     "08.reserved": {"connect", "disconnect"},
     "09.io_to_room": {"bob"},
     "09.socket_to_room": {"alice", "bob"},
     "09.union": {"alice", "bob"},
     "09.except_room": {"alice"},
     "09.own_id": {"bob"},
-    "09.ack_ids": ['420["sum",1,2]', '430[3]', '420["sum",10,20]', '430[30]'],
+    "09.ack_ids": ['420["sum",1,2]', "430[3]", '420["sum",10,20]', "430[30]"],
     "09.event_packet": lambda event, args, ack_id=None: "42" + json.dumps([event, *args]),
     "09.rooms_handler": _on_connection_broadcast,
     "09.heartbeat": "89 00",
@@ -194,14 +226,14 @@ def test_wrong_answer_fails_with_the_failing_case(exercise):
     result = exercise.evaluate(WRONG[exercise.id], *_args(exercise))
     assert result.status == FAILED, repr(result)
     assert not result
-    if exercise.kind == "function":       # the first failing case: input, expected, got, the rule
+    if exercise.kind == "function":  # the first failing case: input, expected, got, the rule
         case = result.case
         assert case.input and case.rule.startswith(("RFC", "Socket.IO")), repr(result)
         assert not exercise.compare(case.got, case.expected)
         assert exercise.compare(exercise.call(exercise.reference, *_case_args(exercise, case)), case.expected)
     elif exercise.kind in ("predict", "choice") and exercise.id != "08.playground":
         assert result.case is not None and result.case.got is not None
-        assert result.case.reveal is False   # a prediction's answer is not given away
+        assert result.case.reveal is False  # a prediction's answer is not given away
     text, html = repr(result), result._repr_html_()
     assert text.startswith(f"✗ {exercise.id}") and "✗" in html
 
@@ -214,6 +246,7 @@ def _case_args(exercise, case):
 
 
 # --- the feedback's data, for a few exercises in detail -------------------------------------
+
 
 def test_accept_key_feedback_names_input_expected_got_rule():
     result = exercises.get("02.accept_key").evaluate(lambda key: key[::-1])
@@ -251,8 +284,8 @@ def test_live_handler_failure_shows_what_the_client_got():
 
 # --- placeholders ----------------------------------------------------------------------
 
-def _stub_ellipsis(x):
-    ...
+
+def _stub_ellipsis(x): ...
 
 
 def _stub_pass(x):
@@ -264,14 +297,23 @@ def _stub_raise(x):
     raise NotImplementedError
 
 
-async def _stub_async(ws):
-    ...
+async def _stub_async(ws): ...
 
 
-@pytest.mark.parametrize("answer", [..., None, _stub_ellipsis, _stub_pass, _stub_raise, _stub_async,
-                                    {"a": ...}, [1, ...]], ids=["ellipsis", "None", "body ...", "body pass",
-                                                                "raise NotImplementedError", "async ...",
-                                                                "dict with ...", "list with ..."])
+@pytest.mark.parametrize(
+    "answer",
+    [..., None, _stub_ellipsis, _stub_pass, _stub_raise, _stub_async, {"a": ...}, [1, ...]],
+    ids=[
+        "ellipsis",
+        "None",
+        "body ...",
+        "body pass",
+        "raise NotImplementedError",
+        "async ...",
+        "dict with ...",
+        "list with ...",
+    ],
+)
 def test_placeholders_are_not_done_yet(answer):
     for exercise in (exercises.get("02.accept_key"), exercises.get("06.upper_echo"), exercises.get("01.crossover_1k")):
         result = exercise.evaluate(answer)
@@ -286,20 +328,25 @@ def test_a_not_done_check_records_no_attempt(progress_file):
 
 # --- a student's exception ------------------------------------------------------------
 
+
 def _student_accept_key(key):
-    digest = key.encode() + 1   # the student's own mistake
+    digest = key.encode() + 1  # the student's own mistake
     return digest
 
 
 def _student_calls_wslab(payload, key):
     from wslab import masking
+
     return masking.mask(payload, key[:3])  # a 3-byte key: wslab raises inside its own code
 
 
-@pytest.mark.parametrize("exercise_id, answer, line", [
-    ("02.accept_key", _student_accept_key, "digest = key.encode() + 1"),
-    ("04.unmask", _student_calls_wslab, "return masking.mask(payload, key[:3])"),
-])
+@pytest.mark.parametrize(
+    "exercise_id, answer, line",
+    [
+        ("02.accept_key", _student_accept_key, "digest = key.encode() + 1"),
+        ("04.unmask", _student_calls_wslab, "return masking.mask(payload, key[:3])"),
+    ],
+)
 def test_student_exception_shows_type_message_and_own_line_only(exercise_id, answer, line):
     result = exercises.get(exercise_id).evaluate(answer)
     assert result.status == fb.ERROR and result.error is not None
@@ -326,12 +373,13 @@ def test_feedback_is_deterministic():
 
 # --- hints, solutions, withheld solutions ----------------------------------------------
 
+
 def test_hints_say_more_each_time(capsys):
     exercise = exercises.lesson("04").unmask
     exercise._hints_shown = 0
     exercise.hint()
     exercise.hint()
-    exercise.hint()   # no third hint: the last one again
+    exercise.hint()  # no third hint: the last one again
     out = capsys.readouterr().out
     assert out.count("Hint 1 of 2") == 1 and out.count("Hint 2 of 2") == 2
     exercise.hint(1)
@@ -341,7 +389,7 @@ def test_hints_say_more_each_time(capsys):
 def test_solution_is_highlighted_source():
     note = exercises.get("04.unmask").solution_note()
     assert "def unmask(payload: bytes, key: bytes) -> bytes:" in note.code
-    assert "<span" in note._repr_html_()   # pygments' highlighting
+    assert "<span" in note._repr_html_()  # pygments' highlighting
 
 
 def test_withheld_solutions(tmp_path, monkeypatch):
@@ -355,6 +403,7 @@ def test_withheld_solutions(tmp_path, monkeypatch):
 
 
 # --- progress ---------------------------------------------------------------------------
+
 
 def test_progress_file(progress_file):
     exercise = exercises.get("02.accept_key")
@@ -380,17 +429,19 @@ def test_progress_survives_a_broken_or_unwritable_file(progress_file, tmp_path, 
     assert json.loads(progress_file.read_text())["passed"] == ["02.key_bytes"]
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    monkeypatch.setenv("WSLAB_PROGRESS", str(blocked / "progress.json"))   # its parent is a file
+    monkeypatch.setenv("WSLAB_PROGRESS", str(blocked / "progress.json"))  # its parent is a file
     assert exercises.get("02.key_bytes").check(16) is True
 
 
 def test_default_progress_path_is_the_user_data_dir(monkeypatch):
     from wslab.exercises.progress_file import progress_path
+
     monkeypatch.delenv("WSLAB_PROGRESS")
     assert progress_path().name == "progress.json" and "wslab" in progress_path().parts
 
 
 # --- lessons, ids, the capstone API -------------------------------------------------------
+
 
 def test_lookup():
     assert exercises.lesson("02") is exercises.lesson(2) is exercises.lesson("02_handshake")
@@ -401,9 +452,13 @@ def test_lookup():
 
 
 CAPSTONE = {  # CAPSTONE_API: id -> the reference's parameters
-    "02.accept_key": ["key"], "02.validate_request": ["request"], "03.parse_header": ["data"],
-    "04.unmask": ["payload", "key"], "05.check_header": ["header", "max_size"],
-    "05.reassemble": ["message", "frame"], "05.first_invalid_utf8": ["data", "final"],
+    "02.accept_key": ["key"],
+    "02.validate_request": ["request"],
+    "03.parse_header": ["data"],
+    "04.unmask": ["payload", "key"],
+    "05.check_header": ["header", "max_size"],
+    "05.reassemble": ["message", "frame"],
+    "05.first_invalid_utf8": ["data", "final"],
     "05.close_reply": ["payload"],
 }
 
@@ -411,6 +466,7 @@ CAPSTONE = {  # CAPSTONE_API: id -> the reference's parameters
 @pytest.mark.parametrize("exercise_id", CAPSTONE)
 def test_capstone_functions_are_plain_references(exercise_id):
     import inspect
+
     reference = exercises.get(exercise_id).reference
     assert list(inspect.signature(reference).parameters) == CAPSTONE[exercise_id]
     assert reference.__module__ == "wslab.exercises.solutions"
@@ -419,6 +475,7 @@ def test_capstone_functions_are_plain_references(exercise_id):
 def test_reference_utf8_agrees_with_the_connection():
     """The byte walker of the solution gives the same verdict as wslab's Connection on every case."""
     from wslab.connection import Connection, ConnectionFailed
+
     for _group, (data, final), expected, _rule in exercises.get("05.first_invalid_utf8").cases():
         connection = Connection("server", max_message_size=None)
         events = connection.receive_data(frames.encode(Frame(Opcode.TEXT, data, fin=final), RFC_MASK_KEY))
@@ -467,11 +524,12 @@ def test_saved_unsolved_notebook_says_only_not_done_yet(path):
 
 async def _raising_handler(ws):
     async for message in ws:
-        await ws.send(message.uppercase())   # the student's mistake
+        await ws.send(message.uppercase())  # the student's mistake
 
 
 def test_live_handler_exception_is_feedback_not_a_logged_traceback(caplog):
     import logging
+
     with caplog.at_level(logging.DEBUG):
         result = exercises.get("06.upper_echo").evaluate(_raising_handler)
     assert result.status == fb.ERROR and result.error.type == "AttributeError"
@@ -485,10 +543,12 @@ def test_checks_inside_a_running_kernel(tmp_path):
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    cells = ["from wslab import exercises\nfrom wslab.exercises import solutions",
-             "exercises.get('06.upper_echo').check(solutions.upper_echo)",
-             "def accept_key(key):\n    extra = 1\n    return key + extra\n\n"
-             "exercises.get('02.accept_key').check(accept_key)"]
+    cells = [
+        "from wslab import exercises\nfrom wslab.exercises import solutions",
+        "exercises.get('06.upper_echo').check(solutions.upper_echo)",
+        "def accept_key(key):\n    extra = 1\n    return key + extra\n\n"
+        "exercises.get('02.accept_key').check(accept_key)",
+    ]
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     live, error = (["".join(o.get("data", {}).get("text/plain", "")) for o in c.outputs] for c in nb.cells[1:])

@@ -54,7 +54,7 @@ def test_rfc_5_7_decode(name, frame, key, wire):
 
 def test_rfc_5_7_fragmented_message_through_parser():
     parser = FrameParser(role="client")
-    parser.feed(bytes.fromhex("010348656c" "80026c6f"))
+    parser.feed(bytes.fromhex("010348656c80026c6f"))
     frames = list(parser)
     assert [f.payload for f in frames] == [b"Hel", b"lo"]
     assert [f.fin for f in frames] == [False, True]
@@ -63,10 +63,21 @@ def test_rfc_5_7_fragmented_message_through_parser():
 
 # --- every frame-level rule: class, close code, section, field, message ---------
 
+
 def _opcode_case(opcode):
     kind = "non-control" if opcode < 8 else "control"
-    return (f"reserved opcode {opcode}", bytes([0x80 | opcode, 0x00]), None, None,
-            ProtocolError, 1002, "5.2", "opcode", f"opcode {opcode} ({opcode:04b}) is reserved", kind)
+    return (
+        f"reserved opcode {opcode}",
+        bytes([0x80 | opcode, 0x00]),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.2",
+        "opcode",
+        f"opcode {opcode} ({opcode:04b}) is reserved",
+        kind,
+    )
 
 
 BAD_FRAMES = [
@@ -75,54 +86,261 @@ BAD_FRAMES = [
     ("RSV2 set", b"\xa2\x00", None, None, ProtocolError, 1002, "5.2", "RSV2", "reserved bit RSV2 is set", "extension"),
     ("RSV3 set", b"\x91\x00", None, None, ProtocolError, 1002, "5.2", "RSV3", "reserved bit RSV3 is set", "extension"),
     *[_opcode_case(op) for op in (3, 4, 5, 6, 7, 11, 12, 13, 14, 15)],
-    ("fragmented close", b"\x08\x00", None, None, ProtocolError, 1002, "5.5", "FIN", "CLOSE frame has FIN = 0",
-     "MUST NOT be fragmented"),
-    ("fragmented ping", b"\x09\x00", None, None, ProtocolError, 1002, "5.5", "FIN", "PING frame has FIN = 0",
-     "MUST NOT be fragmented"),
-    ("fragmented pong", b"\x0a\x00", None, None, ProtocolError, 1002, "5.5", "FIN", "PONG frame has FIN = 0",
-     "MUST NOT be fragmented"),
-    ("ping of 126 bytes", b"\x89\x7e\x00\x7e" + bytes(126), None, None, ProtocolError, 1002, "5.5",
-     "payload length", "PING frame has payload length field 126", "at most 125"),
-    ("close with a 64-bit length", b"\x88\x7f" + (65536).to_bytes(8, "big"), None, None, ProtocolError, 1002,
-     "5.5", "payload length", "CLOSE frame has payload length field 127", "at most 125"),
-    ("64-bit length with the top bit set", b"\x82\x7f\x80" + bytes(7), None, None, ProtocolError, 1002, "5.2",
-     "extended payload length", "most significant bit set", "MUST be 0"),
-    ("64-bit length, all bits set", b"\x82\x7f" + b"\xff" * 8, None, None, ProtocolError, 1002, "5.2",
-     "extended payload length", "most significant bit set", "MUST be 0"),
-    ("16-bit length 0", b"\x82\x7e\x00\x00", None, None, ProtocolError, 1002, "5.2", "extended payload length",
-     "payload length 0 is sent in the 16-bit extended field", "the 7-bit field"),
-    ("16-bit length 125", b"\x82\x7e\x00\x7d" + bytes(125), None, None, ProtocolError, 1002, "5.2",
-     "extended payload length", "payload length 125 is sent in the 16-bit", "minimal encoding MUST be used"),
-    ("64-bit length 125", b"\x82\x7f" + (125).to_bytes(8, "big"), None, None, ProtocolError, 1002, "5.2",
-     "extended payload length", "payload length 125 is sent in the 64-bit", "the 7-bit field"),
-    ("64-bit length 65535", b"\x82\x7f" + (65535).to_bytes(8, "big"), None, None, ProtocolError, 1002, "5.2",
-     "extended payload length", "payload length 65535 is sent in the 64-bit", "the 16-bit extended field"),
-    ("server gets an unmasked frame", b"\x81\x02hi", "server", None, ProtocolError, 1002, "5.1", "MASK",
-     "a client sent an unmasked frame", "MUST close"),
-    ("client gets a masked frame", b"\x81\x82" + RFC_MASK_KEY + b"\x00\x00", "client", None, ProtocolError, 1002, "5.1",
-     "MASK", "a server sent a masked frame", "MUST close"),
-    ("close payload of 1 byte", b"\x88\x01\x03", None, None, ProtocolError, 1002, "5.5.1", "payload",
-     "1-byte payload", "2-byte close code"),
-    ("close reason not UTF-8", b"\x88\x04\x03\xe8\xff\xfe", None, None, InvalidUTF8, 1007, "5.5.1", "payload",
-     "close reason is not valid UTF-8", "invalid start byte"),
-    ("close reason with a surrogate", b"\x88\x05\x03\xe8\xed\xa0\x80", None, None, InvalidUTF8, 1007, "5.5.1",
-     "payload", "close reason is not valid UTF-8", "reason"),
-    ("close reason cut mid-character", b"\x88\x03\x03\xe8\xc3", None, None,
-     InvalidUTF8, 1007, "5.5.1", "payload", "close reason is not valid UTF-8", "unexpected end"),
-    ("payload over max_size (7-bit)", b"\x82\x65" + bytes(101), None, 100, PayloadTooBig, 1009, "10.4",
-     "payload length", "announces 101 byte(s) of payload", "limit of 100 byte(s)"),
-    ("payload over max_size (64-bit)", b"\x82\x7f" + (1 << 40).to_bytes(8, "big"), None, 1 << 20, PayloadTooBig,
-     1009, "10.4", "extended payload length", f"announces {1 << 40} byte(s)", "limit of 1048576 byte(s)"),
+    (
+        "fragmented close",
+        b"\x08\x00",
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.5",
+        "FIN",
+        "CLOSE frame has FIN = 0",
+        "MUST NOT be fragmented",
+    ),
+    (
+        "fragmented ping",
+        b"\x09\x00",
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.5",
+        "FIN",
+        "PING frame has FIN = 0",
+        "MUST NOT be fragmented",
+    ),
+    (
+        "fragmented pong",
+        b"\x0a\x00",
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.5",
+        "FIN",
+        "PONG frame has FIN = 0",
+        "MUST NOT be fragmented",
+    ),
+    (
+        "ping of 126 bytes",
+        b"\x89\x7e\x00\x7e" + bytes(126),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.5",
+        "payload length",
+        "PING frame has payload length field 126",
+        "at most 125",
+    ),
+    (
+        "close with a 64-bit length",
+        b"\x88\x7f" + (65536).to_bytes(8, "big"),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.5",
+        "payload length",
+        "CLOSE frame has payload length field 127",
+        "at most 125",
+    ),
+    (
+        "64-bit length with the top bit set",
+        b"\x82\x7f\x80" + bytes(7),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.2",
+        "extended payload length",
+        "most significant bit set",
+        "MUST be 0",
+    ),
+    (
+        "64-bit length, all bits set",
+        b"\x82\x7f" + b"\xff" * 8,
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.2",
+        "extended payload length",
+        "most significant bit set",
+        "MUST be 0",
+    ),
+    (
+        "16-bit length 0",
+        b"\x82\x7e\x00\x00",
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.2",
+        "extended payload length",
+        "payload length 0 is sent in the 16-bit extended field",
+        "the 7-bit field",
+    ),
+    (
+        "16-bit length 125",
+        b"\x82\x7e\x00\x7d" + bytes(125),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.2",
+        "extended payload length",
+        "payload length 125 is sent in the 16-bit",
+        "minimal encoding MUST be used",
+    ),
+    (
+        "64-bit length 125",
+        b"\x82\x7f" + (125).to_bytes(8, "big"),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.2",
+        "extended payload length",
+        "payload length 125 is sent in the 64-bit",
+        "the 7-bit field",
+    ),
+    (
+        "64-bit length 65535",
+        b"\x82\x7f" + (65535).to_bytes(8, "big"),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.2",
+        "extended payload length",
+        "payload length 65535 is sent in the 64-bit",
+        "the 16-bit extended field",
+    ),
+    (
+        "server gets an unmasked frame",
+        b"\x81\x02hi",
+        "server",
+        None,
+        ProtocolError,
+        1002,
+        "5.1",
+        "MASK",
+        "a client sent an unmasked frame",
+        "MUST close",
+    ),
+    (
+        "client gets a masked frame",
+        b"\x81\x82" + RFC_MASK_KEY + b"\x00\x00",
+        "client",
+        None,
+        ProtocolError,
+        1002,
+        "5.1",
+        "MASK",
+        "a server sent a masked frame",
+        "MUST close",
+    ),
+    (
+        "close payload of 1 byte",
+        b"\x88\x01\x03",
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "5.5.1",
+        "payload",
+        "1-byte payload",
+        "2-byte close code",
+    ),
+    (
+        "close reason not UTF-8",
+        b"\x88\x04\x03\xe8\xff\xfe",
+        None,
+        None,
+        InvalidUTF8,
+        1007,
+        "5.5.1",
+        "payload",
+        "close reason is not valid UTF-8",
+        "invalid start byte",
+    ),
+    (
+        "close reason with a surrogate",
+        b"\x88\x05\x03\xe8\xed\xa0\x80",
+        None,
+        None,
+        InvalidUTF8,
+        1007,
+        "5.5.1",
+        "payload",
+        "close reason is not valid UTF-8",
+        "reason",
+    ),
+    (
+        "close reason cut mid-character",
+        b"\x88\x03\x03\xe8\xc3",
+        None,
+        None,
+        InvalidUTF8,
+        1007,
+        "5.5.1",
+        "payload",
+        "close reason is not valid UTF-8",
+        "unexpected end",
+    ),
+    (
+        "payload over max_size (7-bit)",
+        b"\x82\x65" + bytes(101),
+        None,
+        100,
+        PayloadTooBig,
+        1009,
+        "10.4",
+        "payload length",
+        "announces 101 byte(s) of payload",
+        "limit of 100 byte(s)",
+    ),
+    (
+        "payload over max_size (64-bit)",
+        b"\x82\x7f" + (1 << 40).to_bytes(8, "big"),
+        None,
+        1 << 20,
+        PayloadTooBig,
+        1009,
+        "10.4",
+        "extended payload length",
+        f"announces {1 << 40} byte(s)",
+        "limit of 1048576 byte(s)",
+    ),
 ]
 _FORBIDDEN_CLOSE_CODES = [
-    (0, "0-999 are not used"), (999, "0-999 are not used"), (1004, "1004 is reserved"),
-    (1005, "1005 NO_STATUS_RECEIVED is for reporting only"), (1006, "1006 ABNORMAL_CLOSURE is for reporting only"),
-    (1015, "1015 TLS_HANDSHAKE is for reporting only"), (1016, "1016-2999"), (2000, "1016-2999"),
-    (2999, "1016-2999"), (5000, "above 4999"), (65535, "above 4999"),
+    (0, "0-999 are not used"),
+    (999, "0-999 are not used"),
+    (1004, "1004 is reserved"),
+    (1005, "1005 NO_STATUS_RECEIVED is for reporting only"),
+    (1006, "1006 ABNORMAL_CLOSURE is for reporting only"),
+    (1015, "1015 TLS_HANDSHAKE is for reporting only"),
+    (1016, "1016-2999"),
+    (2000, "1016-2999"),
+    (2999, "1016-2999"),
+    (5000, "above 4999"),
+    (65535, "above 4999"),
 ]
 BAD_FRAMES += [
-    (f"close code {code}", b"\x88\x02" + code.to_bytes(2, "big"), None, None, ProtocolError, 1002, "7.4.1",
-     "payload", f"close code {code} may not be sent", why)
+    (
+        f"close code {code}",
+        b"\x88\x02" + code.to_bytes(2, "big"),
+        None,
+        None,
+        ProtocolError,
+        1002,
+        "7.4.1",
+        "payload",
+        f"close code {code} may not be sent",
+        why,
+    )
     for code, why in _FORBIDDEN_CLOSE_CODES
 ]
 
@@ -235,18 +453,22 @@ def test_encode_writes_a_broken_frame_as_given():
 
 # --- incomplete input ------------------------------------------------------------
 
-@pytest.mark.parametrize("data, needed, exact", [
-    (b"", 2, False),
-    (b"\x81", 1, False),
-    (b"\x81\x05He", 3, True),
-    (b"\x81\x85", 9, True),                      # 4 key bytes + 5 payload bytes, all known
-    (b"\x81\x85\x37\xfa", 7, True),
-    (b"\x82\x7e\x01", 1, False),                 # the 16-bit length is not complete
-    (b"\x82\xfe\x01", 5, False),                 # ... nor the masking key after it
-    (b"\x82\x7e\x01\x00", 256, True),
-    (b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00", 1, False),
-    (b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00" + bytes(10), 65526, True),
-])
+
+@pytest.mark.parametrize(
+    "data, needed, exact",
+    [
+        (b"", 2, False),
+        (b"\x81", 1, False),
+        (b"\x81\x05He", 3, True),
+        (b"\x81\x85", 9, True),  # 4 key bytes + 5 payload bytes, all known
+        (b"\x81\x85\x37\xfa", 7, True),
+        (b"\x82\x7e\x01", 1, False),  # the 16-bit length is not complete
+        (b"\x82\xfe\x01", 5, False),  # ... nor the masking key after it
+        (b"\x82\x7e\x01\x00", 256, True),
+        (b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00", 1, False),
+        (b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00" + bytes(10), 65526, True),
+    ],
+)
 def test_incomplete_frame_says_how_many_more_bytes(data, needed, exact):
     with pytest.raises(IncompleteFrame) as info:
         decode(data)
@@ -261,36 +483,48 @@ def test_incomplete_frame_says_how_many_more_bytes(data, needed, exact):
 
 # --- lengths at the boundaries of the encodings ---------------------------------
 
-@pytest.mark.parametrize("length, header", [
-    (0, b"\x82\x00"), (125, b"\x82\x7d"), (126, b"\x82\x7e\x00\x7e"), (65535, b"\x82\x7e\xff\xff"),
-    (65536, b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"),
-])
+
+@pytest.mark.parametrize(
+    "length, header",
+    [
+        (0, b"\x82\x00"),
+        (125, b"\x82\x7d"),
+        (126, b"\x82\x7e\x00\x7e"),
+        (65535, b"\x82\x7e\xff\xff"),
+        (65536, b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"),
+    ],
+)
 def test_length_boundaries(length, header):
     payload = bytes(i % 256 for i in range(length))
     frame = Frame(Opcode.BINARY, payload)
     wire = encode(frame)
-    assert wire[:len(header)] == header and len(wire) == len(header) + length
+    assert wire[: len(header)] == header and len(wire) == len(header) + length
     assert decode(wire) == (frame, len(wire))
     masked = encode(frame, RFC_MASK_KEY)
-    assert masked[1] & 0x80 and masked[len(header):len(header) + 4] == RFC_MASK_KEY
+    assert masked[1] & 0x80 and masked[len(header) : len(header) + 4] == RFC_MASK_KEY
     assert decode(masked, role="server") == (frame, len(masked))
     parser = FrameParser(role="server", max_size=length)
     parser.feed(masked)
     assert list(parser) == [frame]
     too_small = FrameParser(role="server", max_size=length - 1) if length else None
     if too_small:
-        too_small.feed(masked[:len(header)])
+        too_small.feed(masked[: len(header)])
         with pytest.raises(PayloadTooBig):
             too_small.next_frame()
 
 
 # --- the parser -------------------------------------------------------------------
 
+
 def _stream():
     frames = [
-        Frame(Opcode.TEXT, b"Hel", fin=False), Frame(Opcode.PING, b"are you there?"),
-        Frame(Opcode.CONTINUATION, b"lo"), Frame(Opcode.BINARY, b""), Frame(Opcode.BINARY, bytes(300)),
-        Frame(Opcode.PONG, b""), Frame(Opcode.BINARY, bytes(range(256)) * 300),
+        Frame(Opcode.TEXT, b"Hel", fin=False),
+        Frame(Opcode.PING, b"are you there?"),
+        Frame(Opcode.CONTINUATION, b"lo"),
+        Frame(Opcode.BINARY, b""),
+        Frame(Opcode.BINARY, bytes(300)),
+        Frame(Opcode.PONG, b""),
+        Frame(Opcode.BINARY, bytes(range(256)) * 300),
         Frame(Opcode.CLOSE, close_payload(1000, "bye")),
     ]
     keys = [bytes([i, 255 - i, i * 7 % 256, 42]) for i in range(len(frames))]
@@ -305,13 +539,13 @@ def test_parser_any_split_gives_the_same_frames():
     byte_by_byte = FrameParser(role="server")
     got = []
     for i in range(len(wire)):
-        byte_by_byte.feed(wire[i:i + 1])
+        byte_by_byte.feed(wire[i : i + 1])
         got.extend(byte_by_byte)
     assert got == frames
     for size in (2, 3, 7, 13, 1000):
         parser = FrameParser(role="server")
         for i in range(0, len(wire), size):
-            parser.feed(wire[i:i + size])
+            parser.feed(wire[i : i + size])
         assert list(parser) == frames and parser.buffered == 0
 
 
@@ -348,7 +582,7 @@ def test_parser_is_linear_byte_by_byte():
             parser = FrameParser(role="server")
             start = time.perf_counter()
             for i in range(len(wire)):
-                parser.feed(wire[i:i + 1])
+                parser.feed(wire[i : i + 1])
             best = min(best, time.perf_counter() - start)
             assert next(iter(parser)).payload == bytes(n)
         return best
@@ -359,12 +593,19 @@ def test_parser_is_linear_byte_by_byte():
 
 # --- header_fields -----------------------------------------------------------------
 
+
 def test_header_fields_masked_hello():
     fields = header_fields(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)
     assert [(f.name, f.offset, f.width, f.bits) for f in fields] == [
-        ("FIN", 0, 1, "1"), ("RSV1", 1, 1, "0"), ("RSV2", 2, 1, "0"), ("RSV3", 3, 1, "0"),
-        ("opcode", 4, 4, "0001"), ("MASK", 8, 1, "1"), ("payload length", 9, 7, "0000101"),
-        ("masking key", 16, 32, "00110111111110100010000100111101"), ("payload", 48, 40, ""),
+        ("FIN", 0, 1, "1"),
+        ("RSV1", 1, 1, "0"),
+        ("RSV2", 2, 1, "0"),
+        ("RSV3", 3, 1, "0"),
+        ("opcode", 4, 4, "0001"),
+        ("MASK", 8, 1, "1"),
+        ("payload length", 9, 7, "0000101"),
+        ("masking key", 16, 32, "00110111111110100010000100111101"),
+        ("payload", 48, 40, ""),
     ]
     values = {f.name: f.value for f in fields}
     assert values["opcode"] is Opcode.TEXT and values["FIN"] is True and values["MASK"] is True
@@ -378,8 +619,17 @@ def test_header_fields_extended_lengths(length, ext_width):
     wire = encode(Frame(Opcode.BINARY, bytes(length)))
     fields = header_fields(wire)
     names = [f.name for f in fields]
-    assert names == ["FIN", "RSV1", "RSV2", "RSV3", "opcode", "MASK", "payload length",
-                     "extended payload length", "payload"]
+    assert names == [
+        "FIN",
+        "RSV1",
+        "RSV2",
+        "RSV3",
+        "opcode",
+        "MASK",
+        "payload length",
+        "extended payload length",
+        "payload",
+    ]
     ext = fields[7]
     assert (ext.offset, ext.width, ext.value) == (16, ext_width, length)
     assert ext.bits == format(length, f"0{ext_width}b")
@@ -387,7 +637,7 @@ def test_header_fields_extended_lengths(length, ext_width):
     assert fields[8].offset == 16 + ext_width and fields[8].width == 8 * length
     # the bits of every header field, in order, are the header bytes
     header_bits = "".join(f.bits for f in fields[:-1])
-    assert header_bits == "".join(format(b, "08b") for b in wire[:len(header_bits) // 8])
+    assert header_bits == "".join(format(b, "08b") for b in wire[: len(header_bits) // 8])
 
 
 def test_header_fields_of_invalid_and_truncated_bytes():
@@ -408,6 +658,7 @@ def test_header_fields_key_only_with_a_frame():
 
 
 # --- encode_steps / decode_steps ----------------------------------------------------
+
 
 def test_encode_steps_masked_hello():
     steps = encode_steps(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)

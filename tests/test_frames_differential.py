@@ -25,8 +25,11 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 ALLOWED_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014]
 close_payloads = st.one_of(
     st.just(b""),
-    st.builds(close_payload, st.sampled_from(ALLOWED_CODES) | st.integers(3000, 4999),
-              st.text(max_size=30).filter(lambda r: len(r.encode()) <= 123)),
+    st.builds(
+        close_payload,
+        st.sampled_from(ALLOWED_CODES) | st.integers(3000, 4999),
+        st.text(max_size=30).filter(lambda r: len(r.encode()) <= 123),
+    ),
 )
 
 

@@ -115,7 +115,7 @@ def test_parser_one_byte_at_a_time_over_a_long_stream_is_bounded():
     parser = FrameParser(role="server", max_size=256)
     count = 0
     for i in range(len(wire)):
-        parser.feed(wire[i:i + 1])
+        parser.feed(wire[i : i + 1])
         assert parser.buffered <= 256
         count += sum(1 for _ in parser)
     assert count == 200

@@ -13,7 +13,7 @@ from wslab import handshake
 from wslab.errors import HandshakeError
 from wslab.handshake import RFC_ACCEPT, RFC_KEY, InvalidResponse
 
-OTHER_KEY = "AQIDBAUGBwgJCgsMDQ4PEA=="          # RFC 6455 §4.1 (as corrected by erratum 3150)
+OTHER_KEY = "AQIDBAUGBwgJCgsMDQ4PEA=="  # RFC 6455 §4.1 (as corrected by erratum 3150)
 
 
 def request_bytes(**kwargs) -> bytes:
@@ -44,6 +44,7 @@ def with_lines(replace: dict[int, str | None] | None = None, extra: tuple[str, .
 
 # --- the accept key (§1.3) ------------------------------------------------------
 
+
 def test_rfc_example_key_constants():
     # The one place the tests spell out the example of §1.3: the constants everything else uses.
     assert RFC_KEY == "dGhlIHNhbXBsZSBub25jZQ=="
@@ -62,8 +63,7 @@ def test_rfc_vector_and_every_step():
 
 
 def test_accept_key_uses_the_key_as_text_not_decoded():
-    decoded_way = base64.b64encode(hashlib.sha1(
-        base64.b64decode(RFC_KEY) + handshake.GUID.encode()).digest()).decode()
+    decoded_way = base64.b64encode(hashlib.sha1(base64.b64decode(RFC_KEY) + handshake.GUID.encode()).digest()).decode()
     assert handshake.accept_key(RFC_KEY) != decoded_way
     assert handshake.accept_key(f"  {RFC_KEY} ") == RFC_ACCEPT  # §4.1: surrounding whitespace ignored
 
@@ -75,6 +75,7 @@ def test_new_key_is_16_random_bytes_in_base64():
 
 
 # --- the server side: valid requests ------------------------------------------------
+
 
 def test_built_request_parses_and_exposes_its_fields():
     data = request_bytes(origin="http://example.com", subprotocols=["chat", "superchat"])
@@ -89,20 +90,29 @@ def test_built_request_parses_and_exposes_its_fields():
     assert "\r" not in str(request)
 
 
-@pytest.mark.parametrize("data", [
-    raw(*(line.upper() if i and ":" in line and not line.startswith("Sec-WebSocket-Key")
-          else line for i, line in enumerate(VALID_LINES))),     # names and values upper case
-    raw("GET /chat HTTP/1.1", *(line.split(":")[0].lower() + ":" + line.split(":", 1)[1]
-                                for line in VALID_LINES[1:])),      # names lower case
-    with_lines({3: "Connection: keep-alive, Upgrade"}),
-    with_lines({3: "Connection: keep-alive"}, extra=("Connection: upgrade",)),
-    with_lines({2: "Upgrade: WebSocket"}),
-    with_lines({2: "Upgrade:websocket"}),                         # no space after ':'
-    with_lines({4: f"Sec-WebSocket-Key:   {RFC_KEY}  "}),        # optional whitespace
-    with_lines({0: "GET /chat HTTP/1.2"}),                        # RFC 7230 §2.6: a later 1.x
-    with_lines({0: "GET http://example.com/chat HTTP/1.1"}),      # absolute-form (§4.2.1 item 1)
-    with_lines(extra=("Sec-WebSocket-Extensions: permessage-deflate", "Cookie: a=b")),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        raw(
+            *(
+                line.upper() if i and ":" in line and not line.startswith("Sec-WebSocket-Key") else line
+                for i, line in enumerate(VALID_LINES)
+            )
+        ),  # names and values upper case
+        raw(
+            "GET /chat HTTP/1.1",
+            *(line.split(":")[0].lower() + ":" + line.split(":", 1)[1] for line in VALID_LINES[1:]),
+        ),  # names lower case
+        with_lines({3: "Connection: keep-alive, Upgrade"}),
+        with_lines({3: "Connection: keep-alive"}, extra=("Connection: upgrade",)),
+        with_lines({2: "Upgrade: WebSocket"}),
+        with_lines({2: "Upgrade:websocket"}),  # no space after ':'
+        with_lines({4: f"Sec-WebSocket-Key:   {RFC_KEY}  "}),  # optional whitespace
+        with_lines({0: "GET /chat HTTP/1.2"}),  # RFC 7230 §2.6: a later 1.x
+        with_lines({0: "GET http://example.com/chat HTTP/1.1"}),  # absolute-form (§4.2.1 item 1)
+        with_lines(extra=("Sec-WebSocket-Extensions: permessage-deflate", "Cookie: a=b")),
+    ],
+)
 def test_valid_variants_are_accepted(data):
     request = handshake.parse_request(data)
     assert request.path == "/chat"
@@ -121,55 +131,90 @@ SEVENTEEN_BYTE_KEY = base64.b64encode(b"seventeen bytes!!").decode()
 
 BROKEN = [
     # (id, request bytes, status, rfc section, words in the message, extra headers)
-    ("POST", with_lines({0: "POST /chat HTTP/1.1"}), 405, "4.2.1 item 1", "POST, not GET",
-     (("Allow", "GET"),)),
+    ("POST", with_lines({0: "POST /chat HTTP/1.1"}), 405, "4.2.1 item 1", "POST, not GET", (("Allow", "GET"),)),
     ("HTTP/1.0", with_lines({0: "GET /chat HTTP/1.0"}), 505, "4.2.1 item 1", "HTTP/1.0", ()),
     ("HTTP/2.0", with_lines({0: "GET /chat HTTP/2.0"}), 505, "4.2.1 item 1", "HTTP/2.0", ()),
     ("bad version token", with_lines({0: "GET /chat HTTX/1.1"}), 400, "4.2.1", "HTTX/1.1", ()),
     ("two-field request line", with_lines({0: "GET /chat"}), 400, "4.2.1", "request line", ()),
-    ("extra space in request line", with_lines({0: "GET  /chat HTTP/1.1"}), 400, "4.2.1",
-     "request line", ()),
+    ("extra space in request line", with_lines({0: "GET  /chat HTTP/1.1"}), 400, "4.2.1", "request line", ()),
     ("relative target", with_lines({0: "GET chat HTTP/1.1"}), 400, "4.2.1 item 1", "'chat'", ()),
     ("no Host", with_lines({1: None}), 400, "4.2.1 item 2", "no Host", ()),
     ("two Hosts", with_lines(extra=("Host: evil.example",)), 400, "4.2.1 item 2", "2 Host", ()),
     ("no Upgrade", with_lines({2: None}), 400, "4.2.1 item 3", "no Upgrade header", ()),
     ("Upgrade: h2c", with_lines({2: "Upgrade: h2c"}), 400, "4.2.1 item 3", "Upgrade: h2c", ()),
     ("no Connection", with_lines({3: None}), 400, "4.2.1 item 4", "no Connection", ()),
-    ("Connection without Upgrade", with_lines({3: "Connection: keep-alive"}), 400,
-     "4.2.1 item 4", "Connection: keep-alive", ()),
-    ("Connection: Upgraded", with_lines({3: "Connection: Upgraded"}), 400, "4.2.1 item 4",
-     "token 'Upgrade'", ()),
+    (
+        "Connection without Upgrade",
+        with_lines({3: "Connection: keep-alive"}),
+        400,
+        "4.2.1 item 4",
+        "Connection: keep-alive",
+        (),
+    ),
+    ("Connection: Upgraded", with_lines({3: "Connection: Upgraded"}), 400, "4.2.1 item 4", "token 'Upgrade'", ()),
     ("no key", with_lines({4: None}), 400, "4.2.1 item 5", "no Sec-WebSocket-Key", ()),
-    ("15-byte key", with_lines({4: f"Sec-WebSocket-Key: {FIFTEEN_BYTE_KEY}"}), 400,
-     "4.2.1 item 5", "15 bytes, not 16", ()),
-    ("17-byte key", with_lines({4: f"Sec-WebSocket-Key: {SEVENTEEN_BYTE_KEY}"}), 400,
-     "4.2.1 item 5", "17 bytes, not 16", ()),
-    ("key not base64", with_lines({4: f"Sec-WebSocket-Key: {RFC_KEY[:-2]}!!"}), 400,
-     "4.2.1 item 5", "not valid base64", ()),
-    ("two keys", with_lines(extra=(f"Sec-WebSocket-Key: {OTHER_KEY}",)), 400, "11.3.1",
-     "2 times", ()),
+    (
+        "15-byte key",
+        with_lines({4: f"Sec-WebSocket-Key: {FIFTEEN_BYTE_KEY}"}),
+        400,
+        "4.2.1 item 5",
+        "15 bytes, not 16",
+        (),
+    ),
+    (
+        "17-byte key",
+        with_lines({4: f"Sec-WebSocket-Key: {SEVENTEEN_BYTE_KEY}"}),
+        400,
+        "4.2.1 item 5",
+        "17 bytes, not 16",
+        (),
+    ),
+    (
+        "key not base64",
+        with_lines({4: f"Sec-WebSocket-Key: {RFC_KEY[:-2]}!!"}),
+        400,
+        "4.2.1 item 5",
+        "not valid base64",
+        (),
+    ),
+    ("two keys", with_lines(extra=(f"Sec-WebSocket-Key: {OTHER_KEY}",)), 400, "11.3.1", "2 times", ()),
     ("no version", with_lines({5: None}), 400, "4.2.1 item 6", "no Sec-WebSocket-Version", ()),
-    ("version 8", with_lines({5: "Sec-WebSocket-Version: 8"}), 426, "4.4", "'8'",
-     (("Sec-WebSocket-Version", "13"), ("Upgrade", "websocket"))),
-    ("version list", with_lines({5: "Sec-WebSocket-Version: 13, 8"}), 426, "4.4", "'13, 8'",
-     (("Sec-WebSocket-Version", "13"), ("Upgrade", "websocket"))),
-    ("two versions", with_lines(extra=("Sec-WebSocket-Version: 13",)), 400, "11.3.5",
-     "2 times", ()),
+    (
+        "version 8",
+        with_lines({5: "Sec-WebSocket-Version: 8"}),
+        426,
+        "4.4",
+        "'8'",
+        (("Sec-WebSocket-Version", "13"), ("Upgrade", "websocket")),
+    ),
+    (
+        "version list",
+        with_lines({5: "Sec-WebSocket-Version: 13, 8"}),
+        426,
+        "4.4",
+        "'13, 8'",
+        (("Sec-WebSocket-Version", "13"), ("Upgrade", "websocket")),
+    ),
+    ("two versions", with_lines(extra=("Sec-WebSocket-Version: 13",)), 400, "11.3.5", "2 times", ()),
     ("header without colon", with_lines(extra=("X-Broken",)), 400, "4.2.1", "no ':'", ()),
     ("space before colon", with_lines(extra=("X-Broken : 1",)), 400, "4.2.1", "not a token", ()),
-    ("obsolete line folding", with_lines(extra=("X-Folded: a", " b")), 400, "4.2.1",
-     "whitespace", ()),
-    ("lone LF inside a value", with_lines({1: "Host: example.com\nX-Injected: 1"}), 400,
-     "4.2.1", "control character '\\n'", ()),
-    ("NUL in the target", with_lines({0: "GET /ch\x00at HTTP/1.1"}), 400, "4.2.1",
-     "control character", ()),
+    ("obsolete line folding", with_lines(extra=("X-Folded: a", " b")), 400, "4.2.1", "whitespace", ()),
+    (
+        "lone LF inside a value",
+        with_lines({1: "Host: example.com\nX-Injected: 1"}),
+        400,
+        "4.2.1",
+        "control character '\\n'",
+        (),
+    ),
+    ("NUL in the target", with_lines({0: "GET /ch\x00at HTTP/1.1"}), 400, "4.2.1", "control character", ()),
 ]
 
 
-@pytest.mark.parametrize("data, status, section, words, headers",
-                         [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
-def test_each_broken_rule_gives_its_status_section_and_message(data, status, section, words,
-                                                               headers):
+@pytest.mark.parametrize(
+    "data, status, section, words, headers", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN]
+)
+def test_each_broken_rule_gives_its_status_section_and_message(data, status, section, words, headers):
     with pytest.raises(HandshakeError) as caught:
         handshake.parse_request(data)
     error = caught.value
@@ -193,14 +238,16 @@ def test_incomplete_head_and_trailing_bytes():
 
 # --- rejections and responses -----------------------------------------------------
 
+
 def parse_http(data: bytes) -> tuple[str, dict[str, str], bytes]:
     head, body = data.split(b"\r\n\r\n", 1)
     status_line, *lines = head.decode().split("\r\n")
     return status_line, dict(line.split(": ", 1) for line in lines), body
 
 
-@pytest.mark.parametrize("data, status, section, words, headers",
-                         [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
+@pytest.mark.parametrize(
+    "data, status, section, words, headers", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN]
+)
 def test_rejection_is_a_complete_http_response(data, status, section, words, headers):
     with pytest.raises(HandshakeError) as caught:
         handshake.parse_request(data)
@@ -216,9 +263,12 @@ def test_rejection_is_a_complete_http_response(data, status, section, words, hea
 
 
 def test_rejection_status_lines():
-    for status, line in [(405, "HTTP/1.1 405 Method Not Allowed"), (403, "HTTP/1.1 403 Forbidden"),
-                         (431, "HTTP/1.1 431 Request Header Fields Too Large"),
-                         (505, "HTTP/1.1 505 HTTP Version Not Supported")]:
+    for status, line in [
+        (405, "HTTP/1.1 405 Method Not Allowed"),
+        (403, "HTTP/1.1 403 Forbidden"),
+        (431, "HTTP/1.1 431 Request Header Fields Too Large"),
+        (505, "HTTP/1.1 505 HTTP Version Not Supported"),
+    ]:
         error = HandshakeError("x", rfc_section="4.2.1", status=status)
         assert handshake.build_rejection(error).startswith(line.encode() + b"\r\n")
 
@@ -229,25 +279,25 @@ def test_build_response_is_the_rfc_example():
         b"HTTP/1.1 101 Switching Protocols\r\n"
         b"Upgrade: websocket\r\n"
         b"Connection: Upgrade\r\n"
-        b"Sec-WebSocket-Accept: " + RFC_ACCEPT.encode() + b"\r\n\r\n")
+        b"Sec-WebSocket-Accept: " + RFC_ACCEPT.encode() + b"\r\n\r\n"
+    )
 
 
 def test_build_response_subprotocol_must_have_been_offered():
     request = handshake.parse_request(request_bytes(subprotocols=["chat", "superchat"]))
-    assert b"Sec-WebSocket-Protocol: superchat\r\n" in handshake.build_response(
-        request, subprotocol="superchat")
+    assert b"Sec-WebSocket-Protocol: superchat\r\n" in handshake.build_response(request, subprotocol="superchat")
     with pytest.raises(ValueError, match="not offered"):
         handshake.build_response(request, subprotocol="mqtt")
 
 
 def test_answer_accepts_chooses_subprotocol_and_keeps_pipelined_bytes():
     frame = b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"  # RFC 6455 §5.7 masked "Hello"
-    result = handshake.answer(request_bytes(subprotocols=["mqtt", "chat"]) + frame,
-                              subprotocols=["chat", "mqtt"])
+    result = handshake.answer(request_bytes(subprotocols=["mqtt", "chat"]) + frame, subprotocols=["chat", "mqtt"])
     assert result.accepted and result.rest == frame
     # §4.2.2: the server's choice, by its own order of preference (as websockets does)
-    assert handshake.validate_response(request_bytes(subprotocols=["mqtt", "chat"]),
-                                       result.response).subprotocol == "chat"
+    assert (
+        handshake.validate_response(request_bytes(subprotocols=["mqtt", "chat"]), result.response).subprotocol == "chat"
+    )
     assert str(result).startswith("accepted")
 
 
@@ -261,14 +311,14 @@ def test_answer_refuses_with_the_rejection_bytes():
 
 # --- origin policy (§10.2) -------------------------------------------------------
 
+
 def test_check_origin():
     handshake.check_origin("https://evil.example", None)
     handshake.check_origin("https://evil.example", "*")
     handshake.check_origin("https://app.example", ["https://app.example"])
     handshake.check_origin("https://APP.example", ["https://app.example"])
-    handshake.check_origin(None, ["https://app.example"])   # not a browser: let through
-    for origin in ["https://evil.example", "https://app.example.evil", "http://app.example",
-                   "null"]:
+    handshake.check_origin(None, ["https://app.example"])  # not a browser: let through
+    for origin in ["https://evil.example", "https://app.example.evil", "http://app.example", "null"]:
         with pytest.raises(HandshakeError) as caught:
             handshake.check_origin(origin, ["https://app.example"])
         assert (caught.value.status, caught.value.rfc_section) == (403, "10.2")
@@ -285,19 +335,20 @@ def test_answer_applies_the_origin_policy():
 
 # --- heads arriving in pieces, and the cap -----------------------------------------
 
+
 def test_split_head_in_pieces_and_byte_by_byte():
     frame = b"\x89\x80\x00\x00\x00\x00"  # a masked empty ping right behind the request
     data = request_bytes() + frame
     end = len(request_bytes())
     buffer = b""
     for i in range(len(data)):
-        buffer += data[i:i + 1]
+        buffer += data[i : i + 1]
         result = handshake.split_head(buffer)
         if i + 1 < end:
             assert result is None, i
         else:
             head, rest = result
-            assert head == request_bytes() and rest == data[end:i + 1]
+            assert head == request_bytes() and rest == data[end : i + 1]
     for cut in range(len(data)):
         head, rest = handshake.split_head(data[:cut] + data[cut:])
         assert (head, rest) == (request_bytes(), frame)
@@ -337,29 +388,28 @@ GOOD_RESPONSE = handshake.build_response(handshake.parse_request(request_bytes()
 
 def test_validate_response_accepts_the_good_one():
     response = handshake.validate_response(request_bytes(), GOOD_RESPONSE)
-    assert (response.status, response.reason, response.accept) == (
-        101, "Switching Protocols", RFC_ACCEPT)
+    assert (response.status, response.reason, response.accept) == (101, "Switching Protocols", RFC_ACCEPT)
     lenient = GOOD_RESPONSE.replace(b"Upgrade: websocket", b"upgrade: WebSocket").replace(
-        b"Connection: Upgrade", b"Connection: keep-alive, upgrade")
+        b"Connection: Upgrade", b"Connection: keep-alive, upgrade"
+    )
     assert handshake.validate_response(request_bytes(), lenient).status == 101
 
 
-@pytest.mark.parametrize("mutate, check, words", [
-    (lambda r: r.replace(b"101 Switching Protocols", b"200 OK"), 1, "200 OK, not 101"),
-    (lambda r: handshake.replace_header(r, "Upgrade", None), 2, "no Upgrade"),
-    (lambda r: handshake.replace_header(r, "Upgrade", "h2c"), 2, "Upgrade: h2c"),
-    (lambda r: handshake.replace_header(r, "Connection", None), 3, "no Connection"),
-    (lambda r: handshake.replace_header(r, "Connection", "close"), 3, "Connection: close"),
-    (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept", None), 4,
-     "no Sec-WebSocket-Accept"),
-    (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept",
-                                        handshake.accept_key(OTHER_KEY)), 4, RFC_ACCEPT),
-    (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept", RFC_KEY), 4, "expected"),
-    (lambda r: handshake.replace_header(r, "Sec-WebSocket-Extensions", "permessage-deflate"), 5,
-     "did not offer"),
-    (lambda r: handshake.replace_header(r, "Sec-WebSocket-Protocol", "chat"), 6,
-     "did not offer (offered: none)"),
-])
+@pytest.mark.parametrize(
+    "mutate, check, words",
+    [
+        (lambda r: r.replace(b"101 Switching Protocols", b"200 OK"), 1, "200 OK, not 101"),
+        (lambda r: handshake.replace_header(r, "Upgrade", None), 2, "no Upgrade"),
+        (lambda r: handshake.replace_header(r, "Upgrade", "h2c"), 2, "Upgrade: h2c"),
+        (lambda r: handshake.replace_header(r, "Connection", None), 3, "no Connection"),
+        (lambda r: handshake.replace_header(r, "Connection", "close"), 3, "Connection: close"),
+        (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept", None), 4, "no Sec-WebSocket-Accept"),
+        (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept", handshake.accept_key(OTHER_KEY)), 4, RFC_ACCEPT),
+        (lambda r: handshake.replace_header(r, "Sec-WebSocket-Accept", RFC_KEY), 4, "expected"),
+        (lambda r: handshake.replace_header(r, "Sec-WebSocket-Extensions", "permessage-deflate"), 5, "did not offer"),
+        (lambda r: handshake.replace_header(r, "Sec-WebSocket-Protocol", "chat"), 6, "did not offer (offered: none)"),
+    ],
+)
 def test_validate_response_failures(mutate, check, words):
     with pytest.raises(InvalidResponse) as caught:
         handshake.validate_response(request_bytes(), mutate(GOOD_RESPONSE))
@@ -393,26 +443,26 @@ def test_replace_header_and_explain():
     data = request_bytes()
     assert handshake.replace_header(data, "sec-websocket-version", "8").count(b"Version: 8") == 1
     assert b"Origin" not in handshake.replace_header(data, "Origin", None)
-    assert handshake.replace_header(data, "Origin", "https://a").endswith(
-        b"Origin: https://a\r\n\r\n")
+    assert handshake.replace_header(data, "Origin", "https://a").endswith(b"Origin: https://a\r\n\r\n")
     text = handshake.explain(handshake.parse_request(data))
     assert len(text.splitlines()) == 6 and "§4.1 item 7" in text
 
 
 # --- differential: websockets (sans-I/O) ----------------------------------------
 
+
 def test_websockets_client_request_is_accepted_and_our_response_accepted_by_it():
     from websockets.client import ClientProtocol
     from websockets.protocol import State
     from websockets.uri import parse_uri
 
-    client = ClientProtocol(parse_uri("ws://example.com:8765/chat?x=1"),
-                            origin="http://example.com", subprotocols=["chat"])
+    client = ClientProtocol(
+        parse_uri("ws://example.com:8765/chat?x=1"), origin="http://example.com", subprotocols=["chat"]
+    )
     client.send_request(client.connect())
     (data,) = client.data_to_send()
     request = handshake.parse_request(data)
-    assert (request.path, request.host, request.subprotocols) == (
-        "/chat?x=1", "example.com:8765", ["chat"])
+    assert (request.path, request.host, request.subprotocols) == ("/chat?x=1", "example.com:8765", ["chat"])
     handshake.check_origin(request.origin, ["http://example.com"])
     client.receive_data(handshake.build_response(request, subprotocol="chat"))
     assert client.handshake_exc is None
@@ -427,8 +477,7 @@ def test_websockets_client_rejects_our_tampered_response():
     client.send_request(client.connect())
     request = handshake.parse_request(b"".join(client.data_to_send()))
     good = handshake.build_response(request)
-    client.receive_data(handshake.replace_header(good, "Sec-WebSocket-Accept",
-                                                 handshake.accept_key(OTHER_KEY)))
+    client.receive_data(handshake.replace_header(good, "Sec-WebSocket-Accept", handshake.accept_key(OTHER_KEY)))
     assert client.handshake_exc is not None  # the reference agrees with our failure case
 
 
@@ -436,8 +485,9 @@ def test_our_request_is_accepted_by_websockets_server():
     from websockets.protocol import State
     from websockets.server import ServerProtocol
 
-    data = handshake.build_request("example.com", "/chat", origin="http://example.com",
-                                   subprotocols=["superchat", "chat"])
+    data = handshake.build_request(
+        "example.com", "/chat", origin="http://example.com", subprotocols=["superchat", "chat"]
+    )
     server = ServerProtocol(origins=["http://example.com"], subprotocols=["chat"])
     server.receive_data(data)
     (ws_request,) = server.events_received()
@@ -446,14 +496,13 @@ def test_our_request_is_accepted_by_websockets_server():
     assert ws_response.status_code == 101 and server.state is State.OPEN
     response = handshake.validate_response(data, b"".join(server.data_to_send()))
     assert response.subprotocol == "chat"
-    assert response.header("Date") is not None   # their extra headers are tolerated
+    assert response.header("Date") is not None  # their extra headers are tolerated
 
 
 def test_websockets_server_rejects_what_we_reject():
     from websockets.server import ServerProtocol
 
-    data = handshake.replace_header(request_bytes(), "Sec-WebSocket-Key",
-                                    FIFTEEN_BYTE_KEY)
+    data = handshake.replace_header(request_bytes(), "Sec-WebSocket-Key", FIFTEEN_BYTE_KEY)
     server = ServerProtocol()
     server.receive_data(data)
     (ws_request,) = server.events_received()
@@ -463,6 +512,7 @@ def test_websockets_server_rejects_what_we_reject():
 
 
 # --- differential: wsproto (h11-based) ------------------------------------------
+
 
 def test_our_request_is_accepted_by_wsproto_server():
     from wsproto import ConnectionType, WSConnection

@@ -48,6 +48,7 @@ async def ws_echo(ws) -> None:
 
 # --- websockets client -> wslab server --------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["text", "binary"])
 @pytest.mark.parametrize("size", SIZES)
 def test_websockets_client_to_wslab_server(kind, size):
@@ -57,6 +58,7 @@ def test_websockets_client_to_wslab_server(kind, size):
                 message = message_of(kind, size)
                 await client.send(message)
                 assert await client.recv() == message
+
     run(go())
 
 
@@ -69,6 +71,7 @@ def test_wslab_client_to_websockets_server(size):
                     await ws.send(message)
                     assert await ws.recv() == message
             assert ws.close_code == 1000
+
     run(go())
 
 
@@ -76,16 +79,17 @@ def test_fragmented_messages_both_ways():
     async def go():
         async with serve(echo) as server:
             async with ws_connect(server.url) as client:
-                await client.send(["웹", "소켓 ", "fragments"])          # websockets fragments an iterable
+                await client.send(["웹", "소켓 ", "fragments"])  # websockets fragments an iterable
                 assert await client.recv() == "웹소켓 fragments"
                 await client.send([b"\x00", b"", b"\xff" * 1000])
                 assert await client.recv() == b"\x00" + b"\xff" * 1000
         async with ws_serve(ws_echo, "127.0.0.1", 0) as server:
             async with connect(f"ws://127.0.0.1:{port_of(server)}/") as ws:
-                await ws.send("한국어 텍스트" * 100, fragment_size=7)    # fragments cut inside characters
+                await ws.send("한국어 텍스트" * 100, fragment_size=7)  # fragments cut inside characters
                 assert await ws.recv() == "한국어 텍스트" * 100
                 await ws.send(binary_of(5000), fragment_size=1000)
                 assert await ws.recv() == binary_of(5000)
+
     run(go())
 
 
@@ -99,6 +103,7 @@ def test_websockets_server_fragments_to_wslab_client():
             async with connect(f"ws://127.0.0.1:{port_of(server)}/") as ws:
                 await ws.send("fragmented")
                 assert await ws.recv() == "fragmented"
+
     run(go())
 
 
@@ -106,7 +111,7 @@ def test_ping_pong_both_ways():
     pinged = []
 
     async def pinging_handler(ws):
-        pinged.append(await ws.ping(b"from wslab server"))   # the websockets client answers
+        pinged.append(await ws.ping(b"from wslab server"))  # the websockets client answers
         await echo(ws)
 
     async def go():
@@ -127,6 +132,7 @@ def test_ping_pong_both_ways():
                 assert await ws.ping(b"from wslab client") >= 0
                 await ws.send("ok")
                 assert await ws.recv() == "ok"
+
     run(go())
 
 
@@ -150,13 +156,13 @@ def test_close_codes_both_ways(code):
         await ws.close(code, reason)
 
     async def go():
-        async with serve(record) as server:                        # websockets client closes
+        async with serve(record) as server:  # websockets client closes
             async with ws_connect(server.url) as client:
                 await client.close(code, reason)
             await asyncio.sleep(0.05)
         assert seen["wslab server"] == (code, reason)
 
-        async with serve(closing) as server:                       # wslab server closes
+        async with serve(closing) as server:  # wslab server closes
             async with ws_connect(server.url) as client:
                 with pytest.raises(websockets.ConnectionClosed) as info:
                     await client.recv()
@@ -178,6 +184,7 @@ def test_close_codes_both_ways(code):
                 await ws.recv()
             assert (info.value.code, info.value.reason) == (code, reason)
             assert (ws.close_code, ws.close_reason, ws.state) == (code, reason, "CLOSED")
+
     run(go())
 
 
@@ -199,6 +206,7 @@ def test_refused_origin_both_ways():
             async with connect(url, origin="http://class.example") as ws:
                 await ws.send("welcome")
                 assert await ws.recv() == "welcome"
+
     run(go())
 
 
@@ -216,6 +224,7 @@ def test_too_big_is_1009_both_ways():
                 with pytest.raises(ConnectionClosed):
                     await ws.recv()
             assert ws.close_code == 1009
+
     run(go())
 
 
@@ -246,4 +255,5 @@ def test_peer_that_vanishes_gives_1006():
             with pytest.raises(ConnectionClosed):
                 await ws.recv()
             assert ws.close_code == 1006
+
     run(go())

@@ -31,12 +31,14 @@ def layer_table() -> list[dict]:
         if cells[0] in ("layer", "---") or set(cells[0]) <= {"-"}:
             continue
         name, modules, allowed, never = cells
-        rows.append({
-            "layer": name,
-            "modules": re.findall(r"`([^`]+)`", modules),
-            "may": {part.strip() for part in allowed.split(",") if part.strip()} | {name},
-            "never": {part.strip() for part in never.split(",") if part.strip()},
-        })
+        rows.append(
+            {
+                "layer": name,
+                "modules": re.findall(r"`([^`]+)`", modules),
+                "may": {part.strip() for part in allowed.split(",") if part.strip()} | {name},
+                "never": {part.strip() for part in never.split(",") if part.strip()},
+            }
+        )
     return rows
 
 
@@ -64,8 +66,12 @@ def module_name(path: Path) -> str:
 
 def is_module(name: str) -> bool:
     path = ROOT.joinpath(*name.split("."))
-    return path.with_suffix(".py").exists() or (path / "__init__.py").exists() or \
-        any(path.parent.glob(path.name + ".*.so")) or path.with_suffix(".c").exists()
+    return (
+        path.with_suffix(".py").exists()
+        or (path / "__init__.py").exists()
+        or any(path.parent.glob(path.name + ".*.so"))
+        or path.with_suffix(".c").exists()
+    )
 
 
 def imports(path: Path) -> list[tuple[int, str]]:
@@ -79,7 +85,7 @@ def imports(path: Path) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
             for alias in node.names:
                 child = f"{base}.{alias.name}"
                 found.append((node.lineno, child if is_module(child) else base))
@@ -112,8 +118,10 @@ def test_every_import_respects_the_layers(path):
         if target_layer is None:
             problems.append(f"line {line}: imports {target}, which has no row in the layer table")
         elif target_layer not in row["may"]:
-            problems.append(f"line {line}: imports {target} ({target_layer}); the {layer} layer may import "
-                            f"only {', '.join(sorted(row['may']))}")
+            problems.append(
+                f"line {line}: imports {target} ({target_layer}); the {layer} layer may import "
+                f"only {', '.join(sorted(row['may']))}"
+            )
     assert not problems, f"{module} ({layer}):\n" + "\n".join(problems)
 
 

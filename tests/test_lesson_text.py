@@ -23,19 +23,28 @@ def code(stem: str) -> str:
 
 SAYS = {
     "01_why_websocket": [
-        "HyBi working group", "December 2011", "the JavaScript API stayed with the WHATWG",
+        "HyBi working group",
+        "December 2011",
+        "the JavaScript API stayed with the WHATWG",
         '"came with HTML5", is fair',
-        "WebSocket does not shrink HTTP headers", "It stops sending HTTP after the `101`",
-        "holds for HTTP/1.1", "HTTP/2 has header compression", "Long polling", "persistent connection",
+        "WebSocket does not shrink HTTP headers",
+        "It stops sending HTTP after the `101`",
+        "holds for HTTP/1.1",
+        "HTTP/2 has header compression",
+        "Long polling",
+        "persistent connection",
     ],
     "02_handshake": [
         '"an appropriate HTTP error code (such as 400 Bad Request)"',
         "426 Upgrade Required with a `Sec-WebSocket-Version`",
-        "this server's choice", "SHOULD NOT be treated as coming from a browser client",
+        "this server's choice",
+        "SHOULD NOT be treated as coming from a browser client",
     ],
     "03_frames": [
         "0x3-0x7 for further non-control frames, 0xB-0xF for further control frames",
-        "bit 0 is the most significant bit", "network byte order", "the 64-bit length's most significant bit must be 0",
+        "bit 0 is the most significant bit",
+        "network byte order",
+        "the 64-bit length's most significant bit must be 0",
         "RSV1 is the bit permessage-deflate",
     ],
     "04_masking": [
@@ -44,13 +53,18 @@ SAYS = {
         "Appendix (optional): why the fast path is fast",
     ],
     "05_control_and_close": [
-        "unless it already received a Close frame", "1004 is reserved",
-        "need not delay a Ping, if the sender fragments it", "while six bytes of the frame are still missing",
-        "top-level await", "1009 (message too big", "as binary (opcode `0x2`) are fine",
+        "unless it already received a Close frame",
+        "1004 is reserved",
+        "need not delay a Ping, if the sender fragments it",
+        "while six bytes of the frame are still missing",
+        "top-level await",
+        "1009 (message too big",
+        "as binary (opcode `0x2`) are fine",
     ],
     "06_live_connection": ["Clean-up (optional)", "keep working after Run All"],
     "07_origin_and_cors": [
-        "`SameSite=Strict` and `SameSite=Lax` cookies are withheld", "`SameSite=None` cookies",
+        "`SameSite=Strict` and `SameSite=Lax` cookies are withheld",
+        "`SameSite=None` cookies",
         "once for each new session",
         "is not asked again",
     ],
@@ -97,9 +111,18 @@ def test_lesson_06_leaves_its_servers_running():
     assert "await server.close()" not in code("06_live_connection")
 
 
-@pytest.mark.parametrize("n, stem", [(1, "01_why_websocket"), (2, "02_handshake"), (3, "03_frames"),
-                                     (4, "04_masking"), (5, "05_control_and_close"), (6, "06_live_connection"),
-                                     (7, "07_origin_and_cors")])
+@pytest.mark.parametrize(
+    "n, stem",
+    [
+        (1, "01_why_websocket"),
+        (2, "02_handshake"),
+        (3, "03_frames"),
+        (4, "04_masking"),
+        (5, "05_control_and_close"),
+        (6, "06_live_connection"),
+        (7, "07_origin_and_cors"),
+    ],
+)
 def test_lesson_links_its_exercises(n, stem):
     assert f"](exercises/{stem}.ipynb)" in prose(stem)
 
@@ -113,6 +136,7 @@ LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 @pytest.mark.parametrize("stem", LESSONS)
 def test_lesson_header_says_how_long_and_what_comes_before(stem):
     import sys
+
     sys.path.insert(0, str(NOTEBOOKS.parent / "bench"))
     from lesson_times import lesson_time
 

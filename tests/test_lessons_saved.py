@@ -33,10 +33,18 @@ def test_widget_state_renders_on_github(path):
         assert "state" in widgets["application/vnd.jupyter.widget-state+json"]
 
 
-
 def test_every_lesson_of_the_map_exists():
     names = {p.stem for p in NOTEBOOKS}
-    expected = {"00_start_here", "01_why_websocket", "02_handshake", "03_frames", "04_masking",
-                "05_control_and_close", "06_live_connection", "07_origin_and_cors",
-                "08_socketio_events", "09_rooms_and_acks"}
+    expected = {
+        "00_start_here",
+        "01_why_websocket",
+        "02_handshake",
+        "03_frames",
+        "04_masking",
+        "05_control_and_close",
+        "06_live_connection",
+        "07_origin_and_cors",
+        "08_socketio_events",
+        "09_rooms_and_acks",
+    }
     assert expected <= names, f"missing: {sorted(expected - names)}"

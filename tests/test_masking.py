@@ -32,8 +32,18 @@ def test_mask_equals_reference_for_every_length_0_to_160(mask):
             assert mask(data, key) == mask_reference(data, key), (n, data, key)
 
 
-@pytest.mark.parametrize("n", [masking.SMALL_PAYLOAD - 1, masking.SMALL_PAYLOAD, masking.SMALL_PAYLOAD + 1,
-                               masking.SMALL_PAYLOAD + 2, masking.SMALL_PAYLOAD + 3, 10_001, 1 << 16])
+@pytest.mark.parametrize(
+    "n",
+    [
+        masking.SMALL_PAYLOAD - 1,
+        masking.SMALL_PAYLOAD,
+        masking.SMALL_PAYLOAD + 1,
+        masking.SMALL_PAYLOAD + 2,
+        masking.SMALL_PAYLOAD + 3,
+        10_001,
+        1 << 16,
+    ],
+)
 def test_mask_equals_reference_on_both_sides_of_the_switch(n):
     rng = random.Random(n)
     data, key = rng.randbytes(n), rng.randbytes(4)
@@ -73,8 +83,11 @@ def test_wrong_key_length_is_a_clear_value_error(function, key):
 
 def test_mask_table_rows():
     assert mask_table(b"Hello", RFC_MASK_KEY) == [
-        (0, 0, 0x48, 0x37, 0x7f), (1, 1, 0x65, 0xfa, 0x9f), (2, 2, 0x6c, 0x21, 0x4d),
-        (3, 3, 0x6c, 0x3d, 0x51), (4, 0, 0x6f, 0x37, 0x58),
+        (0, 0, 0x48, 0x37, 0x7F),
+        (1, 1, 0x65, 0xFA, 0x9F),
+        (2, 2, 0x6C, 0x21, 0x4D),
+        (3, 3, 0x6C, 0x3D, 0x51),
+        (4, 0, 0x6F, 0x37, 0x58),
     ]
     assert len(mask_table(bytes(100), RFC_MASK_KEY, limit=8)) == 8
 
@@ -83,6 +96,7 @@ def test_the_c_loop_is_built_by_the_install():
     # pip install builds wslab/_speedups.c when a compiler is present (it is on
     # every machine this project runs on); without it `mask` is pure Python.
     import os
+
     if masking._mask_c is None and not os.environ.get("CI"):
         pytest.skip("wslab._speedups not built (PYTHONPATH run without pip install)")
     assert masking._mask_c is not None

@@ -17,7 +17,7 @@ from wslab.probe import Probe
 
 def test_send_recv_iterate_and_reprs():
     async def go():
-        server = await serve(echo)                    # as in a notebook cell: no async with
+        server = await serve(echo)  # as in a notebook cell: no async with
         assert repr(server) == f"Server(url='ws://127.0.0.1:{server.port}/', connections=0)"
         ws = await connect(server.url, id="alice", mask_key=RFC_MASK_KEY)
         assert repr(ws) == "WebSocket(id='alice', role='client', state='OPEN')"
@@ -34,6 +34,7 @@ def test_send_recv_iterate_and_reprs():
             await ws.recv()
         await server.close()
         assert repr(server) == "Server(closed)"
+
     run(go())
 
 
@@ -49,6 +50,7 @@ def test_async_for_ends_at_close_and_server_side_close():
                 received = [message async for message in ws]
             assert received == ["m0", "m1", "m2"]
             assert (ws.close_code, ws.close_reason) == (1001, "done")
+
     run(go())
 
 
@@ -70,6 +72,7 @@ def test_handler_error_closes_with_1011_and_others_continue():
             await good.send("fine")
             assert await good.recv() == "fine"
             await good.close()
+
     run(go())
 
 
@@ -81,6 +84,7 @@ def test_server_close_sends_1001_to_every_client():
         for ws in clients:
             await ws.wait_closed()
             assert ws.close_code == 1001
+
     run(go())
 
 
@@ -95,10 +99,11 @@ def test_on_bytes_sees_every_byte_both_ways():
             async with connect(server.url, mask_key=RFC_MASK_KEY, on_bytes=tap("client"), id="c9") as ws:
                 await ws.send("Hello")
                 assert await ws.recv() == "Hello"
+
     run(go())
     client_sent = b"".join(d for _, direction, d in seen["client"] if direction == "sent")
     server_received = b"".join(d for _, direction, d in seen["server"] if direction == "received")
-    assert client_sent == server_received                       # handshake and frames, byte for byte
+    assert client_sent == server_received  # handshake and frames, byte for byte
     assert client_sent.startswith(b"GET / HTTP/1.1\r\n")
     assert frames.encode(frames.Frame(frames.Opcode.TEXT, b"Hello"), RFC_MASK_KEY) in client_sent  # RFC §5.7 bytes
     server_sent = b"".join(d for _, direction, d in seen["server"] if direction == "sent")
@@ -123,7 +128,7 @@ def test_unread_messages_stop_the_reading():
             frame = frames.encode(frames.Frame(frames.Opcode.BINARY, b"x" * 60000), RFC_MASK_KEY)
             sent = 0
             try:
-                while sent < 400:                               # 24 MB, far more than the queue
+                while sent < 400:  # 24 MB, far more than the queue
                     await asyncio.wait_for(probe.send(frame), 0.5)
                     sent += 1
             except asyncio.TimeoutError:
@@ -131,6 +136,7 @@ def test_unread_messages_stop_the_reading():
             assert sent < 400, "the server kept reading although nobody consumed the messages"
             assert len(holder["ws"]._messages) <= MAX_QUEUE
             probe.writer.transport.abort()
+
     run(go())
 
 
@@ -142,6 +148,7 @@ def test_refused_handshake_raises_handshake_error_with_status():
             async with connect(server.url, origin="http://a.example") as ws:
                 await ws.send("in")
                 assert await ws.recv() == "in"
+
     run(go())
 
 
@@ -153,6 +160,7 @@ def test_uri_rules():
             await connect("http://127.0.0.1:1/")
         with pytest.raises(ValueError, match="fragment"):
             await connect("ws://127.0.0.1:1/#frag")
+
     run(go())
 
 
@@ -164,6 +172,7 @@ def test_path_and_query_reach_the_handler():
         async with serve(handler) as server:
             async with connect(server.url + "room/7?user=kim") as ws:
                 assert await ws.recv() == "/room/7?user=kim"
+
     run(go())
 
 
@@ -171,13 +180,14 @@ def test_server_close_does_not_wait_for_a_client_stuck_in_the_handshake():
     async def go():
         server = await serve(echo, handshake_timeout=30)
         probe = await Probe.open(server.url)
-        await probe.send(b"GET / HTTP/1.1\r\n")          # and then nothing
+        await probe.send(b"GET / HTTP/1.1\r\n")  # and then nothing
         await asyncio.sleep(0.1)
         loop = asyncio.get_running_loop()
         started = loop.time()
         await server.close()
         assert loop.time() - started < 1
         await probe.expect_eof()
+
     run(go())
 
 
@@ -194,6 +204,7 @@ def test_both_sides_send_a_large_message_at_once():
             async with connect(server.url, max_message_size=size + 100) as ws:
                 _, echoed = await asyncio.wait_for(asyncio.gather(ws.send(b"c" * size), ws.recv()), 10)
                 assert echoed == b"s" * size
+
     run(go())
 
 
@@ -213,7 +224,7 @@ def test_pongs_nobody_reads_stop_the_reading():
             pings = frames.encode(frames.Frame(frames.Opcode.PING, b"p" * 125), RFC_MASK_KEY) * 100
             sent = 0
             try:
-                while sent < 200_000:                           # 26 MB of pings, 26 MB of pongs
+                while sent < 200_000:  # 26 MB of pings, 26 MB of pongs
                     await asyncio.wait_for(probe.send(pings), 0.5)
                     sent += 100
             except asyncio.TimeoutError:
@@ -221,6 +232,7 @@ def test_pongs_nobody_reads_stop_the_reading():
             assert sent < 200_000, "the server kept reading although nobody read its pongs"
             assert holder["ws"]._transport.get_write_buffer_size() < 1024 * 1024
             probe.writer.transport.abort()
+
     run(go())
 
 
@@ -231,7 +243,7 @@ def test_a_peer_that_stops_reading_cannot_hold_the_server_after_closing():
 
     async def flood(ws):
         try:
-            await ws.send(b"x" * (8 * 1024 * 1024))    # more than the socket buffers take
+            await ws.send(b"x" * (8 * 1024 * 1024))  # more than the socket buffers take
         except ConnectionClosed:
             pass
         await ws.wait_closed()
@@ -241,9 +253,10 @@ def test_a_peer_that_stops_reading_cannot_hold_the_server_after_closing():
         async with serve(flood, close_timeout=0.5, max_message_size=None) as server:
             probe = await Probe.open(server.url)
             await probe.handshake()
-            await asyncio.sleep(0.2)                          # the server's buffers fill; we read nothing
+            await asyncio.sleep(0.2)  # the server's buffers fill; we read nothing
             await probe.send(frames.encode(frames.Frame(frames.Opcode.CLOSE, frames.close_payload(1000)), RFC_MASK_KEY))
-            probe.writer.write_eof()                          # our FIN, and still we read nothing
+            probe.writer.write_eof()  # our FIN, and still we read nothing
             await asyncio.wait_for(done.wait(), 5)
             probe.writer.transport.abort()
+
     run(go())

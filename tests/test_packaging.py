@@ -24,7 +24,7 @@ def test_readme_gives_exactly_two_setup_commands():
     assert len(commands) == 2, commands
     opens, tests = commands
     assert "jupyter lab notebooks/00_start_here.ipynb" in opens
-    assert '.[test]' in tests and "pytest" in tests
+    assert ".[test]" in tests and "pytest" in tests
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
@@ -61,8 +61,19 @@ def test_windows_form_of_both_commands():
         assert win == expected.replace("notebooks/", "notebooks\\"), (bash, win)
 
 
-@pytest.mark.parametrize("needle", ["--allow-root", "python3-venv", "fonts-noto-cjk", "fonts-nanum",
-                                    "python -m wslab doctor", "localhost:8888", "token", "ssh -L 8888:localhost:8888"])
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "--allow-root",
+        "python3-venv",
+        "fonts-noto-cjk",
+        "fonts-nanum",
+        "python -m wslab doctor",
+        "localhost:8888",
+        "token",
+        "ssh -L 8888:localhost:8888",
+    ],
+)
 def test_setup_section_answers_a_newcomers_questions(needle):
     assert needle in _setup_section()
 
@@ -71,8 +82,16 @@ MACHINE_PATH = re.compile(r"(/root/|/home/[a-z]|/tmp/[\w.-]+/|/Users/|/work/|[A-
 
 
 def test_no_path_of_one_machine_in_code_or_docs():
-    files = [*ROOT.glob("*.md"), *(ROOT / "bench").glob("*.py"), *(ROOT / "wslab").rglob("*.py"),
-             *(ROOT / "tools").glob("*.py")]
-    found = [f"{p.relative_to(ROOT)}: {m.group()}" for p in files
-             for m in [MACHINE_PATH.search(p.read_text(encoding="utf-8"))] if m]
+    files = [
+        *ROOT.glob("*.md"),
+        *(ROOT / "bench").glob("*.py"),
+        *(ROOT / "wslab").rglob("*.py"),
+        *(ROOT / "tools").glob("*.py"),
+    ]
+    found = [
+        f"{p.relative_to(ROOT)}: {m.group()}"
+        for p in files
+        for m in [MACHINE_PATH.search(p.read_text(encoding="utf-8"))]
+        if m
+    ]
     assert found == []

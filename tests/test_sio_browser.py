@@ -147,8 +147,11 @@ def test_allow_request_is_the_origin_check(page, origins):
     assert seen == [foreign, home, home]
 
 
-@pytest.mark.parametrize("transports, last", [(None, "connect_error: xhr poll error"),
-                                              (["websocket"], "over websocket")], ids=["default", "websocket-only"])
+@pytest.mark.parametrize(
+    "transports, last",
+    [(None, "connect_error: xhr poll error"), (["websocket"], "over websocket")],
+    ids=["default", "websocket-only"],
+)
 def test_lesson_10_browser_tab(page, origins, transports, last):
     # Lesson 10's browser_tab output, with the client bundle served locally instead of from the CDN; like
     # JupyterLab's page, this page's origin is not the server's, and the server has no cors.
@@ -164,5 +167,6 @@ def test_lesson_10_browser_tab(page, origins, transports, last):
     finally:
         server.close()
     assert lines[1] == f"page origin {home}: connecting with transports " + (
-        "websocket" if transports else "polling, then websocket (the default)")
+        "websocket" if transports else "polling, then websocket (the default)"
+    )
     assert lines[2].endswith(last)

@@ -31,8 +31,12 @@ def expected_story(first_transport):
         {"step": "server-ack", "result": [None, "A answers q?"]},
         {"step": "join", "answer": ["joined r"]},
         {"step": "rooms", "seen": {"A": [["room_not_sender", "socket.to(r)"], ["room", "io.to(r)"]], "B": []}},
-        {"step": "binary", "back": [{"bytes": [1, 2, 3]}, "text"], "ack": [{"data": {"bytes": [4, 5]}}],
-         "from_server": [{"bytes": [0, 1, 2, 255]}, {"nested": [{"bytes": [104, 105]}]}]},
+        {
+            "step": "binary",
+            "back": [{"bytes": [1, 2, 3]}, "text"],
+            "ack": [{"data": {"bytes": [4, 5]}}],
+            "from_server": [{"bytes": [0, 1, 2, 255]}, {"nested": [{"bytes": [104, 105]}]}],
+        },
         {"step": "namespaces", "custom_auth": {"name": "A-custom"}, "unknown": "Invalid namespace"},
         {"step": "middleware", "message": "not authorized", "data": {"code": 42}},
         {"step": "heartbeat", "pings": True, "connected": True},
@@ -68,6 +72,7 @@ def test_story_against_wslab(transports):
             lines = await node_lines("run_story.mjs", url, *TRANSPORTS[transports])
             await until(lambda: len(reports) >= len(SERVER_REASONS))
             return lines, reports
+
     lines, reports = asyncio.run(main())
     check(lines, "websocket" if TRANSPORTS[transports] else "polling")
     assert reports == SERVER_REASONS
@@ -80,6 +85,7 @@ def test_story_against_node_itself(transports):
             lines = await node_lines("run_story.mjs", server.url, *TRANSPORTS[transports])
             await until(lambda: len(server.reports) >= len(SERVER_REASONS))
             return lines, server.reports
+
     lines, reports = asyncio.run(main())
     check(lines, "websocket" if TRANSPORTS[transports] else "polling")
     assert reports == SERVER_REASONS
@@ -91,6 +97,7 @@ def test_websocket_only_server_refuses_polling():
             ws = await node_lines("run_story.mjs", url, "websocket")
             polling = await node_lines("run_story.mjs", url, "polling")
             return ws, polling
+
     ws, polling = asyncio.run(main())
     check(ws, "websocket")
-    assert polling[0]["step"] == "error" and "no \"auth\"" in polling[0]["message"]
+    assert polling[0]["step"] == "error" and 'no "auth"' in polling[0]["message"]

@@ -39,7 +39,7 @@ def node_and_packages():
 async def on_node(transport):
     async with node_server(**NODE_TIMINGS) as server:
         [result] = await node_lines("scenario.mjs", server.url, transport)
-        return result, await server.exited()       # C's "close-server" ends it
+        return result, await server.exited()  # C's "close-server" ends it
 
 
 async def on_wslab(transport):
@@ -93,16 +93,20 @@ def test_what_node_does_is_what_the_lessons_say(both):
     # The scenario's facts the lessons state, checked on Node itself (so a new socket.io would be noticed).
     (node, server_side), _ = both
     received = {name: [event for event, *_ in events] for name, events in node["received"].items()}
-    as_sender = received["A"][:received["A"].index("question")]                     # while A was the sender
-    assert "to_own_id" not in as_sender and "io_to_own_id" in as_sender             # socket.to(own id): nobody
-    assert "room" in as_sender and "room_not_sender" not in as_sender                # io.to includes the sender
+    as_sender = received["A"][: received["A"].index("question")]  # while A was the sender
+    assert "to_own_id" not in as_sender and "io_to_own_id" in as_sender  # socket.to(own id): nobody
+    assert "room" in as_sender and "room_not_sender" not in as_sender  # io.to includes the sender
     assert "bcast" not in as_sender and "except_r" not in as_sender
     assert "nobody" not in sum(received.values(), [])
     assert node["acks"]["ask all"] == [None, ["A answers all?", "B answers all?", "C answers all?"]]
     assert node["acks"]["ask all, one silent"] == ["operation has timed out", ["only A answers"]]
     assert node["acks"]["silent-with-ack"] == "operation has timed out"
     assert node["received"]["A"][-1] == ["message-back", "sent while disconnected"]  # the client buffered it
-    assert node["reasons"] == {"A": "io client disconnect", "A again": "io client disconnect",
-                               "B": "io server disconnect", "C": "transport close"}
+    assert node["reasons"] == {
+        "A": "io client disconnect",
+        "A again": "io client disconnect",
+        "B": "io server disconnect",
+        "C": "transport close",
+    }
     assert [r["reason"] for r in server_side][-2:] == ["server namespace disconnect", "server shutting down"]
     assert node["received"]["A"][8] == ["numbers", 1, 0, 9007199254740992, 0.1, 1e21, None]

@@ -25,8 +25,9 @@ def make_server(**options):
         socket.on("message-with-ack", lambda *args: args)
         socket.on("join", lambda room: (socket.join(room), f"joined {room}")[1])
         socket.on("say", lambda room, text: socket.to(room).emit("said", text))
-        socket.on("ask-me", lambda: socket.emit("question", "why?", callback=lambda answer: socket.emit(
-            "answer-was", answer)))
+        socket.on(
+            "ask-me", lambda: socket.emit("question", "why?", callback=lambda answer: socket.emit("answer-was", answer))
+        )
 
     io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
     return io
@@ -40,10 +41,12 @@ class Recorder:
         self.events: asyncio.Queue = asyncio.Queue()
         for nsp in namespaces:
             for name in ("auth", "message-back", "said", "answer-was", "bye"):
-                self.client.on(name, lambda *args, name=name, nsp=nsp: self.events.put_nowait((nsp, name, args)),
-                               namespace=nsp)
-            self.client.on("disconnect", lambda *args, nsp=nsp: self.events.put_nowait((nsp, "disconnect", args)),
-                           namespace=nsp)
+                self.client.on(
+                    name, lambda *args, name=name, nsp=nsp: self.events.put_nowait((nsp, name, args)), namespace=nsp
+                )
+            self.client.on(
+                "disconnect", lambda *args, nsp=nsp: self.events.put_nowait((nsp, "disconnect", args)), namespace=nsp
+            )
 
     async def next(self, timeout=3.0):
         return await asyncio.wait_for(self.events.get(), timeout)
@@ -61,8 +64,11 @@ def test_connect_with_auth_emits_and_acks_both_ways(transports):
         await rec.client.emit("message", [1, "2", {"3": [False]}])
         assert await rec.next() == ("/", "message-back", ([1, "2", {"3": [False]}],))
         assert await rec.client.call("message-with-ack", (1, "2", {"3": [False]}), timeout=3) == (
-            1, "2", {"3": [False]})
-        await rec.client.emit("ask-me")           # the server asks, the client's handler answers
+            1,
+            "2",
+            {"3": [False]},
+        )
+        await rec.client.emit("ask-me")  # the server asks, the client's handler answers
         assert await rec.next() == ("/", "answer-was", ("because why?",))
         socket = next(iter(io.sockets.values()))
         assert socket.id == rec.client.get_sid("/") and socket.handshake.auth == {"token": "123"}
@@ -78,6 +84,7 @@ def test_connect_with_auth_emits_and_acks_both_ways(transports):
             assert [d.packet for d in io.trace if d.kind == "engine.io"][1:4] == ["2probe", "3probe", "6"]
         await rec.client.disconnect()
         await server.close()
+
     run(go())
 
 
@@ -96,6 +103,7 @@ def test_binary_both_ways(transports):
         assert any(d.packet.startswith("462-") and d.note == "+ 2 binary attachments" for d in io.trace)
         await rec.client.disconnect()
         await server.close()
+
     run(go())
 
 
@@ -124,6 +132,7 @@ def test_rooms_and_a_simulated_client_on_the_same_server(transports):
         for rec in (a, b, c):
             await rec.client.disconnect()
         await server.close()
+
     run(go())
 
 
@@ -133,8 +142,9 @@ def test_namespaces_and_an_unknown_namespace(transports):
         io = make_server()
         server = await io.listen("127.0.0.1", 0)
         rec = Recorder(namespaces=("/", "/custom"))
-        await rec.client.connect(server.url, auth={"k": 1}, namespaces=["/", "/custom"], transports=transports,
-                                 wait_timeout=3)
+        await rec.client.connect(
+            server.url, auth={"k": 1}, namespaces=["/", "/custom"], transports=transports, wait_timeout=3
+        )
         got = sorted([await rec.next(), await rec.next()])
         assert got == [("/", "auth", ({"k": 1},)), ("/custom", "auth", ({"k": 1},))]
         assert len(io.of("/custom").sockets) == 1
@@ -144,6 +154,7 @@ def test_namespaces_and_an_unknown_namespace(transports):
             await bad.connect(server.url, namespaces=["/random"], transports=transports, wait_timeout=1)
         assert any(d.packet == '44/random,{"message":"Invalid namespace"}' for d in io.trace)
         await server.close()
+
     run(go())
 
 
@@ -156,6 +167,7 @@ def test_middleware_refusal_reaches_connect_error(transports):
         def check(socket):
             if socket.handshake.auth.get("token") != "good":
                 raise ConnectionRefused("not authorized", {"code": 42})
+
         server = await io.listen("127.0.0.1", 0)
         errors = []
         client = socketio.AsyncClient(reconnection=False)
@@ -165,6 +177,7 @@ def test_middleware_refusal_reaches_connect_error(transports):
         assert errors == [{"message": "not authorized", "data": {"code": 42}}]
         assert any(d.packet == '44{"message":"not authorized","data":{"code":42}}' for d in io.trace)
         await server.close()
+
     run(go())
 
 
@@ -179,14 +192,14 @@ def test_disconnect_from_either_side_with_node_reasons(transports):
         await rec.client.connect(server.url, transports=transports, wait_timeout=3)
         await rec.next()
         socket = next(iter(io.sockets.values()))
-        socket.disconnect()                     # the server's side: 41 to the client
+        socket.disconnect()  # the server's side: 41 to the client
         assert (await rec.next())[1] == "disconnect"
         assert reasons == ["server namespace disconnect"]
         await rec.client.disconnect()
         rec2 = Recorder()
         await rec2.client.connect(server.url, transports=transports, wait_timeout=3)
         await rec2.next()
-        await rec2.client.disconnect()          # python-socketio closes its transport
+        await rec2.client.disconnect()  # python-socketio closes its transport
         for _ in range(40):
             if len(reasons) == 2:
                 break
@@ -195,10 +208,11 @@ def test_disconnect_from_either_side_with_node_reasons(transports):
         rec3 = Recorder()
         await rec3.client.connect(server.url, transports=transports, wait_timeout=3)
         await rec3.next()
-        await io.close()                        # io.close(): "server shutting down" on the server's side
+        await io.close()  # io.close(): "server shutting down" on the server's side
         assert reasons[2] == "server shutting down"
         assert (await rec3.next(timeout=5))[1] == "disconnect"
         assert not io.engines
+
     run(go())
 
 
@@ -210,7 +224,7 @@ def test_heartbeat_keeps_an_idle_connection_alive(transports):
         rec = Recorder()
         await rec.client.connect(server.url, transports=transports, wait_timeout=3)
         await rec.next()
-        await asyncio.sleep(1.2)                  # several ping intervals, nothing else said
+        await asyncio.sleep(1.2)  # several ping intervals, nothing else said
         assert rec.client.connected and len(io.sockets) == 1
         pings = [d for d in io.trace if d.kind == "engine.io" and d.packet == "2"]
         pongs = [d for d in io.trace if d.kind == "engine.io" and d.packet == "3"]
@@ -218,6 +232,7 @@ def test_heartbeat_keeps_an_idle_connection_alive(transports):
         assert pings[0].sender == "server" and pongs[0].recipients == ("server",)
         await rec.client.disconnect()
         await server.close()
+
     run(go())
 
 
@@ -235,8 +250,9 @@ def test_a_client_that_stops_answering_pings_is_dropped_after_ping_timeout(trans
         original = eio._send_packet
 
         async def no_pongs(packet):
-            if packet.packet_type != 3:   # engineio.packet.PONG
+            if packet.packet_type != 3:  # engineio.packet.PONG
                 await original(packet)
+
         eio._send_packet = no_pongs
         for _ in range(40):
             if reasons:
@@ -245,6 +261,7 @@ def test_a_client_that_stops_answering_pings_is_dropped_after_ping_timeout(trans
         assert reasons == ["ping timeout"] and not io.sockets
         await rec.client.disconnect()
         await server.close()
+
     run(go())
 
 
@@ -260,17 +277,20 @@ def test_async_handlers_and_a_failing_handler_do_not_stop_the_server():
             async def slow_double(x):
                 await asyncio.sleep(0.01)
                 return x * 2
+
             socket.on("double", slow_double)
             socket.on("fail", lambda: 1 / 0)
+
         server = await io.listen()
         rec = Recorder()
         await rec.client.connect(server.url, transports=["websocket"], wait_timeout=3)
         assert await rec.next() == ("/", "said", ("welcome",))
         assert await rec.client.call("double", 21, timeout=3) == 42
-        await rec.client.emit("fail")                      # logged; the connection stays
+        await rec.client.emit("fail")  # logged; the connection stays
         assert await rec.client.call("double", 1, timeout=3) == 2
         await rec.client.disconnect()
         await server.close()
+
     run(go())
 
 
@@ -279,8 +299,10 @@ def test_server_disconnect_with_close_leaves_every_namespace_then_closes():
         io = make_server()
         reasons = []
         for nsp in ("/", "/custom"):
-            io.of(nsp).on("connection", lambda socket, nsp=nsp: socket.on(
-                "disconnect", lambda reason: reasons.append((nsp, reason))))
+            io.of(nsp).on(
+                "connection",
+                lambda socket, nsp=nsp: socket.on("disconnect", lambda reason: reasons.append((nsp, reason))),
+            )
         server = await io.listen()
         rec = Recorder(namespaces=("/", "/custom"))
         await rec.client.connect(server.url, namespaces=["/", "/custom"], transports=["websocket"], wait_timeout=3)
@@ -294,17 +316,19 @@ def test_server_disconnect_with_close_leaves_every_namespace_then_closes():
             await asyncio.sleep(0.05)
         assert not server.sessions
         await server.close()
+
     run(go())
 
 
 def test_broadcast_and_single_acks_with_timeout_to_real_clients():
     async def go():
         from wslab.events import AckTimeout
+
         io = make_server()
         server = await io.listen()
         answering, silent = Recorder(), Recorder()
         answering.client.on("q", lambda: "answer")
-        silent.client.on("q", lambda: None)          # python-socketio acks None as an empty ACK
+        silent.client.on("q", lambda: None)  # python-socketio acks None as an empty ACK
         for rec in (answering, silent):
             await rec.client.connect(server.url, transports=["websocket"], wait_timeout=3)
             await rec.next()
@@ -330,4 +354,5 @@ def test_broadcast_and_single_acks_with_timeout_to_real_clients():
         await answering.client.disconnect()
         await deaf.close()
         await server.close()
+
     run(go())

@@ -17,13 +17,17 @@ POLL = b"GET /socket.io/?EIO=4&transport=polling&t=123 HTTP/1.1\r\nHost: x\r\n\r
 OPEN = b'0{"sid":"abcDEF","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: %d\r\n\r\n" % len(OPEN)
 POST_BODY = b'42["a",1]\x1ebAAEC'
-POST = (b"POST /socket.io/?EIO=4&transport=polling&sid=abcDEF HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(POST_BODY)
-        + POST_BODY)
+POST = (
+    b"POST /socket.io/?EIO=4&transport=polling&sid=abcDEF HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(POST_BODY)
+    + POST_BODY
+)
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-UPGRADE = (b"GET /socket.io/?EIO=4&transport=websocket&sid=abcDEF HTTP/1.1\r\nUpgrade: websocket\r\n"
-           b"Connection: Upgrade\r\n\r\n")
+UPGRADE = (
+    b"GET /socket.io/?EIO=4&transport=websocket&sid=abcDEF HTTP/1.1\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\n\r\n"
+)
 SWITCH = b"HTTP/1.1 101 Switching Protocols\r\n\r\n"
-PROBE = bytes.fromhex("8186") + b"\x00\x00\x00\x00" + b"2probe"     # a masked text frame, key 0
+PROBE = bytes.fromhex("8186") + b"\x00\x00\x00\x00" + b"2probe"  # a masked text frame, key 0
 
 
 def keep_alive_tap(pieces_size=None):
@@ -32,7 +36,7 @@ def keep_alive_tap(pieces_size=None):
     for direction, data in ((CLIENT_TO_SERVER, client), (SERVER_TO_CLIENT, server)):
         step = pieces_size or len(data)
         for i in range(0, len(data), step):
-            tap.record("c1", direction, data[i:i + step])
+            tap.record("c1", direction, data[i : i + step])
     return tap
 
 
@@ -52,8 +56,8 @@ def test_the_tap_reads_several_http_messages_on_one_connection(size):
 
 def test_the_view_reads_polling_bodies_and_frames_and_hides_what_varies():
     text = str(engineio_view(keep_alive_tap(3)))
-    assert "GET /socket.io/?EIO=4&transport=polling HTTP" not in text          # the status word is dropped
-    assert "GET /socket.io/?EIO=4&transport=polling\n" in text                   # t=123 left out
+    assert "GET /socket.io/?EIO=4&transport=polling HTTP" not in text  # the status word is dropped
+    assert "GET /socket.io/?EIO=4&transport=polling\n" in text  # t=123 left out
     assert '0{"sid":"SID1","upgrades":["websocket"]' in text and "abcDEF" not in text
     assert "sid=SID1" in text
     lines = [line.split() for line in text.splitlines()]
@@ -74,6 +78,7 @@ def test_the_view_of_a_real_session_is_the_same_every_run():
         await client.disconnect()
         await io.close()
         return tap
+
     views = [str(engineio_view(asyncio.run(session()), first=14)) for _ in range(2)]
     assert views[0] == views[1]
     assert views[0].count("SID1") == 2 and '40{"sid":"SID2"}' in views[0]

@@ -9,14 +9,22 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-NOTEBOOKS = sorted(p for p in (Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb")
-                   if ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = sorted(
+    p
+    for p in (Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in p.parts
+)
 VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def _widget_outputs(nb):
-    return [(n, output) for n, cell in enumerate(nb.cells) if cell.cell_type == "code"
-            for output in cell.outputs if VIEW in output.get("data", {})]
+    return [
+        (n, output)
+        for n, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if VIEW in output.get("data", {})
+    ]
 
 
 WITH_WIDGETS = [p for p in NOTEBOOKS if _widget_outputs(nbformat.read(p, as_version=4))]
@@ -42,10 +50,10 @@ def test_each_widget_output_carries_its_static_picture(path):
 def test_a_render_without_a_kernel_shows_the_static_picture(path):
     nb = nbformat.read(path, as_version=4)
     without_widgets = copy.deepcopy(nb)
-    without_widgets.metadata.pop("widgets", None)        # a viewer with no widget support
+    without_widgets.metadata.pop("widgets", None)  # a viewer with no widget support
     page, _ = HTMLExporter().from_notebook_node(without_widgets)
     for n, output in _widget_outputs(nb):
-        if "image/svg+xml" in output["data"]:     # nbconvert writes an SVG as a data: image
+        if "image/svg+xml" in output["data"]:  # nbconvert writes an SVG as a data: image
             shown = base64.b64encode(output["data"]["image/svg+xml"].encode()).decode() in page
         else:
             shown = "No traffic yet" in page or "<table" in page

@@ -34,11 +34,12 @@ def test_server_picks_by_its_own_order():
                 assert server.connections[0].subprotocol == "chat.v2"
             async with connect(server.url, subprotocols=["chat.v1", "other"]) as ws:
                 assert ws.subprotocol == "chat.v1"
-            async with connect(server.url, subprotocols=["other"]) as ws:   # no match: none, not a refusal
+            async with connect(server.url, subprotocols=["other"]) as ws:  # no match: none, not a refusal
                 assert ws.subprotocol is None
                 assert ws.response.header("Sec-WebSocket-Protocol") is None
             async with connect(server.url) as ws:
                 assert ws.subprotocol is None
+
     run(go())
 
 
@@ -53,6 +54,7 @@ def test_selector_function_chooses():
         async with serve(echo, subprotocols=choose) as server:
             async with connect(server.url, subprotocols=["a", "b", "c"]) as ws:
                 assert ws.subprotocol == "c"
+
     run(go())
     assert seen == [["a", "b", "c"]]
 
@@ -63,13 +65,20 @@ def test_selector_choosing_an_unoffered_protocol_is_a_server_error():
             with pytest.raises(InvalidResponse) as info:
                 await connect(server.url, subprotocols=["a"])
             assert "500" in str(info.value)
+
     run(go())
 
 
-@pytest.mark.parametrize("names, problem", [
-    (["a b"], "not a token"), ([""], "not a token"), (["a,b"], "not a token"), (["x", "x"], "twice"),
-    (["é"], "not a token"),
-])
+@pytest.mark.parametrize(
+    "names, problem",
+    [
+        (["a b"], "not a token"),
+        ([""], "not a token"),
+        (["a,b"], "not a token"),
+        (["x", "x"], "twice"),
+        (["é"], "not a token"),
+    ],
+)
 def test_client_refuses_to_offer_bad_names(names, problem):
     with pytest.raises(ValueError, match=problem):
         handshake.build_request("h", subprotocols=names)
@@ -78,6 +87,7 @@ def test_client_refuses_to_offer_bad_names(names, problem):
         async with serve(echo) as server:
             with pytest.raises(ValueError, match=problem):
                 await connect(server.url, subprotocols=names)
+
     run(go())
 
 
@@ -88,11 +98,13 @@ def test_server_refuses_a_bad_list_with_400():
             await probe.send(handshake.replace_header(probe.request(), "Sec-WebSocket-Protocol", "chat, chat"))
             assert await probe.read_status() == 400
             await probe.close()
+
     run(go())
 
 
 def test_client_fails_when_the_server_chooses_what_it_did_not_offer():
     """§4.1: a protocol "that was not present in the client's handshake": the client MUST fail."""
+
     async def go():
         # websockets' server answers what its selector returns, offered or not
         async with ws_serve(ws_echo, "127.0.0.1", 0, select_subprotocol=lambda conn, offered: "mqtt") as server:
@@ -100,6 +112,7 @@ def test_client_fails_when_the_server_chooses_what_it_did_not_offer():
                 await connect(f"ws://127.0.0.1:{port_of(server)}/", subprotocols=["chat"])
             assert info.value.rfc_section == "4.1 response check 6"
             assert "did not offer" in str(info.value)
+
     run(go())
 
 
@@ -116,4 +129,5 @@ def test_websockets_client_and_server_interoperate():
             # websockets refuses a client that offers none of its protocols (400); wslab reports it
             with pytest.raises(InvalidResponse, match="400"):
                 await connect(f"ws://127.0.0.1:{port_of(server)}/", subprotocols=["stomp"])
+
     run(go())

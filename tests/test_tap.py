@@ -14,13 +14,17 @@ from wslab.masking import RFC_MASK_KEY
 from wslab.tap import CLIENT_TO_SERVER, SERVER_TO_CLIENT, Relay, Tap, wiretap
 from wslab.viz.tap import sequence_diagram, tap_table
 
-REQUEST = (b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           b"Sec-WebSocket-Key: " + RFC_KEY.encode() + b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
-RESPONSE = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + RFC_ACCEPT.encode() + b"\r\n\r\n")
+REQUEST = (
+    b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: " + RFC_KEY.encode() + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+RESPONSE = (
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Accept: " + RFC_ACCEPT.encode() + b"\r\n\r\n"
+)
 CLIENT_FRAMES = [
     Frame(Opcode.TEXT, b"Hel", fin=False),
-    Frame(Opcode.PING, b"are you there?"),        # a control frame between fragments (§5.4)
+    Frame(Opcode.PING, b"are you there?"),  # a control frame between fragments (§5.4)
     Frame(Opcode.CONTINUATION, b"lo"),
     Frame(Opcode.BINARY, bytes(range(256)) * 2),  # a 16-bit extended length
     Frame(Opcode.CLOSE, close_payload(1000, "bye")),
@@ -39,7 +43,7 @@ def chop(data, sizes):
     pieces, i, n = [], 0, 0
     while i < len(data):
         size = sizes[n % len(sizes)]
-        pieces.append(data[i:i + size])
+        pieces.append(data[i : i + size])
         i, n = i + size, n + 1
     return pieces
 
@@ -97,7 +101,7 @@ def test_random_chops_give_the_same_entries():
 
 def test_head_split_inside_the_blank_line():
     cut = REQUEST.index(b"\r\n\r\n") + 2
-    tap = tapped([CLIENT_WIRE[:cut], CLIENT_WIRE[cut:cut + 1], CLIENT_WIRE[cut + 1:]], [])
+    tap = tapped([CLIENT_WIRE[:cut], CLIENT_WIRE[cut : cut + 1], CLIENT_WIRE[cut + 1 :]], [])
     assert tap[1].data == REQUEST and tap[2].frame == CLIENT_FRAMES[0]
 
 
@@ -138,12 +142,13 @@ def test_pictures_are_deterministic_and_show_masking():
     assert "1 (37 fa 21 3d)" in html and "#10" in html
     assert "37 fa" not in tap_table(tap.entries, keys=False)._repr_html_()
     svg = sequence_diagram(tap.entries).to_string()
-    assert "#3 PING [masked]" in svg and "b'are you there?'" in svg   # what it is, then its payload under it
+    assert "#3 PING [masked]" in svg and "b'are you there?'" in svg  # what it is, then its payload under it
     assert "#8 PONG [unmasked]" in svg
     assert repr(tap) == "<Tap: 10 entries on 1 connection(s)>"
 
 
 # --- the relay ---------------------------------------------------------------------
+
 
 async def _raw_relay_roundtrip():
     """A raw TCP client and server through the relay: every byte arrives unchanged."""
@@ -189,6 +194,7 @@ async def _websockets_through_two_relays():
     Relay B records what relay A forwarded, so comparing the two taps shows
     that a relay changes nothing, in both directions.
     """
+
     async def echo(ws):
         async for message in ws:
             await ws.send(message)
@@ -215,10 +221,14 @@ def test_relay_is_transparent_to_websockets():
         assert outer.bytes("c1", direction) == inner.bytes("c1", direction)
     frames_seen = [(e.direction, e.opcode, e.masked) for e in outer.frames()]
     assert frames_seen == [
-        (CLIENT_TO_SERVER, Opcode.TEXT, True), (SERVER_TO_CLIENT, Opcode.TEXT, False),
-        (CLIENT_TO_SERVER, Opcode.BINARY, True), (SERVER_TO_CLIENT, Opcode.BINARY, False),
-        (CLIENT_TO_SERVER, Opcode.PING, True), (SERVER_TO_CLIENT, Opcode.PONG, False),
-        (CLIENT_TO_SERVER, Opcode.CLOSE, True), (SERVER_TO_CLIENT, Opcode.CLOSE, False),
+        (CLIENT_TO_SERVER, Opcode.TEXT, True),
+        (SERVER_TO_CLIENT, Opcode.TEXT, False),
+        (CLIENT_TO_SERVER, Opcode.BINARY, True),
+        (SERVER_TO_CLIENT, Opcode.BINARY, False),
+        (CLIENT_TO_SERVER, Opcode.PING, True),
+        (SERVER_TO_CLIENT, Opcode.PONG, False),
+        (CLIENT_TO_SERVER, Opcode.CLOSE, True),
+        (SERVER_TO_CLIENT, Opcode.CLOSE, False),
     ]
     assert not outer.select(kinds=["error", "data"])
     # The server closes TCP first (§7.1.1): its FIN comes before the client's.
@@ -237,6 +247,7 @@ def test_negotiated_compression_is_explained():
         async def echo(ws):
             async for message in ws:
                 await ws.send(message)
+
         async with websockets.serve(echo, "127.0.0.1", 0) as server:
             async with wiretap(("127.0.0.1", server.sockets[0].getsockname()[1])) as tap:
                 async with websockets.connect(tap.url) as ws:
@@ -244,12 +255,14 @@ def test_negotiated_compression_is_explained():
                     await ws.recv()
                 await tap.wait_for(lambda t: len(t.select(kinds=["eof"])) == 2)
         return tap
+
     tap = run(scenario())
     errors = tap.select(kinds=["error"])
     assert errors and "permessage-deflate" in str(errors[0].error) and "compression=None" in str(errors[0].error)
 
 
 # --- wslab's own connections, through the on_bytes hooks ------------------------------
+
 
 async def _wslab_echo_tapped():
     from wslab.net import connect, serve
@@ -267,8 +280,9 @@ async def _wslab_echo_tapped():
         await ws.send(b"\x01\x02" * 100, fragment_size=128)
         assert await ws.recv() == b"\x01\x02" * 100
         await ws.close()
-        await server_tap.wait_for(lambda t: t.frames() and t.frames()[-1].opcode == Opcode.CLOSE
-                                  and t.frames()[-1].sender == "server")
+        await server_tap.wait_for(
+            lambda t: t.frames() and t.frames()[-1].opcode == Opcode.CLOSE and t.frames()[-1].sender == "server"
+        )
         # A raw socket sends an unmasked frame: the server fails the connection with 1002.
         reader, writer = await asyncio.open_connection(server.host, server.port)
         writer.write(REQUEST + encode(Frame(Opcode.TEXT, b"unmasked")))
@@ -285,11 +299,15 @@ def test_tap_on_wslab_hooks_sees_the_same_bytes_from_both_ends():
         assert server_tap.bytes("c1", direction) == client_tap.bytes(client_label, direction)
     seen = [(e.sender, e.opcode.name, e.frame.fin, e.masked) for e in server_tap.frames("c1")]
     assert seen == [
-        ("client", "TEXT", True, True), ("server", "TEXT", True, False),
-        ("client", "PING", True, True), ("server", "PONG", True, False),
-        ("client", "BINARY", False, True), ("client", "CONTINUATION", True, True),
+        ("client", "TEXT", True, True),
+        ("server", "TEXT", True, False),
+        ("client", "PING", True, True),
+        ("server", "PONG", True, False),
+        ("client", "BINARY", False, True),
+        ("client", "CONTINUATION", True, True),
         ("server", "BINARY", True, False),
-        ("client", "CLOSE", True, True), ("server", "CLOSE", True, False),
+        ("client", "CLOSE", True, True),
+        ("server", "CLOSE", True, False),
     ]
     assert all(e.mask_key == RFC_MASK_KEY for e in server_tap.frames("c1") if e.sender == "client")
     bad, answer = server_tap.select("c2", kinds=["error", "frame"])
@@ -316,17 +334,22 @@ def test_server_answer_reports_the_close_code_of_a_bad_frame():
 
     async def scenario():
         async with serve(echo) as server:
-            return [await server_answer(server.url, data) for data in (
-                encode(Frame(Opcode.TEXT, b"hi", rsv1=True), RFC_MASK_KEY),
-                encode(Frame(Opcode.TEXT, b"\xff"), RFC_MASK_KEY),
-                encode(Frame(Opcode.CLOSE, close_payload(4000, "x")), RFC_MASK_KEY),
-            )]
+            return [
+                await server_answer(server.url, data)
+                for data in (
+                    encode(Frame(Opcode.TEXT, b"hi", rsv1=True), RFC_MASK_KEY),
+                    encode(Frame(Opcode.TEXT, b"\xff"), RFC_MASK_KEY),
+                    encode(Frame(Opcode.CLOSE, close_payload(4000, "x")), RFC_MASK_KEY),
+                )
+            ]
+
     answers = run(scenario())
     assert [code for code, _ in answers] == [1002, 1007, 4000]
 
 
 def test_a_head_without_its_blank_line_is_an_error_entry_past_max_head():
     from wslab.handshake import MAX_HEAD
+
     tap = Tap()
     tap.record("c1", CLIENT_TO_SERVER, b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * (MAX_HEAD // 6))
     [entry] = tap.entries

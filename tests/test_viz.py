@@ -18,8 +18,10 @@ def texts(svg) -> str:
     return " ".join(re.findall(r">([^<>]+)</text>", svg.to_string()))
 
 
-@pytest.mark.parametrize("size, length_text, header", [(5, "5 bytes", 2), (200, "126: 16 bits follow", 4),
-                                                        (70000, "127: 64 bits follow", 10)])
+@pytest.mark.parametrize(
+    "size, length_text, header",
+    [(5, "5 bytes", 2), (200, "126: 16 bits follow", 4), (70000, "127: 64 bits follow", 10)],
+)
 @pytest.mark.parametrize("key", [None, RFC_MASK_KEY])
 def test_frame_diagram_every_length_encoding(size, length_text, header, key):
     svg = frame_diagram(Frame(Opcode.BINARY, bytes(size)), mask_key=key)
@@ -58,13 +60,16 @@ def test_frame_diagram_is_deterministic():
     assert repr(a) == "<SVG 760x455: frame diagram: valid TEXT frame, masked, 11 bytes>"
 
 
-@pytest.mark.parametrize("hex_bytes, field, words", [
-    ("c1 05 48 65 6c 6c 6f", "RSV1", "RSV1 is set"),
-    ("83 00", "opcode", "is reserved"),
-    ("09 00", "FIN", "MUST NOT be fragmented"),
-    ("81 7e 00 05 48 65 6c 6c 6f", "extended payload length", "minimal"),
-    ("88 01 03", "payload", "Close"),
-])
+@pytest.mark.parametrize(
+    "hex_bytes, field, words",
+    [
+        ("c1 05 48 65 6c 6c 6f", "RSV1", "RSV1 is set"),
+        ("83 00", "opcode", "is reserved"),
+        ("09 00", "FIN", "MUST NOT be fragmented"),
+        ("81 7e 00 05 48 65 6c 6c 6f", "extended payload length", "minimal"),
+        ("88 01 03", "payload", "Close"),
+    ],
+)
 def test_invalid_frames_are_drawn_with_field_marked_and_error(hex_bytes, field, words):
     svg = frame_diagram(bytes.fromhex(hex_bytes))
     text = texts(svg)
@@ -100,7 +105,7 @@ def test_masking_view_rows_and_round_trip():
     svg = masking_view(b"Hello, WebSocket!", RFC_MASK_KEY)
     text = texts(svg)
     assert "01001000" in text and "00110111" in text and "01111111" in text  # 'H' XOR 0x37 = 0x7f, in bits
-    assert "0x6f 'o'" in text and "0x58" in text                             # row 4: key byte 0 again
+    assert "0x6f 'o'" in text and "0x58" in text  # row 4: key byte 0 again
     assert "masking twice gives back the payload: True" in text
     assert "5 more bytes" in text
     with pytest.raises(ValueError):

@@ -16,9 +16,9 @@ def texts(svg) -> list[str]:
 
 
 def test_rfc_7692_hello_is_drawn_compressed_and_inflated():
-    frame = bytes.fromhex("c1 07 f2 48 cd c9 c9 07 00")   # RFC 7692 §7.2.3.1
+    frame = bytes.fromhex("c1 07 f2 48 cd c9 c9 07 00")  # RFC 7692 §7.2.3.1
     assert frame_error(frame, compressed=True) is None
-    assert "RSV1" in str(frame_error(frame)) and "1002" in str(frame_error(frame))   # not negotiated: reserved
+    assert "RSV1" in str(frame_error(frame)) and "1002" in str(frame_error(frame))  # not negotiated: reserved
     words = " ".join(texts(frame_diagram(frame, compressed=True)))
     assert "1: compressed (permessage-deflate, §6)" in words and "inflates to 'Hello'" in words
     assert "compressed" in frame_diagram(frame, compressed=True).title

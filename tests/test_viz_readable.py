@@ -32,8 +32,9 @@ def _chat_tap() -> Tap:
     async def scenario():
         room, tap = chat.ChatServer(), Tap()
         async with serve(room.handler, on_bytes=tap.server_hook) as server:
-            members = [chat.ChatClient(name, await connect(server.url, mask_key=RFC_MASK_KEY))
-                       for name in ("alice", "bob")]
+            members = [
+                chat.ChatClient(name, await connect(server.url, mask_key=RFC_MASK_KEY)) for name in ("alice", "bob")
+            ]
             for member in members:
                 await member.join()
             await members[0].say("hello everyone, this message is long enough to wrap", to="everyone")
@@ -41,6 +42,7 @@ def _chat_tap() -> Tap:
                 await member.receive()
             await tap.settle()
             return tap
+
     return run(scenario())
 
 
@@ -50,6 +52,7 @@ def _broadcast_server() -> Server:
     @io.on("connection")
     def on_connection(socket):
         socket.on("chat", lambda msg: socket.broadcast.emit("chat", msg))
+
     for name in ("alice", "bob", "carol"):
         io.client(name).connect()
     io.clients["alice"].emit("chat", "hi")
@@ -99,8 +102,14 @@ def test_what_the_lesson_is_about_is_not_cut_off(pictures):
 
 
 def _lifelines(svg: str, dash: str) -> list[float]:
-    return [float(x) for x in re.findall(rf'<line x1="([\d.]+)" y1="[\d.]+" x2="\1" y2="[\d.]+" [^>]*'
-                                         rf'stroke-dasharray="{dash}"', svg)]
+    return [
+        float(x)
+        for x in re.findall(
+            rf'<line x1="([\d.]+)" y1="[\d.]+" x2="\1" y2="[\d.]+" [^>]*'
+            rf'stroke-dasharray="{dash}"',
+            svg,
+        )
+    ]
 
 
 @pytest.mark.parametrize("name, dash, label_top", [("sequence", "3 3", 40), ("timeline", "2 3", 30)])
@@ -111,7 +120,7 @@ def test_labels_never_over_lifelines(pictures, name, dash, label_top):
     ys = dict(re.findall(r'<text x="([\d.]+)" y="([\d.]+)"', svg))
     for x, size, anchor, content in _texts(svg):
         if float(ys[f"{x:g}"] if f"{x:g}" in ys else 0) < label_top:
-            continue   # the lifelines' own names, above them
+            continue  # the lifelines' own names, above them
         left, right = _extent(x, size, anchor, content)
         assert not [line for line in lines if left - 2 < line < right + 2], f"{name}: {content!r} crosses a lifeline"
 

@@ -22,11 +22,32 @@ def test_terms_are_unique_and_complete():
         assert t.lesson in LESSONS, t
 
 
-@pytest.mark.parametrize("english", ["polling", "long polling", "nonce", "namespace", "CORS",
-                                     "persistent connection", "heartbeat", "extension", "subprotocol",
-                                     "Engine.IO", "transport", "upgrade", "acknowledgement", "room", "broadcast",
-                                     "compression", "context takeover", "conformance", "exercise", "hint",
-                                     "solution"])
+@pytest.mark.parametrize(
+    "english",
+    [
+        "polling",
+        "long polling",
+        "nonce",
+        "namespace",
+        "CORS",
+        "persistent connection",
+        "heartbeat",
+        "extension",
+        "subprotocol",
+        "Engine.IO",
+        "transport",
+        "upgrade",
+        "acknowledgement",
+        "room",
+        "broadcast",
+        "compression",
+        "context takeover",
+        "conformance",
+        "exercise",
+        "hint",
+        "solution",
+    ],
+)
 def test_key_terms_are_there(english):
     assert vocabulary.term(english).english == english
 
@@ -46,7 +67,10 @@ def test_unknown_term_says_where_to_add_it():
 
 def test_korean_phrases():
     assert korean_phrases("**frame** (프레임), a **request / 요청** or `asyncio` (비동기 I/O)") == [
-        "프레임", "요청", "비동기"]
+        "프레임",
+        "요청",
+        "비동기",
+    ]
     assert korean_phrases("CSWSH / 크로스 사이트 웹소켓 하이재킹):") == ["크로스 사이트 웹소켓 하이재킹"]
     assert korean_phrases("no Korean here") == []
 
@@ -72,16 +96,22 @@ QUOTED = re.compile(r"```.*?```|`[^`\n]*`|\"[^\"\n]*\"|“[^”\n]*”|^>\s*\d+-
 
 def korean_terms_of(path: Path) -> list[tuple[int, str]]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [(n, phrase) for n, cell in enumerate(cells) if cell["cell_type"] == "markdown"
-            for phrase in korean_phrases(QUOTED.sub(" ", "".join(cell["source"])))]
+    return [
+        (n, phrase)
+        for n, cell in enumerate(cells)
+        if cell["cell_type"] == "markdown"
+        for phrase in korean_phrases(QUOTED.sub(" ", "".join(cell["source"])))
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(REPO / "notebooks")))
 def test_every_korean_term_comes_from_the_vocabulary(path):
     known = known_phrases()
     unknown = [(cell, phrase) for cell, phrase in korean_terms_of(path) if phrase not in known]
-    assert unknown == [], (f"Korean terms not in wslab.vocabulary.TERMS (cell number, phrase): {unknown}; "
-                           "use the vocabulary's word, or add the term there")
+    assert unknown == [], (
+        f"Korean terms not in wslab.vocabulary.TERMS (cell number, phrase): {unknown}; "
+        "use the vocabulary's word, or add the term there"
+    )
 
 
 def test_the_quoted_seed_notes_are_not_terms():

@@ -113,6 +113,7 @@ def test_static_copy_of_a_widget_with_bad_input_says_so():
 
 def test_emit_playground_bad_json_greys_the_old_picture():
     from wslab.widgets import EmitPlayground
+
     pg = EmitPlayground()
     pg.emit_button.click()
     good = pg.diagram.value
@@ -128,6 +129,7 @@ def test_emit_playground_bad_json_greys_the_old_picture():
 
 def test_widget_display_includes_a_static_svg():
     from IPython.core.formatters import DisplayFormatter
+
     w = MaskingExplorer()
     assert [type(s).__name__ for s in w.static()] == ["Svg"]
     assert repr(w) == "MaskingExplorer(payload='Hello', key='37 fa 21 3d')"

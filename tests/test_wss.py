@@ -51,12 +51,13 @@ def test_wslab_server_and_client_over_tls(server_context, client_context):
             assert server.url.startswith("wss://")
             async with connect(server.url, ssl=client_context, compression=Offer()) as ws:
                 assert ws.secure
-                assert ws.extensions.startswith("permessage-deflate")   # compression works over TLS too
+                assert ws.extensions.startswith("permessage-deflate")  # compression works over TLS too
                 for message in (TEXT, TEXT.encode(), "", b"\x00" * 70000):
                     await ws.send(message)
                     assert await ws.recv() == message
                 assert server.connections[0].secure
             assert ws.close_code == 1000
+
     run(go())
 
 
@@ -66,6 +67,7 @@ def test_websockets_client_to_wslab_wss_server(server_context, client_context):
             async with ws_connect(server.url, ssl=client_context) as client:
                 await client.send(TEXT)
                 assert await client.recv() == TEXT
+
     run(go())
 
 
@@ -77,18 +79,21 @@ def test_wslab_client_to_websockets_wss_server(server_context, client_context):
                 await ws.send(TEXT)
                 assert await ws.recv() == TEXT
                 assert ws.request.host == f"localhost:{port}"
+
     run(go())
 
 
 def test_client_refuses_an_untrusted_certificate(server_context):
     """Without the test CA in its trust store the client cannot verify the server: refused, clearly."""
+
     async def go():
         async with serve(echo, ssl=server_context) as server:
-            untrusting = ssl.create_default_context()   # the system's CAs only
+            untrusting = ssl.create_default_context()  # the system's CAs only
             with pytest.raises(ssl.SSLCertVerificationError) as info:
                 await connect(server.url, ssl=untrusting)
             assert "certificate verify failed" in str(info.value)
             assert server.connections == []
+
     run(go())
 
 
@@ -99,15 +104,18 @@ def test_client_refuses_a_certificate_for_another_host(ca, client_context):
         async with serve(echo, ssl=context) as server:
             with pytest.raises(ssl.SSLCertVerificationError, match="127.0.0.1|mismatch|match"):
                 await connect(server.url, ssl=client_context)
+
     run(go())
 
 
 def test_wss_uri_without_a_context_uses_the_default_one(server_context):
     """``wss://`` alone verifies with the system's CAs: our test CA is not among them."""
+
     async def go():
         async with serve(echo, ssl=server_context) as server:
             with pytest.raises(ssl.SSLCertVerificationError):
                 await connect(server.url)
+
     run(go())
 
 
@@ -115,4 +123,5 @@ def test_ssl_context_with_a_ws_uri_is_refused():
     async def go():
         with pytest.raises(ValueError, match="wss://"):
             await connect("ws://127.0.0.1:1/", ssl=ssl.create_default_context())
+
     run(go())

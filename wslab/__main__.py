@@ -1,20 +1,20 @@
 """The command line: ``python -m wslab serve``, ``doctor``, ``conformance`` and ``classroom``.
 
-    python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
-                          [--no-compression] [--subprotocol NAME ...] [--certfile PEM [--keyfile PEM]]
-                          [--handshake-timeout SECONDS] [--close-timeout SECONDS]
-        an echo server (text back as text, binary as binary) made only of wslab's
-        own handshake and connection code; logs each connection to stderr; Ctrl-C stops it.
-    python -m wslab doctor
-        checks this install for a classroom machine; exit status 0 only if every check passes.
-    python -m wslab conformance ws://127.0.0.1:9001/ [--cases 5.*,6.*] [--json FILE] [--html FILE]
-                                [--max-size BYTES]
-        runs the conformance suite (wslab.conformance) against any WebSocket server and prints a
-        table of verdicts per category; exit status 0 only if every case passed (OK or NON-STRICT).
-    python -m wslab classroom DIR [--no-solutions | --nbgrader]
-        writes a class set into DIR: the lessons, the exercises, the cheat sheet and an index page;
-        --no-solutions keeps solution() from showing the solutions; --nbgrader also writes the
-        exercises as nbgrader source assignments (DIR/source/exNN/).
+python -m wslab serve [--host 127.0.0.1] [--port 8765] [--allow-origin ORIGIN ...] [--max-size BYTES]
+                      [--no-compression] [--subprotocol NAME ...] [--certfile PEM [--keyfile PEM]]
+                      [--handshake-timeout SECONDS] [--close-timeout SECONDS]
+    an echo server (text back as text, binary as binary) made only of wslab's
+    own handshake and connection code; logs each connection to stderr; Ctrl-C stops it.
+python -m wslab doctor
+    checks this install for a classroom machine; exit status 0 only if every check passes.
+python -m wslab conformance ws://127.0.0.1:9001/ [--cases 5.*,6.*] [--json FILE] [--html FILE]
+                            [--max-size BYTES]
+    runs the conformance suite (wslab.conformance) against any WebSocket server and prints a
+    table of verdicts per category; exit status 0 only if every case passed (OK or NON-STRICT).
+python -m wslab classroom DIR [--no-solutions | --nbgrader]
+    writes a class set into DIR: the lessons, the exercises, the cheat sheet and an index page;
+    --no-solutions keeps solution() from showing the solutions; --nbgrader also writes the
+    exercises as nbgrader source assignments (DIR/source/exNN/).
 """
 
 from __future__ import annotations
@@ -34,10 +34,20 @@ __all__ = ["main", "run_server", "doctor", "conformance", "classroom"]
 
 # --- serve ---------------------------------------------------------------------
 
-async def run_server(host: str, port: int, allowed_origins: list[str] | None, max_size: int,
-                     handshake_timeout: float = 10.0, close_timeout: float = 5.0, *, compression: bool = True,
-                     subprotocols: list[str] | None = None, certfile: str | None = None,
-                     keyfile: str | None = None) -> None:
+
+async def run_server(
+    host: str,
+    port: int,
+    allowed_origins: list[str] | None,
+    max_size: int,
+    handshake_timeout: float = 10.0,
+    close_timeout: float = 5.0,
+    *,
+    compression: bool = True,
+    subprotocols: list[str] | None = None,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> None:
     """Serve `wslab.net.echo` until SIGINT or SIGTERM, then close every connection (1001) and stop.
 
     permessage-deflate is accepted when offered unless `compression` is False;
@@ -49,6 +59,7 @@ async def run_server(host: str, port: int, allowed_origins: list[str] | None, ma
     context = None
     if certfile:
         import ssl
+
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(certfile, keyfile)
 
@@ -57,18 +68,30 @@ async def run_server(host: str, port: int, allowed_origins: list[str] | None, ma
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):   # Windows: Ctrl-C arrives as KeyboardInterrupt
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
             pass
-    server = await serve(echo, host, port, allowed_origins=allowed_origins, max_message_size=max_size,
-                         handshake_timeout=handshake_timeout, close_timeout=close_timeout,
-                         compression=ServerConfig() if compression else None, subprotocols=subprotocols or (),
-                         ssl=context)
+    server = await serve(
+        echo,
+        host,
+        port,
+        allowed_origins=allowed_origins,
+        max_message_size=max_size,
+        handshake_timeout=handshake_timeout,
+        close_timeout=close_timeout,
+        compression=ServerConfig() if compression else None,
+        subprotocols=subprotocols or (),
+        ssl=context,
+    )
     origins = ", ".join(allowed_origins) if allowed_origins else "any"
     extras = "permessage-deflate accepted" if compression else "no compression"
     if subprotocols:
         extras += f"; subprotocols {', '.join(subprotocols)}"
-    print(f"wslab echo server on {server.url} (origins: {origins}; max message {max_size} bytes; {extras}); "
-          "Ctrl-C stops it", file=sys.stderr, flush=True)
+    print(
+        f"wslab echo server on {server.url} (origins: {origins}; max message {max_size} bytes; {extras}); "
+        "Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:
@@ -77,6 +100,7 @@ async def run_server(host: str, port: int, allowed_origins: list[str] | None, ma
 
 
 # --- doctor --------------------------------------------------------------------
+
 
 def _check_handshake_vector() -> str:
     from wslab import handshake
@@ -105,8 +129,9 @@ def _check_frame_vectors() -> str:
     ]
     for frame, mask_key, wire in vectors:
         data = encode(frame, mask_key=mask_key)
-        assert data.hex() == wire, \
+        assert data.hex() == wire, (
             f"encode({Opcode(frame.opcode).name} {frame.payload[:8]!r}) gave {data[:12].hex()}..."
+        )
         decoded, used = decode(data)
         assert decoded == frame and used == len(data), f"decode({wire[:20]}...) gave {decoded}"
     return f"{len(vectors)} frames of RFC 6455 §5.7 encode and decode byte for byte"
@@ -134,6 +159,7 @@ def _check_import(name: str) -> Callable[[], str]:
     def check() -> str:
         module = importlib.import_module(name)
         return f"{name} {getattr(module, '__version__', '(version unknown)')}"
+
     return check
 
 
@@ -142,8 +168,10 @@ def _check_venv() -> str:
     base = getattr(sys, "_base_executable", sys.executable)
     result = subprocess.run([base, "-c", "import ensurepip, venv"], capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
-        raise RuntimeError("this Python cannot create virtual environments (no ensurepip); "
-                           "on Debian or Ubuntu: sudo apt-get install python3-venv")
+        raise RuntimeError(
+            "this Python cannot create virtual environments (no ensurepip); "
+            "on Debian or Ubuntu: sudo apt-get install python3-venv"
+        )
     return f"Python {sys.version.split()[0]} can create virtual environments (python -m venv)"
 
 
@@ -157,8 +185,10 @@ def _check_korean_font() -> str:
     listed = subprocess.run([fc_list, ":lang=ko", "family"], capture_output=True, text=True, timeout=60).stdout
     families = sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()})
     if not families:
-        raise RuntimeError("no font with Hangul: Korean terms would show as boxes; "
-                           "on Debian or Ubuntu: sudo apt-get install fonts-noto-cjk (or fonts-nanum)")
+        raise RuntimeError(
+            "no font with Hangul: Korean terms would show as boxes; "
+            "on Debian or Ubuntu: sudo apt-get install fonts-noto-cjk (or fonts-nanum)"
+        )
     return f"{len(families)} font famil{'y' if len(families) == 1 else 'ies'} with Hangul, e.g. {families[0]}"
 
 
@@ -187,7 +217,7 @@ def doctor() -> int:
     for name, check in DOCTOR_CHECKS:
         try:
             detail = check()
-        except Exception as error:   # a check may fail in any way: report it, go on
+        except Exception as error:  # a check may fail in any way: report it, go on
             failures += 1
             print(f"{bad_mark} {name}: {type(error).__name__}: {error}", flush=True)
         else:
@@ -195,7 +225,7 @@ def doctor() -> int:
     for name, check in DOCTOR_ADVICE:
         try:
             print(f"{ok_mark} {name}: {check()}", flush=True)
-        except Exception as error:   # advice: reported, not counted
+        except Exception as error:  # advice: reported, not counted
             print(f"! {name}: {error} (advice, not counted: it matters where the browser runs)", flush=True)
     total = len(DOCTOR_CHECKS)
     print(f"{total - failures}/{total} checks passed" + ("" if failures else ": ready for class"))
@@ -213,8 +243,8 @@ def _marks() -> tuple[str, str]:
 
 # --- conformance ---------------------------------------------------------------
 
-def conformance(url: str, cases: str | None, json_file: str | None, html_file: str | None,
-                max_size: int) -> int:
+
+def conformance(url: str, cases: str | None, json_file: str | None, html_file: str | None, max_size: int) -> int:
     """Run the suite against `url`, print the table (and each case not OK), write the reports asked for."""
     from wslab import conformance as suite
 
@@ -238,6 +268,7 @@ def conformance(url: str, cases: str | None, json_file: str | None, html_file: s
 
 # --- classroom -----------------------------------------------------------------
 
+
 def classroom(target: str, *, solutions: bool, nbgrader: bool, source: str | None) -> int:
     """Write a class set; print what was written, or why it could not be."""
     from pathlib import Path
@@ -245,19 +276,23 @@ def classroom(target: str, *, solutions: bool, nbgrader: bool, source: str | Non
     from wslab.classroom import write_class_set
 
     try:
-        written = write_class_set(Path(target), solutions=solutions, nbgrader=nbgrader,
-                                  source=Path(source) if source else None)
+        written = write_class_set(
+            Path(target), solutions=solutions, nbgrader=nbgrader, source=Path(source) if source else None
+        )
     except (FileExistsError, FileNotFoundError) as error:
         print(f"classroom: {error}", file=sys.stderr)
         return 2
     notebooks = sum(path.suffix == ".ipynb" for path in written)
-    print(f"class set in {target}: {notebooks} notebooks, index.md, cheatsheet.svg"
-          + ("; solutions kept back (wslab-classroom.json)" if not solutions else "")
-          + ("; nbgrader source assignments in source/" if nbgrader else ""))
+    print(
+        f"class set in {target}: {notebooks} notebooks, index.md, cheatsheet.svg"
+        + ("; solutions kept back (wslab-classroom.json)" if not solutions else "")
+        + ("; nbgrader source assignments in source/" if nbgrader else "")
+    )
     return 0
 
 
 # --- main ----------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wslab", description=__doc__.split("\n\n")[0])
@@ -265,40 +300,85 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run an echo server built from wslab's own code")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
-    serve_cmd.add_argument("--allow-origin", action="append", metavar="ORIGIN", dest="origins",
-                           help="accept only this Origin (repeat for more); others get HTTP 403 (§10.2)")
-    serve_cmd.add_argument("--max-size", type=int, default=1 << 20, metavar="BYTES",
-                           help="largest message accepted (default 1 MiB); larger: close 1009")
-    serve_cmd.add_argument("--handshake-timeout", type=float, default=10.0, metavar="SECONDS",
-                           help="drop a client that has not completed its handshake by then (default 10)")
-    serve_cmd.add_argument("--close-timeout", type=float, default=5.0, metavar="SECONDS",
-                           help="bound on each wait of closing a connection (default 5)")
-    serve_cmd.add_argument("--no-compression", action="store_false", dest="compression",
-                           help="decline permessage-deflate (RFC 7692), which is accepted when offered by default")
-    serve_cmd.add_argument("--subprotocol", action="append", metavar="NAME", dest="subprotocols",
-                           help="a subprotocol the server speaks (repeat, in order of preference; §1.9)")
+    serve_cmd.add_argument(
+        "--allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        dest="origins",
+        help="accept only this Origin (repeat for more); others get HTTP 403 (§10.2)",
+    )
+    serve_cmd.add_argument(
+        "--max-size",
+        type=int,
+        default=1 << 20,
+        metavar="BYTES",
+        help="largest message accepted (default 1 MiB); larger: close 1009",
+    )
+    serve_cmd.add_argument(
+        "--handshake-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="drop a client that has not completed its handshake by then (default 10)",
+    )
+    serve_cmd.add_argument(
+        "--close-timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="bound on each wait of closing a connection (default 5)",
+    )
+    serve_cmd.add_argument(
+        "--no-compression",
+        action="store_false",
+        dest="compression",
+        help="decline permessage-deflate (RFC 7692), which is accepted when offered by default",
+    )
+    serve_cmd.add_argument(
+        "--subprotocol",
+        action="append",
+        metavar="NAME",
+        dest="subprotocols",
+        help="a subprotocol the server speaks (repeat, in order of preference; §1.9)",
+    )
     serve_cmd.add_argument("--certfile", metavar="PEM", help="serve wss:// with this certificate chain (TLS)")
     serve_cmd.add_argument("--keyfile", metavar="PEM", help="the private key, if not in --certfile")
     commands.add_parser("doctor", help="check this install for a classroom")
-    conformance_cmd = commands.add_parser("conformance",
-                                          help="run the RFC 6455 and RFC 7692 conformance suite against a server")
+    conformance_cmd = commands.add_parser(
+        "conformance", help="run the RFC 6455 and RFC 7692 conformance suite against a server"
+    )
     conformance_cmd.add_argument("url", help="the server's ws:// URL, e.g. ws://127.0.0.1:9001/")
-    conformance_cmd.add_argument("--cases", metavar="PATTERNS",
-                                 help="comma-separated glob patterns of case ids, e.g. '5.*,6.*' (default: all)")
+    conformance_cmd.add_argument(
+        "--cases", metavar="PATTERNS", help="comma-separated glob patterns of case ids, e.g. '5.*,6.*' (default: all)"
+    )
     conformance_cmd.add_argument("--json", metavar="FILE", dest="json_file", help="also write the results as JSON")
-    conformance_cmd.add_argument("--html", metavar="FILE", dest="html_file",
-                                 help="also write a self-contained HTML report")
-    conformance_cmd.add_argument("--max-size", type=int, default=1 << 20, metavar="BYTES",
-                                 help="the server's message-size limit, for the 9.x cases (default 1 MiB)")
+    conformance_cmd.add_argument(
+        "--html", metavar="FILE", dest="html_file", help="also write a self-contained HTML report"
+    )
+    conformance_cmd.add_argument(
+        "--max-size",
+        type=int,
+        default=1 << 20,
+        metavar="BYTES",
+        help="the server's message-size limit, for the 9.x cases (default 1 MiB)",
+    )
     classroom_cmd = commands.add_parser("classroom", help="write a class set (lessons, exercises, index) into DIR")
     classroom_cmd.add_argument("dir", help="a new (or empty) folder for the class set")
     choice = classroom_cmd.add_mutually_exclusive_group()
-    choice.add_argument("--no-solutions", action="store_true",
-                        help="solution() in this class set says the teacher has kept the solutions back")
-    choice.add_argument("--nbgrader", action="store_true",
-                        help="also write the exercises as nbgrader source assignments (source/exNN/)")
-    classroom_cmd.add_argument("--from", dest="source", metavar="NOTEBOOKS",
-                               help="the kit's notebooks/ folder (default: the one beside this wslab)")
+    choice.add_argument(
+        "--no-solutions",
+        action="store_true",
+        help="solution() in this class set says the teacher has kept the solutions back",
+    )
+    choice.add_argument(
+        "--nbgrader", action="store_true", help="also write the exercises as nbgrader source assignments (source/exNN/)"
+    )
+    classroom_cmd.add_argument(
+        "--from",
+        dest="source",
+        metavar="NOTEBOOKS",
+        help="the kit's notebooks/ folder (default: the one beside this wslab)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "classroom":
@@ -309,10 +389,21 @@ def main(argv: list[str] | None = None) -> int:
         return conformance(args.url, args.cases, args.json_file, args.html_file, args.max_size)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
-        asyncio.run(run_server(args.host, args.port, args.origins, args.max_size, args.handshake_timeout,
-                               args.close_timeout, compression=args.compression, subprotocols=args.subprotocols,
-                               certfile=args.certfile, keyfile=args.keyfile))
-    except KeyboardInterrupt:   # where signal handlers are unavailable
+        asyncio.run(
+            run_server(
+                args.host,
+                args.port,
+                args.origins,
+                args.max_size,
+                args.handshake_timeout,
+                args.close_timeout,
+                compression=args.compression,
+                subprotocols=args.subprotocols,
+                certfile=args.certfile,
+                keyfile=args.keyfile,
+            )
+        )
+    except KeyboardInterrupt:  # where signal handlers are unavailable
         pass
     return 0
 

@@ -37,13 +37,13 @@ def chromium_session(name: str = "chromium") -> Tap:
     return tap
 
 
-
 def frames_of(name: str, direction: str, connection: str = "c1") -> list[bytes]:
     """The frames one side sent, each exactly as on the wire, split with `wslab.frames.decode`
     (RSV1 allowed: a capture with permessage-deflate has compressed frames, which a tap does not inflate)."""
-    stream = b"".join(bytes.fromhex(data) for conn, way, data in load(name)["chunks"]
-                      if conn == connection and way == direction)
-    rest = stream[stream.index(b"\r\n\r\n") + 4:]
+    stream = b"".join(
+        bytes.fromhex(data) for conn, way, data in load(name)["chunks"] if conn == connection and way == direction
+    )
+    rest = stream[stream.index(b"\r\n\r\n") + 4 :]
     receiver: Role = "server" if direction == CLIENT_TO_SERVER else "client"
     found = []
     while rest:

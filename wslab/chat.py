@@ -77,7 +77,7 @@ class ChatServer:
             async for message in ws:
                 request = _parse(message)
                 if request is None:
-                    await ws.send(envelope("error", text="expected a JSON object with a \"type\""))
+                    await ws.send(envelope("error", text='expected a JSON object with a "type"'))
                 elif name is None:
                     name = await self._hello(ws, request)
                 else:
@@ -89,7 +89,7 @@ class ChatServer:
     async def _hello(self, ws: Any, request: dict) -> str | None:
         name = request.get("name")
         if request.get("type") != "hello" or not isinstance(name, str) or not name:
-            await ws.send(envelope("error", text="say hello first: {\"type\": \"hello\", \"name\": ...}"))
+            await ws.send(envelope("error", text='say hello first: {"type": "hello", "name": ...}'))
             return None
         if name in self.members:
             await ws.send(envelope("error", text=f"the name {name!r} is taken"))
@@ -102,8 +102,9 @@ class ChatServer:
     async def _say(self, ws: Any, name: str, request: dict) -> None:
         to, text = request.get("to", "everyone"), request.get("text")
         if request.get("type") != "say" or to not in PATTERNS or not isinstance(text, str):
-            await ws.send(envelope("error", text=f"expected {{\"type\": \"say\", \"to\": one of "
-                                                 f"{list(PATTERNS)}, \"text\": ...}}"))
+            await ws.send(
+                envelope("error", text=f'expected {{"type": "say", "to": one of {list(PATTERNS)}, "text": ...}}')
+            )
             return
         recipients = self.recipients(name, to)
         self.log.append(Delivery(name, to, text, tuple(recipients)))
@@ -191,9 +192,11 @@ def browser_snippet(url: str, name: str = "browser") -> str:
     """
     hello = envelope("hello", name=name)
     say = envelope("say", to="everyone", text=f"hi from {name}")
-    return "\n".join([
-        f'const ws = new WebSocket("{url}");',
-        f"ws.onopen = () => {{ ws.send({json.dumps(hello)}); ws.send({json.dumps(say)}); }};",
-        'ws.onmessage = (event) => console.log("received", JSON.parse(event.data));',
-        'ws.onclose = (event) => console.log("closed", event.code, event.reason);',
-    ])
+    return "\n".join(
+        [
+            f'const ws = new WebSocket("{url}");',
+            f"ws.onopen = () => {{ ws.send({json.dumps(hello)}); ws.send({json.dumps(say)}); }};",
+            'ws.onmessage = (event) => console.log("received", JSON.parse(event.data));',
+            'ws.onclose = (event) => console.log("closed", event.code, event.reason);',
+        ]
+    )

@@ -38,13 +38,16 @@ def notebooks_dir() -> Path:
     """The kit's ``notebooks/`` folder (beside the package in a source checkout or an editable install)."""
     folder = Path(__file__).resolve().parents[1] / "notebooks"
     if not (folder / "00_start_here.ipynb").is_file():
-        raise FileNotFoundError(f"the lesson notebooks are not next to this wslab ({folder} is missing); "
-                                "install wslab from its source folder (pip install -e .) or pass --from")
+        raise FileNotFoundError(
+            f"the lesson notebooks are not next to this wslab ({folder} is missing); "
+            "install wslab from its source folder (pip install -e .) or pass --from"
+        )
     return folder
 
 
-def write_class_set(target: Path, *, solutions: bool = True, nbgrader: bool = False,
-                    source: Path | None = None) -> list[Path]:
+def write_class_set(
+    target: Path, *, solutions: bool = True, nbgrader: bool = False, source: Path | None = None
+) -> list[Path]:
     """Write the class set into `target` (created; must be empty if it exists). Returns the files written."""
     source = source or notebooks_dir()
     target = Path(target)
@@ -60,6 +63,7 @@ def write_class_set(target: Path, *, solutions: bool = True, nbgrader: bool = Fa
         written.append(_copy(notebook, target / "exercises" / notebook.name))
     cheatsheet = target / "cheatsheet.svg"
     from wslab.viz.cheatsheet import cheatsheet as draw
+
     cheatsheet.write_text(draw().to_string(), encoding="utf-8")
     written.append(cheatsheet)
     if not solutions:
@@ -92,10 +96,15 @@ def _title(notebook: Path) -> str:
 
 
 def _index(lessons: list[Path], exercise_books: list[Path], *, solutions: bool, nbgrader: bool) -> str:
-    lines = ["# wslab class set", "",
-             "WebSocket (RFC 6455) and Socket.IO, lesson by lesson. Open a lesson in JupyterLab, run its cells "
-             "from the top (Shift-Enter), then do its exercises. The cheat sheet: [cheatsheet.svg](cheatsheet.svg).",
-             "", "| lesson | exercises |", "|---|---|"]
+    lines = [
+        "# wslab class set",
+        "",
+        "WebSocket (RFC 6455) and Socket.IO, lesson by lesson. Open a lesson in JupyterLab, run its cells "
+        "from the top (Shift-Enter), then do its exercises. The cheat sheet: [cheatsheet.svg](cheatsheet.svg).",
+        "",
+        "| lesson | exercises |",
+        "|---|---|",
+    ]
     by_number = {book.name[:2]: book for book in exercise_books}
     for lesson in lessons:
         book = by_number.pop(lesson.name[:2], None)
@@ -105,26 +114,31 @@ def _index(lessons: list[Path], exercise_books: list[Path], *, solutions: bool, 
         lines.append(f"| | [{_title(book)}](exercises/{book.name}) |")
     lines.append("")
     if not solutions:
-        lines.append("In this class set `solution()` shows no solutions: your teacher has kept them back "
-                     "(hints still work).")
+        lines.append(
+            "In this class set `solution()` shows no solutions: your teacher has kept them back (hints still work)."
+        )
     if nbgrader:
-        lines.append("For the teacher: `source/` holds the exercises as nbgrader source assignments "
-                     "(`nbgrader generate_assignment ex03` from this folder makes the student version).")
+        lines.append(
+            "For the teacher: `source/` holds the exercises as nbgrader source assignments "
+            "(`nbgrader generate_assignment ex03` from this folder makes the student version)."
+        )
     return "\n".join(lines) + "\n"
 
 
 # --- nbgrader ------------------------------------------------------------------
 
+
 def _write_nbgrader(target: Path, exercise_books: list[Path]) -> list[Path]:
     written = []
     config = target / "nbgrader_config.py"
-    config.write_text('c = get_config()  # noqa: F821 (nbgrader provides it)\n'
-                      'c.CourseDirectory.root = "."\n', encoding="utf-8")
+    config.write_text(
+        'c = get_config()  # noqa: F821 (nbgrader provides it)\nc.CourseDirectory.root = "."\n', encoding="utf-8"
+    )
     written.append(config)
     for book in exercise_books:
         notebook = json.loads(book.read_text(encoding="utf-8"))
         if not _exercise_cells(notebook):
-            continue           # e.g. the capstone: graded live, not by nbgrader
+            continue  # e.g. the capstone: graded live, not by nbgrader
         out = target / "source" / f"ex{book.name[:2]}" / book.name
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(nbgrader_notebook(notebook), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -161,8 +175,16 @@ def nbgrader_notebook(notebook: dict) -> dict:
         if len(arguments) > 1:
             # The check also reads a widget the student works (e.g. the emit playground): nothing for an
             # autograder to press, so the cell is graded by hand (nbgrader's "manually graded answer").
-            cells.append(_nbgrader_cell("code", f"{solution}\n\n{check}", grade_id=_grade_id(exercise.id),
-                                        solution=True, grade=True, points=1))
+            cells.append(
+                _nbgrader_cell(
+                    "code",
+                    f"{solution}\n\n{check}",
+                    grade_id=_grade_id(exercise.id),
+                    solution=True,
+                    grade=True,
+                    points=1,
+                )
+            )
             continue
         cells.append(_nbgrader_cell("code", solution, grade_id=f"{_grade_id(exercise.id)}-answer", solution=True))
         cells.append(_nbgrader_cell("code", f"assert {check}", grade_id=_grade_id(exercise.id), grade=True, points=1))
@@ -174,7 +196,7 @@ def _lesson_number(notebook: dict) -> str:
         found = re.search(r'exercises\.lesson\("(\d\d)"\)', "".join(cell["source"]))
         if found:
             return found.group(1)
-    raise ValueError("not an exercise notebook: no exercises.lesson(\"NN\") cell")
+    raise ValueError('not an exercise notebook: no exercises.lesson("NN") cell')
 
 
 def _plain(cell: dict) -> dict:
@@ -184,21 +206,33 @@ def _plain(cell: dict) -> dict:
     return cell
 
 
-def _nbgrader_cell(kind: str, source: str, *, grade_id: str, solution: bool = False, grade: bool = False,
-                   points: int = 0) -> dict:
-    meta: dict[str, Any] = {"grade": grade, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
-                            "solution": solution, "task": False}
+def _nbgrader_cell(
+    kind: str, source: str, *, grade_id: str, solution: bool = False, grade: bool = False, points: int = 0
+) -> dict:
+    meta: dict[str, Any] = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if grade:
         meta["points"] = points
-    return {"cell_type": kind, "execution_count": None, "id": grade_id,
-            "metadata": {"nbgrader": meta}, "outputs": [], "source": source}
+    return {
+        "cell_type": kind,
+        "execution_count": None,
+        "id": grade_id,
+        "metadata": {"nbgrader": meta},
+        "outputs": [],
+        "source": source,
+    }
 
 
 def _solution(answer_lines: list[str], argument: str, exercise) -> str:
     """The answer cell with the reference solution between nbgrader's markers."""
     reference = exercise.model_answer()
-    define = next((i for i, line in enumerate(answer_lines) if re.match(rf"(async\s+)?def {argument}\(", line)),
-                  None)
+    define = next((i for i, line in enumerate(answer_lines) if re.match(rf"(async\s+)?def {argument}\(", line)), None)
     if define is not None and isinstance(reference, types.FunctionType):
         return _function_solution(answer_lines, define, reference, argument)
     keep = [line for line in answer_lines if line.startswith(("from ", "import "))]
@@ -210,7 +244,7 @@ def _function_solution(answer_lines: list[str], define: int, reference: types.Fu
     """The lines before the stub kept; then the reference's helpers and its `def` line (so the parameter
     names match its body) with the body between the markers: the student version keeps the signature."""
     head, body = _head_and_body(reference)
-    head = re.sub(rf"\bdef {reference.__name__}\(", f"def {name}(", head, count=1)   # the name the check uses
+    head = re.sub(rf"\bdef {reference.__name__}\(", f"def {name}(", head, count=1)  # the name the check uses
     helpers = solution_source(reference, include_self=False)
     parts = [line for line in answer_lines[:define] if not line.lstrip().startswith("#")]
     if helpers:
@@ -225,14 +259,19 @@ def _head_and_body(function: types.FunctionType) -> tuple[str, str]:
     node = ast.parse(source).body[0]
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     statements = node.body
-    if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant) \
-            and isinstance(statements[0].value.value, str) and len(statements) > 1:
+    if (
+        statements
+        and isinstance(statements[0], ast.Expr)
+        and isinstance(statements[0].value, ast.Constant)
+        and isinstance(statements[0].value.value, str)
+        and len(statements) > 1
+    ):
         statements = statements[1:]
     lines = source.splitlines()
-    head = "\n".join(lines[node.lineno - 1:node.body[0].lineno - 1]).rstrip()
-    if node.body[0].lineno == node.lineno:     # a one-line function: "def f(x): return x"
+    head = "\n".join(lines[node.lineno - 1 : node.body[0].lineno - 1]).rstrip()
+    if node.body[0].lineno == node.lineno:  # a one-line function: "def f(x): return x"
         raise ValueError(f"{function.__name__}: write the reference with its body on its own lines")
-    body = textwrap.dedent("\n".join(lines[statements[0].lineno - 1:node.end_lineno]))
+    body = textwrap.dedent("\n".join(lines[statements[0].lineno - 1 : node.end_lineno]))
     return head, body
 
 
@@ -250,8 +289,9 @@ def solution_source(function: types.FunctionType, *, include_self: bool = True) 
                 continue
             if isinstance(value, types.ModuleType):
                 imports[name] = f"import {value.__name__}" + (f" as {name}" if value.__name__ != name else "")
-            elif getattr(value, "__module__", None) == getattr(module, "__name__", None) and \
-                    isinstance(value, types.FunctionType):
+            elif getattr(value, "__module__", None) == getattr(module, "__name__", None) and isinstance(
+                value, types.FunctionType
+            ):
                 helpers[name] = ""
                 visit(value)
                 helpers[name] = inspect.getsource(value).rstrip()

@@ -42,12 +42,19 @@ from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
 from wslab.frames import MAX_CONTROL_PAYLOAD, Frame, FrameParser, Role, close_payload, encode, parse_close
 
-if TYPE_CHECKING:   # the core does not import the extension; it only calls what it is given
+if TYPE_CHECKING:  # the core does not import the extension; it only calls what it is given
     from wslab.deflate import PerMessageDeflate
 
 __all__ = [
-    "State", "Connection", "Event", "TextMessage", "BinaryMessage", "Ping", "Pong",
-    "CloseReceived", "ConnectionFailed",
+    "State",
+    "Connection",
+    "Event",
+    "TextMessage",
+    "BinaryMessage",
+    "Ping",
+    "Pong",
+    "CloseReceived",
+    "ConnectionFailed",
 ]
 
 MaskKey = bytes | Callable[[], bytes] | None
@@ -63,12 +70,13 @@ class State(enum.Enum):
     """The states of §4.1 and §7; the values are the browser API's ``readyState``."""
 
     CONNECTING = 0  # opening handshake in progress (done by wslab.handshake before a Connection)
-    OPEN = 1        # messages flow both ways
-    CLOSING = 2     # we sent a Close frame and wait for the peer's
-    CLOSED = 3      # both Close frames exchanged, or the connection failed or was lost
+    OPEN = 1  # messages flow both ways
+    CLOSING = 2  # we sent a Close frame and wait for the peer's
+    CLOSED = 3  # both Close frames exchanged, or the connection failed or was lost
 
 
 # --- events --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TextMessage:
@@ -138,6 +146,7 @@ _MESSAGE_OPCODES = (Opcode.TEXT, Opcode.BINARY)  # the first frame of a message
 
 # --- the connection ------------------------------------------------------------
 
+
 class Connection:
     """An open WebSocket connection seen from one endpoint (`role` "client" or "server").
 
@@ -159,9 +168,16 @@ class Connection:
     strict verdict expects; it must release it as soon as those are answered.
     """
 
-    def __init__(self, role: Role, *, max_message_size: int | None = 1 << 20,
-                 max_fragments: int | None = MAX_FRAGMENTS, mask_key: MaskKey = None,
-                 deflate: PerMessageDeflate | None = None, hold_failure: bool = False) -> None:
+    def __init__(
+        self,
+        role: Role,
+        *,
+        max_message_size: int | None = 1 << 20,
+        max_fragments: int | None = MAX_FRAGMENTS,
+        mask_key: MaskKey = None,
+        deflate: PerMessageDeflate | None = None,
+        hold_failure: bool = False,
+    ) -> None:
         if role not in ("client", "server"):
             raise ValueError(f"role is 'client' or 'server', got {role!r}")
         if role == "server" and mask_key is not None:
@@ -179,11 +195,11 @@ class Connection:
         self.state = State.OPEN
         self.close_code: int | None = None
         self.close_reason: str = ""
-        self.close_sent = False      # we sent a Close frame
-        self.tcp_closed = False      # receive_eof() was called: TCP is closed (§7.1.4)
+        self.close_sent = False  # we sent a Close frame
+        self.tcp_closed = False  # receive_eof() was called: TCP is closed (§7.1.4)
         self.deflate = deflate
         self.hold_failure = hold_failure
-        self.held_failure: ProtocolError | None = None   # failed, its Close frame not released yet
+        self.held_failure: ProtocolError | None = None  # failed, its Close frame not released yet
         self._held_close = b""
         # A server receives from clients, so its parser requires masked frames (§5.1).
         # The parser refuses a too-big frame by its header; a control frame (at most
@@ -196,16 +212,16 @@ class Connection:
         self._parser = FrameParser(role=role, max_size=frame_limit, rsv1_allowed=deflate is not None)
         self._outgoing = bytearray()
         self._message_opcode: Opcode | None = None
-        self._message_size = 0          # payload bytes of the complete frames of this message
-        self._fragments = 0             # frames of this message so far
+        self._message_size = 0  # payload bytes of the complete frames of this message
+        self._fragments = 0  # frames of this message so far
         # The message's bytes, in one buffer: memory follows its bytes, not its frame
         # count (a list of one piece per fragment would cost ~50 bytes per empty one).
         self._data = bytearray()
-        self._decoded = 0               # bytes given to the UTF-8 decoder so far
+        self._decoded = 0  # bytes given to the UTF-8 decoder so far
         self._decoder: codecs.IncrementalDecoder | None = None
-        self._compressed = False        # its first frame had RSV1: permessage-deflate (RFC 7692 §6)
+        self._compressed = False  # its first frame had RSV1: permessage-deflate (RFC 7692 §6)
         self._frame_started = False  # the frame in progress passed _start_frame
-        self._frame_seen = 0         # payload bytes of that frame already decoded
+        self._frame_seen = 0  # payload bytes of that frame already decoded
 
     def __repr__(self) -> str:
         text = f"Connection(role={self.role!r}, state={self.state.name}"
@@ -282,7 +298,7 @@ class Connection:
         if frame.fin and frame.opcode in _MESSAGE_OPCODES and self._frame_seen == 0:
             events.append(self._single_frame_message(frame))
         elif frame.opcode in _DATA_OPCODES:
-            self._take_payload(frame.payload[self._frame_seen:])
+            self._take_payload(frame.payload[self._frame_seen :])
             self._frame_seen = 0
             self._message_size += len(frame.payload)
             if frame.fin:
@@ -299,34 +315,48 @@ class Connection:
         """The message-level rules a frame's header alone decides (§5.4, §10.4; RFC 7692 §6.1)."""
         self._frame_started = True
         if opcode == Opcode.CONTINUATION and self._message_opcode is None:
-            raise ProtocolError("a continuation frame arrived but no fragmented message was started",
-                                rfc_section="5.4", field="opcode")
-        if rsv1 and opcode not in _MESSAGE_OPCODES:   # only reaches here with permessage-deflate on
+            raise ProtocolError(
+                "a continuation frame arrived but no fragmented message was started", rfc_section="5.4", field="opcode"
+            )
+        if rsv1 and opcode not in _MESSAGE_OPCODES:  # only reaches here with permessage-deflate on
             kind = "a control frame" if opcode >= 0x8 else "a continuation frame"
-            raise ProtocolError(f"RSV1 (\"compressed\") is set on {kind} ({Opcode(opcode).name}); it may be set "
-                                "only on the first frame of a compressed message", rfc_section="6.1",
-                                rfc="RFC 7692", field="RSV1")
+            raise ProtocolError(
+                f'RSV1 ("compressed") is set on {kind} ({Opcode(opcode).name}); it may be set '
+                "only on the first frame of a compressed message",
+                rfc_section="6.1",
+                rfc="RFC 7692",
+                field="RSV1",
+            )
         if opcode == Opcode.CONTINUATION:
             self._fragments += 1
             if self.max_fragments is not None and self._fragments > self.max_fragments:
-                raise PayloadTooBig(f"a message of more than {self.max_fragments} frames exceeds the limit of "
-                                    f"{self.max_fragments} frames per message", rfc_section="10.4", field="FIN")
+                raise PayloadTooBig(
+                    f"a message of more than {self.max_fragments} frames exceeds the limit of "
+                    f"{self.max_fragments} frames per message",
+                    rfc_section="10.4",
+                    field="FIN",
+                )
         if opcode in (Opcode.TEXT, Opcode.BINARY):
             if self._message_opcode is not None:
-                raise ProtocolError(f"a new {Opcode(opcode).name} frame arrived in the middle of a fragmented "
-                                    "message; only CONTINUATION or control frames may come before its end",
-                                    rfc_section="5.4", field="opcode")
+                raise ProtocolError(
+                    f"a new {Opcode(opcode).name} frame arrived in the middle of a fragmented "
+                    "message; only CONTINUATION or control frames may come before its end",
+                    rfc_section="5.4",
+                    field="opcode",
+                )
             self._message_opcode = Opcode(opcode)
             self._fragments = 1
             if rsv1:
                 self._compressed = True
-                self.deflate.start_message()   # type: ignore[union-attr]  # RSV1 passes the parser only with it
+                self.deflate.start_message()  # type: ignore[union-attr]  # RSV1 passes the parser only with it
         if opcode in _DATA_OPCODES and self.max_message_size is not None and not self._compressed:
             size = self._message_size + payload_length
             if size > self.max_message_size:
-                raise PayloadTooBig(f"message of at least {size} bytes exceeds the limit of "
-                                    f"{self.max_message_size} bytes",
-                                    rfc_section="10.4", field="payload length")
+                raise PayloadTooBig(
+                    f"message of at least {size} bytes exceeds the limit of {self.max_message_size} bytes",
+                    rfc_section="10.4",
+                    field="payload length",
+                )
 
     def _check_frame_in_progress(self) -> None:
         """Apply the rules that need not wait for the rest of the frame."""
@@ -359,7 +389,7 @@ class Connection:
 
     def _take_payload(self, data: bytes) -> None:
         if self._compressed:
-            data = self.deflate.inflate(data, self._room())   # type: ignore[union-attr]
+            data = self.deflate.inflate(data, self._room())  # type: ignore[union-attr]
         self._take_data(data)
 
     def _take_data(self, data: bytes) -> None:
@@ -378,16 +408,20 @@ class Connection:
             text = self._decoder.decode(data, final)
         except UnicodeDecodeError as e:
             at = self._decoded - len(pending) + e.start
-            raise InvalidUTF8(f"text is not valid UTF-8: {e.reason} at byte {at} of the message",
-                              rfc_section="8.1", field="payload") from None
+            raise InvalidUTF8(
+                f"text is not valid UTF-8: {e.reason} at byte {at} of the message", rfc_section="8.1", field="payload"
+            ) from None
         self._decoded += len(data)
         # Python's decoder waits for a third byte after ED A0-BF, but every
         # completion is a UTF-16 surrogate (U+D800-U+DFFF), which UTF-8 forbids.
         pending = self._decoder.getstate()[0]
         if len(pending) >= 2 and pending[0] == 0xED and pending[1] >= 0xA0:
             at = self._decoded - len(pending)
-            raise InvalidUTF8(f"text is not valid UTF-8: a UTF-16 surrogate at byte {at} of the message",
-                              rfc_section="8.1", field="payload")
+            raise InvalidUTF8(
+                f"text is not valid UTF-8: a UTF-16 surrogate at byte {at} of the message",
+                rfc_section="8.1",
+                field="payload",
+            )
         return text
 
     def _single_frame_message(self, frame: Frame) -> TextMessage | BinaryMessage:
@@ -402,8 +436,11 @@ class Connection:
         try:
             return TextMessage(payload.decode("utf-8"))
         except UnicodeDecodeError as e:
-            raise InvalidUTF8(f"text is not valid UTF-8: {e.reason} at byte {e.start} of the message",
-                              rfc_section="8.1", field="payload") from None
+            raise InvalidUTF8(
+                f"text is not valid UTF-8: {e.reason} at byte {e.start} of the message",
+                rfc_section="8.1",
+                field="payload",
+            ) from None
 
     def _inflate_whole(self, payload: bytes) -> bytes:
         """A compressed message in one frame: inflated, then the tail put back (RFC 7692 §7.2.2)."""
@@ -416,7 +453,7 @@ class Connection:
 
     def _finish_message(self) -> TextMessage | BinaryMessage:
         if self._compressed:
-            self._take_data(self.deflate.finish_message(self._room()))   # type: ignore[union-attr]
+            self._take_data(self.deflate.finish_message(self._room()))  # type: ignore[union-attr]
         if self._message_opcode == Opcode.TEXT:
             self._decode(b"", final=True)  # a character cut off at the end of the message
             message: TextMessage | BinaryMessage = TextMessage(self._data.decode("utf-8"))
@@ -531,24 +568,24 @@ class Connection:
         self.state = State.CLOSING
         return self._frame(Opcode.CLOSE, payload)
 
-    def _send_message(self, opcode: Opcode, payload: bytes, fragment_size: int | None,
-                      compress: bool = True) -> bytes:
+    def _send_message(self, opcode: Opcode, payload: bytes, fragment_size: int | None, compress: bool = True) -> bytes:
         self._check_can_send("a data frame", allow_closing=False)
         if fragment_size is not None and fragment_size < 1:
             raise ValueError(f"fragment_size must be at least 1 byte, got {fragment_size}")
         rsv1 = compress and self.deflate is not None
         if rsv1:
-            payload = self.deflate.compress(payload)   # type: ignore[union-attr]
+            payload = self.deflate.compress(payload)  # type: ignore[union-attr]
         if fragment_size is None or len(payload) <= fragment_size:
             return self._frame(opcode, payload, rsv1=rsv1)
         # §5.4: the first fragment carries the opcode, the rest are CONTINUATION;
         # only the last has FIN set.
-        chunks = [payload[i:i + fragment_size] for i in range(0, len(payload), fragment_size)]
+        chunks = [payload[i : i + fragment_size] for i in range(0, len(payload), fragment_size)]
         out = bytearray()
         for i, chunk in enumerate(chunks):
             # RFC 7692 §6.1: RSV1 on the first frame of a compressed message only
-            out += self._frame(opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1,
-                               rsv1=rsv1 and i == 0)
+            out += self._frame(
+                opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1, rsv1=rsv1 and i == 0
+            )
         return bytes(out)
 
     def _frame(self, opcode: Opcode, payload: bytes, fin: bool = True, rsv1: bool = False) -> bytes:
@@ -578,8 +615,10 @@ class Connection:
         if not isinstance(payload, (bytes, bytearray, memoryview)):
             raise TypeError(f"a {kind} payload is bytes, got {type(payload).__name__}")
         if len(payload) > MAX_CONTROL_PAYLOAD:
-            raise ValueError(f"a {kind} payload may be at most {MAX_CONTROL_PAYLOAD} bytes "
-                             f"(RFC 6455 §5.5: control frames), got {len(payload)}")
+            raise ValueError(
+                f"a {kind} payload may be at most {MAX_CONTROL_PAYLOAD} bytes "
+                f"(RFC 6455 §5.5: control frames), got {len(payload)}"
+            )
 
 
 def _trim_reason(reason: str) -> str:

@@ -44,22 +44,39 @@ from wslab.frames import Frame, Role, encode
 from wslab.handshake import Extension
 
 __all__ = [
-    "NAME", "TAIL", "Offer", "ServerConfig", "Agreement", "Acceptance", "parse_offer", "parse_agreement",
-    "accept", "check_response", "PerMessageDeflate", "DeflateSteps", "InflateSteps", "deflate_steps",
+    "NAME",
+    "TAIL",
+    "Offer",
+    "ServerConfig",
+    "Agreement",
+    "Acceptance",
+    "parse_offer",
+    "parse_agreement",
+    "accept",
+    "check_response",
+    "PerMessageDeflate",
+    "DeflateSteps",
+    "InflateSteps",
+    "deflate_steps",
     "inflate_steps",
 ]
 
 NAME = "permessage-deflate"
-TAIL = b"\x00\x00\xff\xff"   # an empty stored block: the end of a sync flush (§7.2.1)
-MIN_WINDOW_BITS, MAX_WINDOW_BITS = 8, 15   # §7.1.2: the LZ77 window is 2**8 to 2**15 bytes
+TAIL = b"\x00\x00\xff\xff"  # an empty stored block: the end of a sync flush (§7.2.1)
+MIN_WINDOW_BITS, MAX_WINDOW_BITS = 8, 15  # §7.1.2: the LZ77 window is 2**8 to 2**15 bytes
 
 _FLAGS = ("server_no_context_takeover", "client_no_context_takeover")
 _WINDOWS = ("server_max_window_bits", "client_max_window_bits")
-_SECTION = {"server_no_context_takeover": "7.1.1.1", "client_no_context_takeover": "7.1.1.2",
-            "server_max_window_bits": "7.1.2.1", "client_max_window_bits": "7.1.2.2"}
+_SECTION = {
+    "server_no_context_takeover": "7.1.1.1",
+    "client_no_context_takeover": "7.1.1.2",
+    "server_max_window_bits": "7.1.2.1",
+    "client_max_window_bits": "7.1.2.2",
+}
 
 
 # --- negotiation: the parameters (§7.1) ----------------------------------------
+
 
 @dataclass(frozen=True)
 class Offer:
@@ -157,22 +174,24 @@ def _read_params(extension: Extension, *, side: Literal["offer", "response"]) ->
     seen: dict[str, str | None] = {}
     for name, value in extension.params:
         if name not in _SECTION:
-            raise NegotiationError(f"{NAME} has no parameter {name!r} (it defines "
-                                   f"{', '.join(_SECTION)})", rfc_section="7", parameter=name)
+            raise NegotiationError(
+                f"{NAME} has no parameter {name!r} (it defines {', '.join(_SECTION)})", rfc_section="7", parameter=name
+            )
         if name in seen:
             raise NegotiationError(f"parameter {name} is given twice", rfc_section="7", parameter=name)
         section = _SECTION[name]
         if name in _FLAGS and value is not None:
-            raise NegotiationError(f"{name} has no value, got {name}={value}", rfc_section=section,
-                                   parameter=name)
+            raise NegotiationError(f"{name} has no value, got {name}={value}", rfc_section=section, parameter=name)
         if name in _WINDOWS:
             if value is None and not (name == "client_max_window_bits" and side == "offer"):
                 where = "an answer" if side == "response" else "an offer"
-                raise NegotiationError(f"{name} needs a value 8-15 in {where}", rfc_section=section,
-                                       parameter=name)
+                raise NegotiationError(f"{name} needs a value 8-15 in {where}", rfc_section=section, parameter=name)
             if value is not None and value not in _BITS_VALUES:
-                raise NegotiationError(f"{name}={value} is not a decimal 8 to 15 without leading zeros",
-                                       rfc_section=section, parameter=name)
+                raise NegotiationError(
+                    f"{name}={value} is not a decimal 8 to 15 without leading zeros",
+                    rfc_section=section,
+                    parameter=name,
+                )
         seen[name] = value
     return seen
 
@@ -190,8 +209,7 @@ def parse_offer(extension: Extension) -> Offer:
         server_no_context_takeover="server_no_context_takeover" in params,
         client_no_context_takeover="client_no_context_takeover" in params,
         server_max_window_bits=None if server_bits is None else int(server_bits),
-        client_max_window_bits=True if client_bits is None else (
-            False if client_bits is False else int(client_bits)),
+        client_max_window_bits=True if client_bits is None else (False if client_bits is False else int(client_bits)),
     )
 
 
@@ -209,12 +227,13 @@ def parse_agreement(extension: Extension) -> Agreement:
 
 # --- negotiation: the server's choice, the client's check (§5) ------------------
 
+
 @dataclass
 class Acceptance:
     """What a server made of a client's offers (`accept`)."""
 
-    agreement: Agreement | None          # what it answers, or None: no compression
-    offer: Offer | None = None           # the offer it accepted
+    agreement: Agreement | None  # what it answers, or None: no compression
+    offer: Offer | None = None  # the offer it accepted
     declined: list[tuple[Extension, NegotiationError]] = field(default_factory=list)  # and why
 
     @property
@@ -249,11 +268,11 @@ def accept(extensions: Sequence[Extension], config: ServerConfig | None = None) 
 def _answer(offer: Offer, config: ServerConfig) -> Agreement:
     """The agreed parameters for an acceptable offer (§7.1)."""
     server_bits = min(offer.server_max_window_bits or MAX_WINDOW_BITS, config.server_max_window_bits)
-    if offer.client_max_window_bits is False:       # §7.1.2.2: not offered, not answered
+    if offer.client_max_window_bits is False:  # §7.1.2.2: not offered, not answered
         client_bits = None
-    elif offer.client_max_window_bits is True:      # "ask me for any limit": named only if below 15
+    elif offer.client_max_window_bits is True:  # "ask me for any limit": named only if below 15
         client_bits = config.client_max_window_bits if config.client_max_window_bits < MAX_WINDOW_BITS else None
-    else:                                           # the client's own cap: answered, or a lower one
+    else:  # the client's own cap: answered, or a lower one
         client_bits = min(offer.client_max_window_bits, config.client_max_window_bits)
     return Agreement(
         # §7.1.1.1: accepting an offer of server_no_context_takeover means answering it
@@ -261,8 +280,9 @@ def _answer(offer: Offer, config: ServerConfig) -> Agreement:
         # §7.1.1.2: the client's hint is echoed, which lets the server drop its inflater between messages
         client_no_context_takeover=offer.client_no_context_takeover or config.client_no_context_takeover,
         # §7.1.2.1: the same or a smaller value than offered; a limit of our own may always be named
-        server_max_window_bits=(server_bits if offer.server_max_window_bits is not None
-                                or server_bits < MAX_WINDOW_BITS else None),
+        server_max_window_bits=(
+            server_bits if offer.server_max_window_bits is not None or server_bits < MAX_WINDOW_BITS else None
+        ),
         client_max_window_bits=client_bits,
     )
 
@@ -280,11 +300,13 @@ def check_response(offers: Sequence[Offer], extensions: Sequence[Extension]) -> 
     if not answers:
         return None
     if len(answers) > 1:
-        raise NegotiationError(f"the server answered {NAME} {len(answers)} times; it may accept one offer only",
-                               rfc_section="5.1")
+        raise NegotiationError(
+            f"the server answered {NAME} {len(answers)} times; it may accept one offer only", rfc_section="5.1"
+        )
     if not offers:
-        raise NegotiationError(f"the server accepted {NAME} ({answers[0]}), which the client did not offer",
-                               rfc_section="5.1")
+        raise NegotiationError(
+            f"the server accepted {NAME} ({answers[0]}), which the client did not offer", rfc_section="5.1"
+        )
     agreement = parse_agreement(answers[0])
     problems = []
     for offer in offers:
@@ -300,29 +322,45 @@ def check_response(offers: Sequence[Offer], extensions: Sequence[Extension]) -> 
 def _misfit(offer: Offer, answer: Agreement) -> NegotiationError | None:
     """Why `answer` does not accept `offer` (§7.1.1.1, §7.1.2.1, §7.1.2.2), or None."""
     if offer.server_no_context_takeover and not answer.server_no_context_takeover:
-        return NegotiationError("the client offered server_no_context_takeover; the answer leaves it out, "
-                                "so it does not accept that offer", rfc_section="7.1.1.1",
-                                parameter="server_no_context_takeover")
+        return NegotiationError(
+            "the client offered server_no_context_takeover; the answer leaves it out, so it does not accept that offer",
+            rfc_section="7.1.1.1",
+            parameter="server_no_context_takeover",
+        )
     if offer.server_max_window_bits is not None and (
-            answer.server_max_window_bits is None or answer.server_max_window_bits > offer.server_max_window_bits):
-        got = "no server_max_window_bits" if answer.server_max_window_bits is None \
+        answer.server_max_window_bits is None or answer.server_max_window_bits > offer.server_max_window_bits
+    ):
+        got = (
+            "no server_max_window_bits"
+            if answer.server_max_window_bits is None
             else f"server_max_window_bits={answer.server_max_window_bits}"
-        return NegotiationError(f"the client offered server_max_window_bits={offer.server_max_window_bits}; "
-                                f"the answer has {got}: it must name the same or a smaller value",
-                                rfc_section="7.1.2.1", parameter="server_max_window_bits")
+        )
+        return NegotiationError(
+            f"the client offered server_max_window_bits={offer.server_max_window_bits}; "
+            f"the answer has {got}: it must name the same or a smaller value",
+            rfc_section="7.1.2.1",
+            parameter="server_max_window_bits",
+        )
     if answer.client_max_window_bits is not None:
         if offer.client_max_window_bits is False:
-            return NegotiationError(f"the answer has client_max_window_bits={answer.client_max_window_bits}, "
-                                    "but the client did not offer client_max_window_bits",
-                                    rfc_section="7.1.2.2", parameter="client_max_window_bits")
+            return NegotiationError(
+                f"the answer has client_max_window_bits={answer.client_max_window_bits}, "
+                "but the client did not offer client_max_window_bits",
+                rfc_section="7.1.2.2",
+                parameter="client_max_window_bits",
+            )
         if offer.client_max_window_bits is not True and answer.client_max_window_bits > offer.client_max_window_bits:
-            return NegotiationError(f"the answer has client_max_window_bits={answer.client_max_window_bits}, "
-                                    f"above the {offer.client_max_window_bits} the client offered",
-                                    rfc_section="7.1.2.2", parameter="client_max_window_bits")
+            return NegotiationError(
+                f"the answer has client_max_window_bits={answer.client_max_window_bits}, "
+                f"above the {offer.client_max_window_bits} the client offered",
+                rfc_section="7.1.2.2",
+                parameter="client_max_window_bits",
+            )
     return None
 
 
 # --- compressing and inflating (§6, §7.2) ---------------------------------------
+
 
 class PerMessageDeflate:
     """The compressor and the inflater of one endpoint, as `agreement` says.
@@ -333,8 +371,14 @@ class PerMessageDeflate:
     message to the next, so repeated text compresses better each time (§7.1.1).
     """
 
-    def __init__(self, role: Role, agreement: Agreement | None = None, *, level: int = zlib.Z_DEFAULT_COMPRESSION,
-                 mem_level: int = 8) -> None:
+    def __init__(
+        self,
+        role: Role,
+        agreement: Agreement | None = None,
+        *,
+        level: int = zlib.Z_DEFAULT_COMPRESSION,
+        mem_level: int = 8,
+    ) -> None:
         if role not in ("client", "server"):
             raise ValueError(f"role is 'client' or 'server', got {role!r}")
         self.role: Role = role
@@ -348,7 +392,7 @@ class PerMessageDeflate:
         self.mem_level = mem_level
         self._compressor: zlib._Compress | None = None
         self._inflater: zlib._Decompress | None = None
-        self._trailer: zlib._Decompress | None = None   # reads what follows a final block
+        self._trailer: zlib._Decompress | None = None  # reads what follows a final block
 
     def __repr__(self) -> str:
         return f"PerMessageDeflate(role={self.role!r}, agreement={str(self.agreement)!r})"
@@ -359,7 +403,7 @@ class PerMessageDeflate:
         """The payload of a compressed message (§7.2.1): DEFLATE, flushed to a byte
         boundary, its last four bytes ``00 00 ff ff`` removed."""
         deflated = self.deflate(payload)
-        return deflated[:-len(TAIL)]
+        return deflated[: -len(TAIL)]
 
     def deflate(self, payload: bytes) -> bytes:
         """DEFLATE output of one message, ending with the sync flush's empty stored block
@@ -406,8 +450,11 @@ class PerMessageDeflate:
         except zlib.error as error:
             raise _not_deflate(str(error)) from None
         if limit is not None and len(out) > limit:
-            raise PayloadTooBig(f"the compressed message inflates past the limit of {limit} more byte(s); "
-                                "inflating stopped there", rfc_section="10.4", field="payload")
+            raise PayloadTooBig(
+                f"the compressed message inflates past the limit of {limit} more byte(s); inflating stopped there",
+                rfc_section="10.4",
+                field="payload",
+            )
         if inflater.eof and inflater.unused_data:
             self._after_final_block(inflater.unused_data)
         return out
@@ -441,22 +488,28 @@ class PerMessageDeflate:
 
 
 def _not_deflate(problem: str) -> ProtocolError:
-    return ProtocolError(f"the compressed message is not valid DEFLATE data ({problem})",
-                         rfc_section="6.2", rfc="RFC 7692", close_code=1007, field="payload")
+    return ProtocolError(
+        f"the compressed message is not valid DEFLATE data ({problem})",
+        rfc_section="6.2",
+        rfc="RFC 7692",
+        close_code=1007,
+        field="payload",
+    )
 
 
 # --- step by step (for the lessons) ---------------------------------------------
+
 
 @dataclass(frozen=True)
 class DeflateSteps:
     """Every intermediate value of sending one compressed message (§6.1, §7.2.1)."""
 
-    message: bytes        # the payload before compression (UTF-8 for text)
-    deflated: bytes       # DEFLATE output after a sync flush: ends with 00 00 ff ff
-    tail: bytes           # the four bytes removed (always 00 00 ff ff)
-    payload: bytes        # what the frame carries: `deflated` without the tail
-    frame: bytes          # the frame with RSV1 = 1 ("Per-Message Compressed")
-    plain_frame: bytes    # the same message sent uncompressed (RSV1 = 0), for comparison
+    message: bytes  # the payload before compression (UTF-8 for text)
+    deflated: bytes  # DEFLATE output after a sync flush: ends with 00 00 ff ff
+    tail: bytes  # the four bytes removed (always 00 00 ff ff)
+    payload: bytes  # what the frame carries: `deflated` without the tail
+    frame: bytes  # the frame with RSV1 = 1 ("Per-Message Compressed")
+    plain_frame: bytes  # the same message sent uncompressed (RSV1 = 0), for comparison
 
     @property
     def saved(self) -> int:
@@ -469,29 +522,38 @@ class DeflateSteps:
         return len(self.payload) / len(self.message) if self.message else 1.0
 
     def __str__(self) -> str:
-        return _steps([
-            ("1. the message", self.message, ""),
-            ("2. DEFLATE, sync flush", self.deflated, "ends with 00 00 ff ff"),
-            ("3. tail removed", self.payload, "the payload (RFC 7692 §7.2.1)"),
-            ("4. frame, RSV1 = 1", self.frame, f"{self.saved} bytes saved vs. {len(self.plain_frame)} uncompressed"
-             if self.saved >= 0 else f"{-self.saved} bytes MORE than {len(self.plain_frame)} uncompressed"),
-        ])
+        return _steps(
+            [
+                ("1. the message", self.message, ""),
+                ("2. DEFLATE, sync flush", self.deflated, "ends with 00 00 ff ff"),
+                ("3. tail removed", self.payload, "the payload (RFC 7692 §7.2.1)"),
+                (
+                    "4. frame, RSV1 = 1",
+                    self.frame,
+                    f"{self.saved} bytes saved vs. {len(self.plain_frame)} uncompressed"
+                    if self.saved >= 0
+                    else f"{-self.saved} bytes MORE than {len(self.plain_frame)} uncompressed",
+                ),
+            ]
+        )
 
 
 @dataclass(frozen=True)
 class InflateSteps:
     """Every intermediate value of receiving one compressed message (§6.2, §7.2.2)."""
 
-    payload: bytes      # the payload of the frame(s), as received
-    restored: bytes     # with 00 00 ff ff put back
-    message: bytes      # inflated
+    payload: bytes  # the payload of the frame(s), as received
+    restored: bytes  # with 00 00 ff ff put back
+    message: bytes  # inflated
 
     def __str__(self) -> str:
-        return _steps([
-            ("1. payload received", self.payload, ""),
-            ("2. tail put back", self.restored, "00 00 ff ff appended (RFC 7692 §7.2.2)"),
-            ("3. inflated", self.message, "the message"),
-        ])
+        return _steps(
+            [
+                ("1. payload received", self.payload, ""),
+                ("2. tail put back", self.restored, "00 00 ff ff appended (RFC 7692 §7.2.2)"),
+                ("3. inflated", self.message, "the message"),
+            ]
+        )
 
 
 def _steps(rows: list[tuple[str, bytes, str]]) -> str:
@@ -503,8 +565,9 @@ def _steps(rows: list[tuple[str, bytes, str]]) -> str:
     return "\n".join(lines)
 
 
-def deflate_steps(message: str | bytes, *, compressor: PerMessageDeflate | None = None,
-                  mask_key: bytes | None = None) -> DeflateSteps:
+def deflate_steps(
+    message: str | bytes, *, compressor: PerMessageDeflate | None = None, mask_key: bytes | None = None
+) -> DeflateSteps:
     """Compress one message step by step (§7.2.1) and frame it with RSV1 = 1 (§6).
 
     `compressor` carries the LZ77 window from message to message (context
@@ -517,14 +580,20 @@ def deflate_steps(message: str | bytes, *, compressor: PerMessageDeflate | None 
     opcode = Opcode.TEXT if isinstance(message, str) else Opcode.BINARY
     data = message.encode("utf-8") if isinstance(message, str) else bytes(message)
     deflated = compressor.deflate(data)
-    payload = deflated[:-len(TAIL)]
-    return DeflateSteps(data, deflated, deflated[-len(TAIL):], payload,
-                        encode(Frame(opcode, payload, rsv1=True), mask_key),
-                        encode(Frame(opcode, data), mask_key))
+    payload = deflated[: -len(TAIL)]
+    return DeflateSteps(
+        data,
+        deflated,
+        deflated[-len(TAIL) :],
+        payload,
+        encode(Frame(opcode, payload, rsv1=True), mask_key),
+        encode(Frame(opcode, data), mask_key),
+    )
 
 
-def inflate_steps(payload: bytes, *, inflater: PerMessageDeflate | None = None,
-                  limit: int | None = None) -> InflateSteps:
+def inflate_steps(
+    payload: bytes, *, inflater: PerMessageDeflate | None = None, limit: int | None = None
+) -> InflateSteps:
     """Inflate one compressed message's payload step by step (§7.2.2).
 
     `inflater` keeps the window between messages (the peer's context takeover);

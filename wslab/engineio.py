@@ -28,9 +28,26 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
-    "PROTOCOL", "SEPARATOR", "PacketType", "Packet", "encode_packet", "decode_packet", "encode_payload",
-    "decode_payload", "ErrorCode", "EngineIOError", "PacketError", "verify_request", "open_payload",
-    "Session", "SessionState", "CloseReason", "new_sid", "DEFAULTS", "packets_in", "describe_packet",
+    "PROTOCOL",
+    "SEPARATOR",
+    "PacketType",
+    "Packet",
+    "encode_packet",
+    "decode_packet",
+    "encode_payload",
+    "decode_payload",
+    "ErrorCode",
+    "EngineIOError",
+    "PacketError",
+    "verify_request",
+    "open_payload",
+    "Session",
+    "SessionState",
+    "CloseReason",
+    "new_sid",
+    "DEFAULTS",
+    "packets_in",
+    "describe_packet",
 ]
 
 PROTOCOL = "4"
@@ -50,13 +67,13 @@ maxHttpBufferSize 1e6 bytes, upgradeTimeout 10000 ms. Times here are in seconds.
 class PacketType(enum.IntEnum):
     """Engine.IO v4 packet types ("Protocol", the packet type table)."""
 
-    OPEN = 0      # server -> client: the handshake, with its JSON payload
-    CLOSE = 1     # the transport can be closed
-    PING = 2      # v4: the server pings ...
-    PONG = 3      # ... and the client answers
-    MESSAGE = 4   # the payload (a Socket.IO packet, for Socket.IO)
-    UPGRADE = 5   # client: "switch to the WebSocket now"
-    NOOP = 6      # server: ends a pending poll during an upgrade
+    OPEN = 0  # server -> client: the handshake, with its JSON payload
+    CLOSE = 1  # the transport can be closed
+    PING = 2  # v4: the server pings ...
+    PONG = 3  # ... and the client answers
+    MESSAGE = 4  # the payload (a Socket.IO packet, for Socket.IO)
+    UPGRADE = 5  # client: "switch to the WebSocket now"
+    NOOP = 6  # server: ends a pending poll during an upgrade
 
 
 @dataclass(frozen=True)
@@ -111,16 +128,20 @@ def encode_payload(packets: list[Packet]) -> str:
 def decode_payload(body: str) -> list[Packet]:
     """The packets of one polling body (a POST's): split at ``\\x1e``, ``b...`` decoded from base64."""
     if not body:
-        raise PacketError("the body is empty: a payload has at least one packet", text=body,
-                          rule="Packet encoding, HTTP long-polling")
+        raise PacketError(
+            "the body is empty: a payload has at least one packet", text=body, rule="Packet encoding, HTTP long-polling"
+        )
     packets = []
     for part in body.split(SEPARATOR):
         if part.startswith("b"):
             try:
                 packets.append(Packet(PacketType.MESSAGE, base64.b64decode(part[1:], validate=True)))
             except binascii.Error:
-                raise PacketError(f"{_show(part)} starts with 'b' but the rest is not base64", text=part,
-                                  rule="Packet encoding, HTTP long-polling") from None
+                raise PacketError(
+                    f"{_show(part)} starts with 'b' but the rest is not base64",
+                    text=part,
+                    rule="Packet encoding, HTTP long-polling",
+                ) from None
         else:
             packets.append(decode_packet(part))
     return packets
@@ -132,6 +153,7 @@ def _show(data: str | bytes, limit: int = 40) -> str:
 
 
 # --- errors a request can cause (the JavaScript server's `Server.errors`) -------------
+
 
 class ErrorCode(enum.IntEnum):
     """Engine.IO's error codes, as its server writes them in ``{"code":N,"message":"..."}``."""
@@ -167,8 +189,9 @@ class EngineIOError(Exception):
     WebSocket upgrade gets ``400 Bad Request`` with ``message`` as a text body.
     """
 
-    def __init__(self, code: ErrorCode, detail: str, *, message: str | None = None, status: int | None = None,
-                 rule: str = "") -> None:
+    def __init__(
+        self, code: ErrorCode, detail: str, *, message: str | None = None, status: int | None = None, rule: str = ""
+    ) -> None:
         self.code = ErrorCode(code)
         self.detail = detail
         self.message = message or self.code.message
@@ -181,36 +204,56 @@ class EngineIOError(Exception):
         return json.dumps({"code": int(self.code), "message": self.message}, separators=(",", ":"))
 
 
-def verify_request(method: str, query: Mapping[str, str], *, upgrade: bool, transports: tuple[str, ...] = TRANSPORTS,
-                   session: Session | None = None, sid_known: bool = False) -> None:
+def verify_request(
+    method: str,
+    query: Mapping[str, str],
+    *,
+    upgrade: bool,
+    transports: tuple[str, ...] = TRANSPORTS,
+    session: Session | None = None,
+    sid_known: bool = False,
+) -> None:
     """The JavaScript server's checks of a request to the Engine.IO path, in its order (``verify``,
     ``handshake``). ``upgrade``: the request asks for a WebSocket upgrade. ``session``: the one its
     ``sid`` names, if the server knows it. Raises EngineIOError."""
     transport = query.get("transport")
     if transport not in transports:
-        raise EngineIOError(ErrorCode.UNKNOWN_TRANSPORT,
-                            f"transport={transport!r}; this server offers {', '.join(transports)}",
-                            rule="Transports: the transport query parameter is mandatory")
+        raise EngineIOError(
+            ErrorCode.UNKNOWN_TRANSPORT,
+            f"transport={transport!r}; this server offers {', '.join(transports)}",
+            rule="Transports: the transport query parameter is mandatory",
+        )
     sid = query.get("sid")
     if sid:
         if session is None:
-            raise EngineIOError(ErrorCode.UNKNOWN_SID, f"no session has sid {sid!r} (closed, or never opened)",
-                                rule="the server MUST return an HTTP 400 response if the session ID is not known")
+            raise EngineIOError(
+                ErrorCode.UNKNOWN_SID,
+                f"no session has sid {sid!r} (closed, or never opened)",
+                rule="the server MUST return an HTTP 400 response if the session ID is not known",
+            )
         if not upgrade and session.transport != transport:
-            raise EngineIOError(ErrorCode.BAD_REQUEST,
-                                f"session {sid} uses {session.transport}, this request says transport={transport}",
-                                rule="TRANSPORT_MISMATCH")
+            raise EngineIOError(
+                ErrorCode.BAD_REQUEST,
+                f"session {sid} uses {session.transport}, this request says transport={transport}",
+                rule="TRANSPORT_MISMATCH",
+            )
         return
     if method != "GET":
-        raise EngineIOError(ErrorCode.BAD_HANDSHAKE_METHOD,
-                            f"a handshake is a GET request, this one is {method}", rule="Handshake")
+        raise EngineIOError(
+            ErrorCode.BAD_HANDSHAKE_METHOD, f"a handshake is a GET request, this one is {method}", rule="Handshake"
+        )
     if transport == "websocket" and not upgrade:
-        raise EngineIOError(ErrorCode.BAD_REQUEST, "transport=websocket but the request is not a WebSocket upgrade",
-                            rule="TRANSPORT_HANDSHAKE_ERROR")
+        raise EngineIOError(
+            ErrorCode.BAD_REQUEST,
+            "transport=websocket but the request is not a WebSocket upgrade",
+            rule="TRANSPORT_HANDSHAKE_ERROR",
+        )
     if query.get("EIO") != PROTOCOL:
-        raise EngineIOError(ErrorCode.UNSUPPORTED_PROTOCOL_VERSION,
-                            f"EIO={query.get('EIO')!r}; this server speaks Engine.IO v4 (EIO=4)",
-                            rule="Transports: the EIO query parameter is mandatory")
+        raise EngineIOError(
+            ErrorCode.UNSUPPORTED_PROTOCOL_VERSION,
+            f"EIO={query.get('EIO')!r}; this server speaks Engine.IO v4 (EIO=4)",
+            rule="Transports: the EIO query parameter is mandatory",
+        )
 
 
 def new_sid() -> str:
@@ -218,24 +261,38 @@ def new_sid() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(15)).decode("ascii")
 
 
-def open_payload(sid: str, *, upgrades: list[str], ping_interval: float, ping_timeout: float,
-                 max_payload: int) -> str:
+def open_payload(sid: str, *, upgrades: list[str], ping_interval: float, ping_timeout: float, max_payload: int) -> str:
     """The JSON of the ``open`` packet (Handshake): times in milliseconds, in the JavaScript server's key order."""
-    return json.dumps({"sid": sid, "upgrades": upgrades, "pingInterval": round(ping_interval * 1000),
-                       "pingTimeout": round(ping_timeout * 1000), "maxPayload": max_payload},
-                      separators=(",", ":"))
+    return json.dumps(
+        {
+            "sid": sid,
+            "upgrades": upgrades,
+            "pingInterval": round(ping_interval * 1000),
+            "pingTimeout": round(ping_timeout * 1000),
+            "maxPayload": max_payload,
+        },
+        separators=(",", ":"),
+    )
 
 
 # --- the session ------------------------------------------------------------------------
 
+
 class SessionState(enum.Enum):
     OPEN = "open"
-    CLOSING = "closing"   # close() called: what is buffered still goes out
+    CLOSING = "closing"  # close() called: what is buffered still goes out
     CLOSED = "closed"
 
 
-CloseReason = Literal["transport close", "transport error", "ping timeout", "parse error", "forced close",
-                      "server shutting down", "client close"]
+CloseReason = Literal[
+    "transport close",
+    "transport error",
+    "ping timeout",
+    "parse error",
+    "forced close",
+    "server shutting down",
+    "client close",
+]
 """Why a session ended, as the JavaScript server's engine socket names it (``socket.ts`` ``onClose``)."""
 
 
@@ -259,11 +316,11 @@ class Session:
     max_payload: int = int(DEFAULTS["max_payload"])
     upgrade_timeout: float = DEFAULTS["upgrade_timeout"]
     upgrades: list[str] = field(default_factory=list)
-    max_buffer: int = 0   # bytes waiting to be sent beyond which the session closes (0: 16 x max_payload)
+    max_buffer: int = 0  # bytes waiting to be sent beyond which the session closes (0: 16 x max_payload)
     on_message: Callable[[str | bytes], None] | None = None
     on_close: Callable[[str], None] | None = None
-    on_packet: Callable[[str, Packet], None] | None = None   # ("sent" / "received", packet): for the trace
-    on_output: Callable[[], None] | None = None   # something was queued: the transport should send it
+    on_packet: Callable[[str, Packet], None] | None = None  # ("sent" / "received", packet): for the trace
+    on_output: Callable[[], None] | None = None  # something was queued: the transport should send it
 
     def __post_init__(self) -> None:
         self.state = SessionState.OPEN
@@ -272,12 +329,21 @@ class Session:
         self._buffered = 0
         self._next_ping = self.now + self.ping_interval
         self._pong_due: float | None = None
-        self.upgrading = False        # a WebSocket sent 2probe and was answered 3probe
+        self.upgrading = False  # a WebSocket sent 2probe and was answered 3probe
         self._upgrade_due: float | None = None
         self.max_buffer = self.max_buffer or 16 * self.max_payload
-        self.send(Packet(PacketType.OPEN, open_payload(
-            self.sid, upgrades=self.upgrades, ping_interval=self.ping_interval,
-            ping_timeout=self.ping_timeout, max_payload=self.max_payload)))
+        self.send(
+            Packet(
+                PacketType.OPEN,
+                open_payload(
+                    self.sid,
+                    upgrades=self.upgrades,
+                    ping_interval=self.ping_interval,
+                    ping_timeout=self.ping_timeout,
+                    max_payload=self.max_payload,
+                ),
+            )
+        )
 
     # --- sending ---------------------------------------------------------------------
 
@@ -314,7 +380,7 @@ class Session:
             if self.transport == "polling":
                 self.send(Packet(PacketType.CLOSE))
             elif self.on_output is not None:
-                self.on_output()   # nothing to queue over WebSocket: the transport closes after what is queued
+                self.on_output()  # nothing to queue over WebSocket: the transport closes after what is queued
 
     def closed(self, reason: str) -> None:
         """The transport is gone (TCP closed, a poll failed ...): the session ends with ``reason``."""
@@ -324,7 +390,7 @@ class Session:
         if self.state is SessionState.CLOSED:
             return
         self.state = SessionState.CLOSED
-        self.close_reason = self.close_reason or reason   # the server's own reason, if it closed first
+        self.close_reason = self.close_reason or reason  # the server's own reason, if it closed first
         self._pong_due = self._upgrade_due = None
         if self.on_close is not None:
             self.on_close(self.close_reason)
@@ -346,7 +412,7 @@ class Session:
         elif packet.type is PacketType.CLOSE:
             self._close("transport close")
         elif packet.type is PacketType.PING:
-            self._close("transport error")   # v4: "invalid heartbeat direction" (the server pings)
+            self._close("transport error")  # v4: "invalid heartbeat direction" (the server pings)
         else:  # open, upgrade, noop are the server's packets (upgrade comes on the new transport)
             self._close("parse error")
 
@@ -360,19 +426,18 @@ class Session:
         if packet.type is PacketType.PING and packet.data == "probe" and not self.upgrading:
             self.upgrading = True
             self._upgrade_due = now + self.upgrade_timeout
-            answer = Packet(PacketType.PONG, "probe")   # the caller sends it on the probing WebSocket
+            answer = Packet(PacketType.PONG, "probe")  # the caller sends it on the probing WebSocket
             if self.on_packet is not None:
                 self.on_packet("sent", answer)
             if self.transport == "polling":
-                self.send(Packet(PacketType.NOOP))   # ends the pending GET at once: the client can upgrade
+                self.send(Packet(PacketType.NOOP))  # ends the pending GET at once: the client can upgrade
             return answer
         if packet.type is PacketType.UPGRADE and self.upgrading:
             self.upgrading = False
             self._upgrade_due = None
             self.transport = "websocket"
             return None
-        raise PacketError(f"{packet!r} during the upgrade; expected 2probe, then 5", text=str(packet),
-                          rule="Upgrade")
+        raise PacketError(f"{packet!r} during the upgrade; expected 2probe, then 5", text=str(packet), rule="Upgrade")
 
     # --- time ------------------------------------------------------------------------
 
@@ -404,6 +469,7 @@ class Session:
 
 
 # --- reading captured bytes (for the wire tap) ---------------------------------------------
+
 
 def packets_in(data: str | bytes, *, polling: bool) -> list[Packet]:
     """The Engine.IO packets in one captured item: a WebSocket message (text, or binary = one binary

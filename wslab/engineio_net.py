@@ -66,15 +66,15 @@ _ids = itertools.count(1)
 class Handshake:
     """What the server knew of a client when it connected: Socket.IO's ``socket.handshake``."""
 
-    headers: dict[str, str]            # names in lower case, as Node gives them
+    headers: dict[str, str]  # names in lower case, as Node gives them
     query: dict[str, str]
-    address: str                       # the client's IP address
-    time: str                          # when, as JavaScript's Date.toString() would say it (in UTC here)
-    issued: int                        # when, in milliseconds since the epoch
-    url: str                           # the request target of the first request
-    xdomain: bool                      # an Origin header was sent
-    secure: bool = False               # TLS (never here: ws:// and http:// only)
-    auth: dict = field(default_factory=dict)   # the CONNECT payload (Socket.IO), {} when none
+    address: str  # the client's IP address
+    time: str  # when, as JavaScript's Date.toString() would say it (in UTC here)
+    issued: int  # when, in milliseconds since the epoch
+    url: str  # the request target of the first request
+    xdomain: bool  # an Origin header was sent
+    secure: bool = False  # TLS (never here: ws:// and http:// only)
+    auth: dict = field(default_factory=dict)  # the CONNECT payload (Socket.IO), {} when none
 
     @property
     def origin(self) -> str | None:
@@ -116,7 +116,7 @@ class _HttpConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.server._tap(self, "received", data)
         self.buffer += data
-        if len(self.buffer) >= self._want:   # nothing asked for that much: TCP pushes back
+        if len(self.buffer) >= self._want:  # nothing asked for that much: TCP pushes back
             self.transport.pause_reading()
         self._wake()
 
@@ -144,7 +144,7 @@ class _HttpConnection(asyncio.Protocol):
         """The next request head; None when the client closed the connection between requests."""
         self._want = handshake.MAX_HEAD
         self.transport.resume_reading()
-        while (split := handshake.split_head(bytes(self.buffer))) is None:   # 431 past MAX_HEAD
+        while (split := handshake.split_head(bytes(self.buffer))) is None:  # 431 past MAX_HEAD
             if self.eof:
                 if self.buffer:
                     raise EOFError("the client closed the connection in the middle of a request head")
@@ -177,10 +177,10 @@ class _Live:
 
     session: Session
     handshake: Handshake
-    ws: WebSocket | None = None          # the WebSocket carrying the session (after an upgrade too)
-    probing: WebSocket | None = None     # a WebSocket upgrading a polling session
-    poll: asyncio.Future | None = None   # a GET waiting for packets
-    posting: bool = False                # a POST being read
+    ws: WebSocket | None = None  # the WebSocket carrying the session (after an upgrade too)
+    probing: WebSocket | None = None  # a WebSocket upgrading a polling session
+    poll: asyncio.Future | None = None  # a GET waiting for packets
+    posting: bool = False  # a POST being read
     timer: asyncio.TimerHandle | None = None
     writer: asyncio.Task | None = None
     closed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -197,16 +197,25 @@ class EngineIOServer:
     ``{"code":4,"message":"Forbidden"}``, WebSocket 400 ``Forbidden``.
     """
 
-    def __init__(self, on_session: Callable[[Session, Handshake], None], *, path: str = "/socket.io/",
-                 ping_interval: float = engineio.DEFAULTS["ping_interval"],
-                 ping_timeout: float = engineio.DEFAULTS["ping_timeout"],
-                 max_payload: int = int(engineio.DEFAULTS["max_payload"]),
-                 upgrade_timeout: float = engineio.DEFAULTS["upgrade_timeout"],
-                 transports: Iterable[str] = engineio.TRANSPORTS,
-                 cors_allowed_origins: str | list[str] | None = None, cors_credentials: bool = False,
-                 allow_request: Callable[[Handshake], bool] | None = None, origin_policy: OriginPolicy = "node",
-                 request_timeout: float = 10.0, keep_alive_timeout: float = 5.0, close_timeout: float = 2.0,
-                 on_bytes: OnBytes | None = None) -> None:
+    def __init__(
+        self,
+        on_session: Callable[[Session, Handshake], None],
+        *,
+        path: str = "/socket.io/",
+        ping_interval: float = engineio.DEFAULTS["ping_interval"],
+        ping_timeout: float = engineio.DEFAULTS["ping_timeout"],
+        max_payload: int = int(engineio.DEFAULTS["max_payload"]),
+        upgrade_timeout: float = engineio.DEFAULTS["upgrade_timeout"],
+        transports: Iterable[str] = engineio.TRANSPORTS,
+        cors_allowed_origins: str | list[str] | None = None,
+        cors_credentials: bool = False,
+        allow_request: Callable[[Handshake], bool] | None = None,
+        origin_policy: OriginPolicy = "node",
+        request_timeout: float = 10.0,
+        keep_alive_timeout: float = 5.0,
+        close_timeout: float = 2.0,
+        on_bytes: OnBytes | None = None,
+    ) -> None:
         self.on_session = on_session
         self.path = "/" + path.strip("/") + "/"
         self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
@@ -276,9 +285,16 @@ class EngineIOServer:
     def _new_session(self, transport: engineio.TransportName, shake: Handshake) -> _Live:
         loop = asyncio.get_running_loop()
         upgrades = ["websocket"] if transport == "polling" and "websocket" in self.transports else []
-        session = Session(engineio.new_sid(), transport, loop.time(), ping_interval=self.ping_interval,
-                          ping_timeout=self.ping_timeout, max_payload=self.max_payload,
-                          upgrade_timeout=self.upgrade_timeout, upgrades=upgrades)
+        session = Session(
+            engineio.new_sid(),
+            transport,
+            loop.time(),
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+            max_payload=self.max_payload,
+            upgrade_timeout=self.upgrade_timeout,
+            upgrades=upgrades,
+        )
         live = _Live(session, shake)
         self.sessions[session.sid] = live
         session.on_output = lambda: self._flush(live)
@@ -288,6 +304,7 @@ class EngineIOServer:
             self._ended(live)
             for hook in close_hook:
                 hook(reason)
+
         self.on_session(session, shake)
         if session.on_close is not None:
             close_hook.append(session.on_close)
@@ -305,7 +322,7 @@ class EngineIOServer:
 
     def _tick(self, live: _Live) -> None:
         if not live.session.tick(asyncio.get_running_loop().time()) and live.probing is not None:
-            probing, live.probing = live.probing, None   # the upgrade took longer than upgrade_timeout
+            probing, live.probing = live.probing, None  # the upgrade took longer than upgrade_timeout
             asyncio.ensure_future(probing.close())
         self._flush(live)
         self._schedule(live)
@@ -349,7 +366,7 @@ class EngineIOServer:
                     head = await asyncio.wait_for(conn.read_head(), timeout)
                 except asyncio.TimeoutError:
                     if not first and not conn.buffer:
-                        return    # an idle keep-alive connection: closed quietly
+                        return  # an idle keep-alive connection: closed quietly
                     raise
                 if head is None:
                     return
@@ -381,13 +398,25 @@ class EngineIOServer:
         conn.keep_alive = "close" not in (request.header("Connection") or "").lower()
         return await self._polling(conn, request, query) and conn.keep_alive
 
-    def _respond(self, conn: _HttpConnection, status: int, body: str | bytes, *, content_type: str = "text/plain",
-                 headers: Iterable[tuple[str, str]] = (), close: bool = False) -> None:
+    def _respond(
+        self,
+        conn: _HttpConnection,
+        status: int,
+        body: str | bytes,
+        *,
+        content_type: str = "text/plain",
+        headers: Iterable[tuple[str, str]] = (),
+        close: bool = False,
+    ) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
-        lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", f"Content-Type: {content_type}",
-                 f"Content-Length: {len(data)}", *(f"{name}: {value}" for name, value in headers),
-                 f"Date: {formatdate(usegmt=True)}",
-                 "Connection: keep-alive" if conn.keep_alive and not close else "Connection: close"]
+        lines = [
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+            f"Content-Type: {content_type}",
+            f"Content-Length: {len(data)}",
+            *(f"{name}: {value}" for name, value in headers),
+            f"Date: {formatdate(usegmt=True)}",
+            "Connection: keep-alive" if conn.keep_alive and not close else "Connection: close",
+        ]
         conn.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data)
 
     def _cors_headers(self, request: handshake.Request) -> list[tuple[str, str]]:
@@ -413,8 +442,11 @@ class EngineIOServer:
         allowed = self.cors_allowed_origins
         if allowed == "*":
             return None
-        allowed_list = ([allowed] if isinstance(allowed, str) else list(allowed)) if allowed is not None \
+        allowed_list = (
+            ([allowed] if isinstance(allowed, str) else list(allowed))
+            if allowed is not None
             else [f"http://{request.host}"]
+        )
         return None if origin in allowed_list else f"{origin} is not an accepted origin."
 
     def _live(self, query: dict[str, str]) -> _Live | None:
@@ -425,7 +457,7 @@ class EngineIOServer:
 
     async def _polling(self, conn: _HttpConnection, request: handshake.Request, query: dict[str, str]) -> bool:
         cors = self._cors_headers(request)
-        if request.method == "OPTIONS" and self.cors_allowed_origins is not None:   # a CORS preflight
+        if request.method == "OPTIONS" and self.cors_allowed_origins is not None:  # a CORS preflight
             asked = request.header("Access-Control-Request-Headers")
             extra = [("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")]
             extra += [("Access-Control-Allow-Headers", asked)] if asked else []
@@ -437,15 +469,21 @@ class EngineIOServer:
             return False
         live = self._live(query)
         try:
-            engineio.verify_request(request.method, query, upgrade=False, transports=self.transports,
-                                    session=live.session if live else None)
+            engineio.verify_request(
+                request.method, query, upgrade=False, transports=self.transports, session=live.session if live else None
+            )
             if live is None:
                 shake = _handshake_of(request, conn.address)
                 if not self._allowed(shake):
                     raise EngineIOError(ErrorCode.FORBIDDEN, "allow_request refused this request")
                 live = self._new_session("polling", shake)
-                self._respond(conn, 200, engineio.encode_payload(live.session.take()),
-                              content_type="text/plain; charset=UTF-8", headers=cors)
+                self._respond(
+                    conn,
+                    200,
+                    engineio.encode_payload(live.session.take()),
+                    content_type="text/plain; charset=UTF-8",
+                    headers=cors,
+                )
                 return True
             if request.method == "GET":
                 return await self._poll(conn, live, cors)
@@ -460,48 +498,68 @@ class EngineIOServer:
     async def _poll(self, conn: _HttpConnection, live: _Live, cors: list[tuple[str, str]]) -> bool:
         if live.poll is not None:
             live.session.closed("transport error")
-            raise EngineIOError(ErrorCode.BAD_REQUEST, "overlap from client: a second GET while one is pending "
-                                "(engine.io-protocol: a client MUST NOT have more than one active GET)")
+            raise EngineIOError(
+                ErrorCode.BAD_REQUEST,
+                "overlap from client: a second GET while one is pending "
+                "(engine.io-protocol: a client MUST NOT have more than one active GET)",
+            )
         session = live.session
         if not session.buffer and session.state is SessionState.OPEN:
             live.poll = asyncio.get_running_loop().create_future()
-            lost = asyncio.ensure_future(conn._more())   # the client going away ends the poll
+            lost = asyncio.ensure_future(conn._more())  # the client going away ends the poll
             try:
                 await asyncio.wait([live.poll, lost], return_when=asyncio.FIRST_COMPLETED)
             finally:
                 live.poll = None
                 lost.cancel()
             if conn.eof:
-                session.closed("transport close")   # "poll connection closed prematurely"
+                session.closed("transport close")  # "poll connection closed prematurely"
                 return False
-        if session.transport != "polling":   # upgraded meanwhile: the WebSocket carries the rest
+        if session.transport != "polling":  # upgraded meanwhile: the WebSocket carries the rest
             self._respond(conn, 200, "6", content_type="text/plain; charset=UTF-8", headers=cors)
             return True
         packets = session.take()
-        self._respond(conn, 200, engineio.encode_payload(packets) or "6",
-                      content_type="text/plain; charset=UTF-8", headers=cors)
+        self._respond(
+            conn, 200, engineio.encode_payload(packets) or "6", content_type="text/plain; charset=UTF-8", headers=cors
+        )
         if session.state is SessionState.CLOSING and not session.buffer:
-            session.closed("forced close")   # the close packet went out
+            session.closed("forced close")  # the close packet went out
         return True
 
-    async def _post(self, conn: _HttpConnection, request: handshake.Request, live: _Live,
-                    cors: list[tuple[str, str]]) -> bool:
+    async def _post(
+        self, conn: _HttpConnection, request: handshake.Request, live: _Live, cors: list[tuple[str, str]]
+    ) -> bool:
         if live.posting:
             live.session.closed("transport error")
-            raise EngineIOError(ErrorCode.BAD_REQUEST, "data request overlap: a second POST while one is "
-                                "being read (a client MUST NOT have more than one active POST)")
+            raise EngineIOError(
+                ErrorCode.BAD_REQUEST,
+                "data request overlap: a second POST while one is "
+                "being read (a client MUST NOT have more than one active POST)",
+            )
         if request.header("Content-Type") == "application/octet-stream":
             live.session.closed("transport error")
-            raise EngineIOError(ErrorCode.BAD_REQUEST, "invalid content: v4 polling bodies are text "
-                                "(binary packets travel as b + base64)")
+            raise EngineIOError(
+                ErrorCode.BAD_REQUEST,
+                "invalid content: v4 polling bodies are text (binary packets travel as b + base64)",
+            )
         length = request.header("Content-Length")
         if length is None or not length.isdigit():
-            self._respond(conn, 411, "a POST needs a Content-Length (chunked bodies are not accepted here)",
-                          headers=cors, close=True)
+            self._respond(
+                conn,
+                411,
+                "a POST needs a Content-Length (chunked bodies are not accepted here)",
+                headers=cors,
+                close=True,
+            )
             return False
         if int(length) > self.max_payload:
-            self._respond(conn, 413, f"the body has {length} bytes, more than maxHttpBufferSize "
-                          f"({self.max_payload})", headers=cors, close=True)
+            self._respond(
+                conn,
+                413,
+                f"the body has {length} bytes, more than maxHttpBufferSize ({self.max_payload})",
+                headers=cors,
+                close=True,
+            )
             return False
         live.posting = True
         try:
@@ -526,8 +584,9 @@ class EngineIOServer:
             refused = self._origin_refused(request)
             if refused:
                 raise EngineIOError(ErrorCode.BAD_REQUEST, refused, message=json.dumps(refused))
-            engineio.verify_request(request.method, query, upgrade=True, transports=self.transports,
-                                    session=live.session if live else None)
+            engineio.verify_request(
+                request.method, query, upgrade=True, transports=self.transports, session=live.session if live else None
+            )
             handshake.check_request(request)
             shake = _handshake_of(request, conn.address)
             if live is None and not self._allowed(shake):
@@ -536,8 +595,10 @@ class EngineIOServer:
             # the JavaScript server's abortUpgrade: always 400, the message as the body
             logger.info("%s upgrade refused: %s", conn.id, error)
             body = error.message.encode()
-            conn.write(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\n"
-                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            conn.write(
+                b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
             return
         except HandshakeError as error:
             conn.write(handshake.build_rejection(error))
@@ -545,12 +606,18 @@ class EngineIOServer:
         conn.upgraded = True
         self._connections.discard(conn)
         response = handshake.build_response(request)
-        cors = self._cors_headers(request)   # socket.io's cors middleware runs for the upgrade request too
+        cors = self._cors_headers(request)  # socket.io's cors middleware runs for the upgrade request too
         if cors:
             response = response[:-2] + "".join(f"{name}: {value}\r\n" for name, value in cors).encode() + b"\r\n"
-        ws = WebSocket.take_over(conn.transport, request, response, bytes(conn.buffer),
-                                 id=conn.id, max_message_size=self.max_payload,   # one TCP connection, one id
-                                 on_bytes=self.on_bytes)
+        ws = WebSocket.take_over(
+            conn.transport,
+            request,
+            response,
+            bytes(conn.buffer),
+            id=conn.id,
+            max_message_size=self.max_payload,  # one TCP connection, one id
+            on_bytes=self.on_bytes,
+        )
         self._websockets.add(ws)
         try:
             if live is None:
@@ -621,18 +688,19 @@ class EngineIOServer:
                     # previous write's callback ran: a client sees each in its own read
                     await asyncio.sleep(0)
             if session.state is SessionState.CLOSING:
-                session.closed("forced close")   # ends the session, then closes its WebSocket (_ended)
+                session.closed("forced close")  # ends the session, then closes its WebSocket (_ended)
         except ConnectionClosed:
             session.closed("transport close")
 
 
 # --- the wire tap, read as Engine.IO ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TappedPacket:
     """One Engine.IO packet a `wslab.tap.Tap` saw: in which entry, carried how, and the packet."""
 
-    entry: TapEntry      # the WebSocket frame or HTTP body it travelled in
+    entry: TapEntry  # the WebSocket frame or HTTP body it travelled in
     transport: Literal["websocket", "polling"]
     packet: Packet
 
@@ -642,8 +710,10 @@ class TappedPacket:
 
     def line(self) -> str:
         """``#12 h3 client->server polling: message 2["chat","hi"]``"""
-        return (f"#{self.entry.number} {self.entry.connection} {self.entry.direction} {self.transport}: "
-                f"{engineio.describe_packet(self.packet)}")
+        return (
+            f"#{self.entry.number} {self.entry.connection} {self.entry.direction} {self.transport}: "
+            f"{engineio.describe_packet(self.packet)}"
+        )
 
 
 def tapped_packets(tap: Tap, connection: str | None = None) -> list[TappedPacket]:
@@ -651,12 +721,13 @@ def tapped_packets(tap: Tap, connection: str | None = None) -> list[TappedPacket
     each WebSocket message frame holds one, each polling body (``\x1e``-joined) several. Frames that are
     not text or binary (ping, pong, close) and bodies that are not payloads (``ok``, errors) hold none."""
     out: list[TappedPacket] = []
-    bodies: dict[tuple[str, str], tuple[TapEntry, bytes]] = {}   # a body that arrived in several chunks
+    bodies: dict[tuple[str, str], tuple[TapEntry, bytes]] = {}  # a body that arrived in several chunks
 
     def body_done(key: tuple[str, str]) -> None:
         if key in bodies:
             first, data = bodies.pop(key)
             out.extend(TappedPacket(first, "polling", p) for p in engineio.packets_in(data, polling=True))
+
     for entry in tap.select(connection):
         key: tuple[str, str] = (entry.connection, entry.direction)
         if entry.kind == "body":
@@ -668,8 +739,9 @@ def tapped_packets(tap: Tap, connection: str | None = None) -> list[TappedPacket
             frame = entry.frame
             if frame is None or frame.opcode not in (Opcode.TEXT, Opcode.BINARY) or not frame.fin:
                 continue
-            message: str | bytes = frame.payload if frame.opcode == Opcode.BINARY else frame.payload.decode(
-                "utf-8", "replace")
+            message: str | bytes = (
+                frame.payload if frame.opcode == Opcode.BINARY else frame.payload.decode("utf-8", "replace")
+            )
             out += [TappedPacket(entry, "websocket", p) for p in engineio.packets_in(message, polling=False)]
     for pending in list(bodies):
         body_done(pending)

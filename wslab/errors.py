@@ -23,9 +23,17 @@ class HandshakeError(WslabError):
     check in §4.1's list of what a client verifies in the response (1-6), or None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str, status: int | None = 400,
-                 headers: tuple[tuple[str, str], ...] = (), header: str | None = None,
-                 check: int | None = None, rfc: str = "RFC 6455") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rfc_section: str,
+        status: int | None = 400,
+        headers: tuple[tuple[str, str], ...] = (),
+        header: str | None = None,
+        check: int | None = None,
+        rfc: str = "RFC 6455",
+    ) -> None:
         self.message = message
         self.rfc_section = rfc_section
         self.rfc = rfc  # "RFC 7692" for the rules of permessage-deflate
@@ -37,8 +45,7 @@ class HandshakeError(WslabError):
 
     def __str__(self) -> str:
         phrase = HTTPStatus(self.status or 400).phrase
-        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
-                f"the server answers HTTP {self.status} {phrase})")
+        return f"{self.message} ({self.rfc} §{self.rfc_section}; the server answers HTTP {self.status} {phrase})"
 
 
 class InvalidResponse(HandshakeError):
@@ -48,13 +55,19 @@ class InvalidResponse(HandshakeError):
     ``status`` is None.
     """
 
-    def __init__(self, message: str, *, rfc_section: str = "4.1", rfc: str = "RFC 6455",
-                 header: str | None = None, check: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rfc_section: str = "4.1",
+        rfc: str = "RFC 6455",
+        header: str | None = None,
+        check: int | None = None,
+    ) -> None:
         super().__init__(message, rfc_section=rfc_section, status=None, header=header, check=check, rfc=rfc)
 
     def __str__(self) -> str:
-        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
-                "the client fails the WebSocket connection)")
+        return f"{self.message} ({self.rfc} §{self.rfc_section}; the client fails the WebSocket connection)"
 
 
 class NegotiationError(WslabError):
@@ -87,8 +100,15 @@ class ProtocolError(WslabError):
 
     default_close_code = CloseCode.PROTOCOL_ERROR
 
-    def __init__(self, message: str, *, rfc_section: str, close_code: int | None = None,
-                 field: str | None = None, rfc: str = "RFC 6455") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rfc_section: str,
+        close_code: int | None = None,
+        field: str | None = None,
+        rfc: str = "RFC 6455",
+    ) -> None:
         self.message = message
         self.rfc_section = rfc_section
         self.close_code = CloseCode(close_code or self.default_close_code)
@@ -97,8 +117,10 @@ class ProtocolError(WslabError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return (f"{self.message} ({self.rfc} §{self.rfc_section}; "
-                f"the endpoint closes with {close_code_name(self.close_code)})")
+        return (
+            f"{self.message} ({self.rfc} §{self.rfc_section}; "
+            f"the endpoint closes with {close_code_name(self.close_code)})"
+        )
 
 
 class InvalidUTF8(ProtocolError):
@@ -128,8 +150,10 @@ class IncompleteFrame(WslabError):
         elif exact:
             message = f"incomplete frame: {needed} more byte(s) needed before it can be decoded"
         else:
-            message = (f"incomplete frame: at least {needed} more byte(s) needed; the header is not "
-                       f"complete yet, so the payload length is not known")
+            message = (
+                f"incomplete frame: at least {needed} more byte(s) needed; the header is not "
+                f"complete yet, so the payload length is not known"
+            )
         super().__init__(message)
 
 

@@ -37,9 +37,24 @@ from wslab.errors import IncompleteFrame, InvalidUTF8, PayloadTooBig, ProtocolEr
 from wslab.masking import Buffer, mask
 
 __all__ = [
-    "Opcode", "CloseCode", "Frame", "Header", "Role", "encode", "decode", "read_header", "parse_header",
-    "header_size", "check_frame", "FrameParser", "close_payload", "parse_close", "MAX_CONTROL_PAYLOAD",
-    "Field", "header_fields", "announced_length",
+    "Opcode",
+    "CloseCode",
+    "Frame",
+    "Header",
+    "Role",
+    "encode",
+    "decode",
+    "read_header",
+    "parse_header",
+    "header_size",
+    "check_frame",
+    "FrameParser",
+    "close_payload",
+    "parse_close",
+    "MAX_CONTROL_PAYLOAD",
+    "Field",
+    "header_fields",
+    "announced_length",
 ]
 
 Role = Literal["client", "server"]  # the endpoint that receives (or sends) a frame; §5.1 depends on it
@@ -104,6 +119,7 @@ def header_size(payload_length: int, *, masked: bool) -> int:
 
 # --- writing -------------------------------------------------------------------
 
+
 def encode(frame: Frame, mask_key: bytes | None = None) -> bytes:
     """The bytes of `frame` on the wire (§5.2), masked with `mask_key` if given (§5.3).
 
@@ -152,17 +168,23 @@ _OPCODES = {int(opcode): opcode for opcode in Opcode}  # a dict lookup is faster
 class Field:
     """One field of a frame on the wire, where it sits and what it says (§5.2)."""
 
-    name: str      # "FIN", "RSV1", "RSV2", "RSV3", "opcode", "MASK", "payload length",
-                   # "extended payload length", "masking key", "payload"
-    offset: int    # bit offset from the first bit of the frame
-    width: int     # width in bits (payload: 8 * the bytes present)
-    bits: str      # the raw bits as "0"/"1" text ("" for the payload, to keep it small)
+    name: str  # "FIN", "RSV1", "RSV2", "RSV3", "opcode", "MASK", "payload length",
+    # "extended payload length", "masking key", "payload"
+    offset: int  # bit offset from the first bit of the frame
+    width: int  # width in bits (payload: 8 * the bytes present)
+    bits: str  # the raw bits as "0"/"1" text ("" for the payload, to keep it small)
     value: object  # bool, Opcode (or int if reserved), int length, bytes key, bytes payload as on the wire
     meaning: str
 
 
-def read_header(data: Buffer, *, role: Role | None = None, max_size: int | None = None,
-                check: bool = True, rsv1_allowed: bool = False) -> Iterator[Field]:
+def read_header(
+    data: Buffer,
+    *,
+    role: Role | None = None,
+    max_size: int | None = None,
+    check: bool = True,
+    rsv1_allowed: bool = False,
+) -> Iterator[Field]:
     """Read the header at the start of `data` top to bottom (§5.2), yielding each field as it is read.
 
     With `check`, each rule is applied as soon as the fields it needs have been
@@ -185,8 +207,14 @@ def read_header(data: Buffer, *, role: Role | None = None, max_size: int | None 
     yield Field("FIN", 0, 1, _bits(b0 >> 7, 1), fin, "final fragment" if fin else "not final: more fragments follow")
     for i, name in enumerate(("RSV1", "RSV2", "RSV3"), start=1):
         bit = bool(b0 & (0x80 >> i))
-        yield Field(name, i, 1, _bits(int(bit), 1), bit,
-                    "set: needs an extension that defines it" if bit else "reserved, 0 (no extension)")
+        yield Field(
+            name,
+            i,
+            1,
+            _bits(int(bit), 1),
+            bit,
+            "set: needs an extension that defines it" if bit else "reserved, 0 (no extension)",
+        )
     yield Field("opcode", 4, 4, _bits(opcode, 4), _opcode_value(opcode), _opcode_meaning(opcode))
     if check:
         _check_reserved_bits(bool(b0 & 0x40) and not rsv1_allowed, bool(b0 & 0x20), bool(b0 & 0x10))
@@ -199,8 +227,14 @@ def read_header(data: Buffer, *, role: Role | None = None, max_size: int | None 
         return
     b1 = data[1]
     masked, length_field = bool(b1 & 0x80), b1 & 0x7F
-    yield Field("MASK", 8, 1, _bits(int(masked), 1), masked,
-                "payload masked (client to server)" if masked else "payload not masked (server to client)")
+    yield Field(
+        "MASK",
+        8,
+        1,
+        _bits(int(masked), 1),
+        masked,
+        "payload masked (client to server)" if masked else "payload not masked (server to client)",
+    )
     yield Field("payload length", 9, 7, _bits(length_field, 7), length_field, _length_field_meaning(length_field))
     if check:
         if opcode >= 0x8:
@@ -216,9 +250,15 @@ def read_header(data: Buffer, *, role: Role | None = None, max_size: int | None 
             if check:
                 raise IncompleteFrame(size - len(data), exact=False)
             return
-        payload_length = int.from_bytes(data[2:2 + extra], "big")
-        yield Field("extended payload length", 16, 8 * extra, _bits(payload_length, 8 * extra), payload_length,
-                    f"payload is {payload_length} bytes ({8 * extra}-bit big-endian)")
+        payload_length = int.from_bytes(data[2 : 2 + extra], "big")
+        yield Field(
+            "extended payload length",
+            16,
+            8 * extra,
+            _bits(payload_length, 8 * extra),
+            payload_length,
+            f"payload is {payload_length} bytes ({8 * extra}-bit big-endian)",
+        )
         if check:
             _check_length_encoding(payload_length, length_field)
     if check:
@@ -230,26 +270,43 @@ def read_header(data: Buffer, *, role: Role | None = None, max_size: int | None 
             if check:
                 raise IncompleteFrame(size + payload_length - len(data))
             return
-        key = bytes(data[size - 4:size])
-        yield Field("masking key", 8 * (size - 4), 32, "".join(_bits(b, 8) for b in key), key,
-                    f"payload[i] is XORed with key[i mod 4] (§5.3): {key.hex(' ')}")
+        key = bytes(data[size - 4 : size])
+        yield Field(
+            "masking key",
+            8 * (size - 4),
+            32,
+            "".join(_bits(b, 8) for b in key),
+            key,
+            f"payload[i] is XORed with key[i mod 4] (§5.3): {key.hex(' ')}",
+        )
 
 
-def parse_header(data: Buffer, *, role: Role | None = None, max_size: int | None = None,
-                 rsv1_allowed: bool = False) -> Header:
+def parse_header(
+    data: Buffer, *, role: Role | None = None, max_size: int | None = None, rsv1_allowed: bool = False
+) -> Header:
     """Read and check the header at the start of `data` (§5.2): `read_header`'s fields as a `Header`.
 
     Raises `IncompleteFrame` when `data` is too short, `ProtocolError` (with
     `.field`) when a rule is broken.
     """
-    values = {field.name: field.value
-              for field in read_header(data, role=role, max_size=max_size, rsv1_allowed=rsv1_allowed)}
+    values = {
+        field.name: field.value for field in read_header(data, role=role, max_size=max_size, rsv1_allowed=rsv1_allowed)
+    }
     masked = bool(values["MASK"])
     length_field = int(values["payload length"])  # type: ignore[call-overload]
     payload_length = int(values.get("extended payload length", length_field))  # type: ignore[call-overload]
-    return Header(bool(values["FIN"]), bool(values["RSV1"]), bool(values["RSV2"]), bool(values["RSV3"]),
-                  int(values["opcode"]), masked, length_field, payload_length,  # type: ignore[call-overload]
-                  values.get("masking key"), header_size(payload_length, masked=masked))  # type: ignore[arg-type]
+    return Header(
+        bool(values["FIN"]),
+        bool(values["RSV1"]),
+        bool(values["RSV2"]),
+        bool(values["RSV3"]),
+        int(values["opcode"]),
+        masked,
+        length_field,
+        payload_length,  # type: ignore[call-overload]
+        values.get("masking key"),
+        header_size(payload_length, masked=masked),
+    )  # type: ignore[arg-type]
 
 
 def header_fields(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) -> list[Field]:
@@ -271,12 +328,13 @@ def header_fields(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) 
         return fields  # the header is not complete: no payload to show yet
     payload_length = announced_length(fields) or 0
     pos = (fields[-1].offset + fields[-1].width) // 8
-    payload = data[pos:pos + payload_length]
+    payload = data[pos : pos + payload_length]
     if payload_length:
         present = "" if len(payload) == payload_length else f" ({len(payload)} of {payload_length} present)"
         how = "masked" if fields[5].value else "as sent, not masked"
-        fields.append(Field("payload", 8 * pos, 8 * len(payload), "", payload,
-                            f"{payload_length} bytes, {how}{present}"))
+        fields.append(
+            Field("payload", 8 * pos, 8 * len(payload), "", payload, f"{payload_length} bytes, {how}{present}")
+        )
     return fields
 
 
@@ -296,8 +354,9 @@ def _last_header_field(fields: list[Field]) -> str:
     return "payload length" if int(fields[6].value) <= MAX_CONTROL_PAYLOAD else "extended payload length"  # type: ignore[call-overload]
 
 
-def decode(data: Buffer, *, role: Role | None = None, max_size: int | None = None,
-           rsv1_allowed: bool = False) -> tuple[Frame, int]:
+def decode(
+    data: Buffer, *, role: Role | None = None, max_size: int | None = None, rsv1_allowed: bool = False
+) -> tuple[Frame, int]:
     """Decode one frame from the start of `data`: ``(frame, bytes consumed)``.
 
     The payload comes back unmasked. Raises `IncompleteFrame` (with how many
@@ -311,14 +370,15 @@ def decode(data: Buffer, *, role: Role | None = None, max_size: int | None = Non
     end = header.size + header.payload_length
     if len(data) < end:
         raise IncompleteFrame(end - len(data))
-    return _frame(header, _unmask(header, data[header.size:end])), end
+    return _frame(header, _unmask(header, data[header.size : end])), end
 
 
 _COMMON_OPCODES = frozenset({0x0, 0x1, 0x2, 0x9, 0xA})  # data frames, Ping, Pong (Close: parse_close too)
 
 
-def _decode_common(data: Buffer, role: Role | None, max_size: int | None,
-                   rsv1_allowed: bool = False) -> tuple[Frame, int] | None:
+def _decode_common(
+    data: Buffer, role: Role | None, max_size: int | None, rsv1_allowed: bool = False
+) -> tuple[Frame, int] | None:
     """`decode` for the common case only: a valid data, Ping or Pong frame, whole in `data`.
 
     Why a second path: a server decodes frames by the thousand, and `read_header`
@@ -357,7 +417,7 @@ def _decode_common(data: Buffer, role: Role | None, max_size: int | None,
     if len(data) < end:
         return None
     if masked:
-        payload = mask(data[pos + 4:end], bytes(data[pos:pos + 4]))
+        payload = mask(data[pos + 4 : end], bytes(data[pos : pos + 4]))
     else:
         payload = bytes(data[pos:end])
     return _checked_frame(_OPCODES[opcode], payload, bool(b0 & 0x80), bool(b0 & 0x40)), end
@@ -393,20 +453,32 @@ def parse_close(payload: bytes) -> tuple[int | None, str]:
     if len(payload) == 0:
         return None, ""
     if len(payload) == 1:
-        raise ProtocolError("a Close frame has a 1-byte payload: a close payload is either empty "
-                            "or starts with a 2-byte close code", rfc_section="5.5.1", field="payload")
+        raise ProtocolError(
+            "a Close frame has a 1-byte payload: a close payload is either empty or starts with a 2-byte close code",
+            rfc_section="5.5.1",
+            field="payload",
+        )
     if len(payload) > MAX_CONTROL_PAYLOAD:
-        raise ProtocolError(f"a Close frame has {len(payload)} bytes of payload; control frames carry at most 125",
-                            rfc_section="5.5", field="payload length")
+        raise ProtocolError(
+            f"a Close frame has {len(payload)} bytes of payload; control frames carry at most 125",
+            rfc_section="5.5",
+            field="payload length",
+        )
     (code,) = struct.unpack("!H", payload[:2])
     if not close_code_allowed(code):
-        raise ProtocolError(f"close code {code} may not be sent in a Close frame: {_close_code_problem(code)}",
-                            rfc_section="7.4.1", field="payload")
+        raise ProtocolError(
+            f"close code {code} may not be sent in a Close frame: {_close_code_problem(code)}",
+            rfc_section="7.4.1",
+            field="payload",
+        )
     try:
         reason = bytes(payload[2:]).decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InvalidUTF8(f"the close reason is not valid UTF-8 ({e.reason} at byte {e.start} of the reason)",
-                          rfc_section="5.5.1", field="payload") from None
+        raise InvalidUTF8(
+            f"the close reason is not valid UTF-8 ({e.reason} at byte {e.start} of the reason)",
+            rfc_section="5.5.1",
+            field="payload",
+        ) from None
     return code, reason
 
 
@@ -431,16 +503,15 @@ class FrameParser:
     been reported.
     """
 
-    def __init__(self, *, role: Role | None = None, max_size: int | None = None,
-                 rsv1_allowed: bool = False) -> None:
+    def __init__(self, *, role: Role | None = None, max_size: int | None = None, rsv1_allowed: bool = False) -> None:
         self.role = role
         self.max_size = max_size
-        self.rsv1_allowed = rsv1_allowed   # permessage-deflate was negotiated (RFC 7692 §6)
-        self.error: ProtocolError | None = None   # the error, once reported
-        self._buffer = bytearray()   # the frame being read: its header, then its payload
-        self._header: Header | None = None   # its header, once complete
+        self.rsv1_allowed = rsv1_allowed  # permessage-deflate was negotiated (RFC 7692 §6)
+        self.error: ProtocolError | None = None  # the error, once reported
+        self._buffer = bytearray()  # the frame being read: its header, then its payload
+        self._header: Header | None = None  # its header, once complete
         self._frames: deque[Frame] = deque()
-        self._pending: ProtocolError | None = None   # found, reported after the frames before it
+        self._pending: ProtocolError | None = None  # found, reported after the frames before it
 
     @property
     def buffered(self) -> int:
@@ -496,7 +567,7 @@ class FrameParser:
         header = self._header
         if header is None:
             return b""
-        data = bytes(self._buffer[start:header.payload_length])
+        data = bytes(self._buffer[start : header.payload_length])
         if header.mask_key is None or not data:
             return data
         shift = start % 4
@@ -522,11 +593,10 @@ class FrameParser:
         buffer = self._buffer
         # 2 bytes tell how long the header is; take no more than that.
         wanted = 2 if len(buffer) < 2 else _header_size(buffer[0], buffer[1])
-        chunk = view[pos:pos + wanted - len(buffer)]
+        chunk = view[pos : pos + wanted - len(buffer)]
         buffer += chunk
         try:
-            header = parse_header(buffer, role=self.role, max_size=self.max_size,
-                                  rsv1_allowed=self.rsv1_allowed)
+            header = parse_header(buffer, role=self.role, max_size=self.max_size, rsv1_allowed=self.rsv1_allowed)
         except IncompleteFrame:
             return pos + len(chunk)
         buffer.clear()
@@ -539,7 +609,7 @@ class FrameParser:
     def _read_payload(self, view: memoryview, pos: int) -> int:
         header = self._header
         assert header is not None
-        chunk = view[pos:pos + header.payload_length - len(self._buffer)]
+        chunk = view[pos : pos + header.payload_length - len(self._buffer)]
         self._buffer += chunk
         if len(self._buffer) == header.payload_length:
             payload = _unmask(header, self._buffer)
@@ -549,8 +619,8 @@ class FrameParser:
         return pos + len(chunk)
 
 
-
 # --- meanings of the fields ------------------------------------------------------
+
 
 def _bits(value: int, width: int) -> str:
     return format(value, f"0{width}b")
@@ -576,6 +646,7 @@ def _length_field_meaning(length_field: int) -> str:
 
 # --- the rules -----------------------------------------------------------------
 
+
 def _unmask(header: Header, payload: Buffer) -> bytes:
     """The payload as bytes, unmasked if it was masked: one copy, whatever the input."""
     if header.mask_key is None:
@@ -599,66 +670,100 @@ def _check_reserved_bits(rsv1: bool, rsv2: bool, rsv3: bool) -> None:
     """§5.2: RSV1-3 MUST be 0 unless an extension defines them; none is negotiated here."""
     for name, bit in (("RSV1", rsv1), ("RSV2", rsv2), ("RSV3", rsv3)):
         if bit:
-            raise ProtocolError(f"reserved bit {name} is set, but no extension was negotiated that defines it",
-                                rfc_section="5.2", field=name)
+            raise ProtocolError(
+                f"reserved bit {name} is set, but no extension was negotiated that defines it",
+                rfc_section="5.2",
+                field=name,
+            )
 
 
 def _check_opcode(opcode: int) -> None:
     """§5.2: an unknown opcode (3-7, 11-15) MUST fail the connection."""
     if opcode not in _OPCODES:
         kind, first, last = ("non-control", 3, 7) if opcode < 0x8 else ("control", 11, 15)
-        raise ProtocolError(f"opcode {opcode} ({opcode:04b}) is reserved: {first}-{last} are kept for future "
-                            f"{kind} frames and mean nothing yet", rfc_section="5.2", field="opcode")
+        raise ProtocolError(
+            f"opcode {opcode} ({opcode:04b}) is reserved: {first}-{last} are kept for future "
+            f"{kind} frames and mean nothing yet",
+            rfc_section="5.2",
+            field="opcode",
+        )
 
 
 def _check_control(opcode: int, fin: bool, length_field: int, payload_length: int | None = None) -> None:
     """§5.5: control frames MUST NOT be fragmented and carry at most 125 bytes."""
     name = Opcode(opcode).name
     if not fin:
-        raise ProtocolError(f"a {name} frame has FIN = 0: control frames MUST NOT be fragmented",
-                            rfc_section="5.5", field="FIN")
+        raise ProtocolError(
+            f"a {name} frame has FIN = 0: control frames MUST NOT be fragmented", rfc_section="5.5", field="FIN"
+        )
     if payload_length is not None and payload_length > MAX_CONTROL_PAYLOAD:
-        raise ProtocolError(f"a {name} frame carries {payload_length} bytes of payload; control frames carry "
-                            f"at most 125", rfc_section="5.5", field="payload length")
+        raise ProtocolError(
+            f"a {name} frame carries {payload_length} bytes of payload; control frames carry at most 125",
+            rfc_section="5.5",
+            field="payload length",
+        )
     if length_field > MAX_CONTROL_PAYLOAD:
-        raise ProtocolError(f"a {name} frame has payload length field {length_field} (an extended length "
-                            f"follows); control frames carry at most 125 bytes", rfc_section="5.5",
-                            field="payload length")
+        raise ProtocolError(
+            f"a {name} frame has payload length field {length_field} (an extended length "
+            f"follows); control frames carry at most 125 bytes",
+            rfc_section="5.5",
+            field="payload length",
+        )
 
 
 def _check_masking(masked: bool, role: Role | None) -> None:
     """§5.1: a server fails on an unmasked client frame, a client on a masked server frame."""
     if role == "server" and not masked:
-        raise ProtocolError("a client sent an unmasked frame (MASK = 0): a server MUST close the connection "
-                            "on any client frame that is not masked", rfc_section="5.1", field="MASK")
+        raise ProtocolError(
+            "a client sent an unmasked frame (MASK = 0): a server MUST close the connection "
+            "on any client frame that is not masked",
+            rfc_section="5.1",
+            field="MASK",
+        )
     if role == "client" and masked:
-        raise ProtocolError("a server sent a masked frame (MASK = 1): a client MUST close the connection "
-                            "on any masked server frame", rfc_section="5.1", field="MASK")
+        raise ProtocolError(
+            "a server sent a masked frame (MASK = 1): a client MUST close the connection on any masked server frame",
+            rfc_section="5.1",
+            field="MASK",
+        )
 
 
 def _check_length_encoding(length: int, length_field: int) -> None:
     """§5.2: the minimal encoding of the payload length, and the 64-bit length's top bit 0."""
     if length_field == _LENGTH_16 and length <= MAX_CONTROL_PAYLOAD:
-        raise ProtocolError(f"payload length {length} is sent in the 16-bit extended field; the minimal "
-                            f"encoding MUST be used: the 7-bit field", rfc_section="5.2",
-                            field="extended payload length")
+        raise ProtocolError(
+            f"payload length {length} is sent in the 16-bit extended field; the minimal "
+            f"encoding MUST be used: the 7-bit field",
+            rfc_section="5.2",
+            field="extended payload length",
+        )
     if length_field == _LENGTH_64:
         if length >> 63:
-            raise ProtocolError("the 64-bit extended payload length has its most significant bit set; "
-                                "that bit MUST be 0", rfc_section="5.2", field="extended payload length")
+            raise ProtocolError(
+                "the 64-bit extended payload length has its most significant bit set; that bit MUST be 0",
+                rfc_section="5.2",
+                field="extended payload length",
+            )
         if length <= 0xFFFF:
             minimal = "the 7-bit field" if length <= MAX_CONTROL_PAYLOAD else "the 16-bit extended field"
-            raise ProtocolError(f"payload length {length} is sent in the 64-bit extended field; the minimal "
-                                f"encoding MUST be used: {minimal}", rfc_section="5.2",
-                                field="extended payload length")
+            raise ProtocolError(
+                f"payload length {length} is sent in the 64-bit extended field; the minimal "
+                f"encoding MUST be used: {minimal}",
+                rfc_section="5.2",
+                field="extended payload length",
+            )
 
 
 def _check_size(payload_length: int, length_field: int, max_size: int | None) -> None:
     """§10.4: an endpoint may refuse frames larger than it accepts (close code 1009)."""
     if max_size is not None and payload_length > max_size:
         where = "payload length" if length_field <= MAX_CONTROL_PAYLOAD else "extended payload length"
-        raise PayloadTooBig(f"the frame announces {payload_length} byte(s) of payload, over this endpoint's "
-                            f"limit of {max_size} byte(s)", rfc_section="10.4", field=where)
+        raise PayloadTooBig(
+            f"the frame announces {payload_length} byte(s) of payload, over this endpoint's "
+            f"limit of {max_size} byte(s)",
+            rfc_section="10.4",
+            field=where,
+        )
 
 
 def _close_code_problem(code: int) -> str:

@@ -35,13 +35,41 @@ from urllib.parse import urlsplit
 from wslab.errors import HandshakeError, InvalidResponse
 
 __all__ = [
-    "GUID", "MAX_HEAD", "WEBSOCKET_VERSION", "new_key", "accept_key", "accept_steps",
-    "AcceptSteps", "Request", "Response", "InvalidResponse", "build_request",
-    "split_head", "parse_request", "check_origin", "build_response", "build_rejection",
-    "validate_response", "parse_response", "answer", "ServerAnswer", "explain", "header_meaning",
-    "check_request", "replace_header", "parse_http_request", "WebSocketURI", "parse_uri",
-    "Extension", "parse_extensions", "build_extensions", "check_subprotocols", "select_subprotocol",
-    "choose_subprotocol", "RFC_KEY", "RFC_ACCEPT",
+    "GUID",
+    "MAX_HEAD",
+    "WEBSOCKET_VERSION",
+    "new_key",
+    "accept_key",
+    "accept_steps",
+    "AcceptSteps",
+    "Request",
+    "Response",
+    "InvalidResponse",
+    "build_request",
+    "split_head",
+    "parse_request",
+    "check_origin",
+    "build_response",
+    "build_rejection",
+    "validate_response",
+    "parse_response",
+    "answer",
+    "ServerAnswer",
+    "explain",
+    "header_meaning",
+    "check_request",
+    "replace_header",
+    "parse_http_request",
+    "WebSocketURI",
+    "parse_uri",
+    "Extension",
+    "parse_extensions",
+    "build_extensions",
+    "check_subprotocols",
+    "select_subprotocol",
+    "choose_subprotocol",
+    "RFC_KEY",
+    "RFC_ACCEPT",
 ]
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # §1.3: fixed by the RFC, the same for everyone
@@ -64,11 +92,11 @@ _END_OF_HEAD = b"\r\n\r\n"
 # RFC 7230 §3.2.6: characters allowed in a token (header names, methods, list items)
 # Control bytes may not appear in a head line; horizontal tab is allowed (RFC 7230 §3.2)
 _CONTROL_CHARACTERS = frozenset(chr(c) for c in [*range(0x20), 0x7F]) - {"\t"}
-_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789"
-                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 # --- the accept key (§1.3, §4.2.2) -------------------------------------------------
+
 
 def new_key() -> str:
     """A fresh ``Sec-WebSocket-Key``: 16 random bytes, base64-encoded (§4.1 item 7).
@@ -83,22 +111,24 @@ def new_key() -> str:
 class AcceptSteps:
     """Every intermediate value of `accept_key` (§1.3)."""
 
-    key: str            # Sec-WebSocket-Key as the client sent it (surrounding spaces trimmed)
-    concatenated: str   # key + GUID
-    sha1: bytes         # SHA-1 of the concatenation (20 bytes)
-    accept: str         # base64 of those 20 bytes: Sec-WebSocket-Accept
+    key: str  # Sec-WebSocket-Key as the client sent it (surrounding spaces trimmed)
+    concatenated: str  # key + GUID
+    sha1: bytes  # SHA-1 of the concatenation (20 bytes)
+    accept: str  # base64 of those 20 bytes: Sec-WebSocket-Accept
 
     @property
     def sha1_hex(self) -> str:
         return self.sha1.hex()
 
     def __str__(self) -> str:
-        return "\n".join([
-            f"1. Sec-WebSocket-Key          {self.key}",
-            f"2. + GUID                     {self.concatenated}",
-            f"3. SHA-1 (20 bytes, hex)      {self.sha1_hex}",
-            f"4. base64 of the 20 bytes     {self.accept}   <- Sec-WebSocket-Accept",
-        ])
+        return "\n".join(
+            [
+                f"1. Sec-WebSocket-Key          {self.key}",
+                f"2. + GUID                     {self.concatenated}",
+                f"3. SHA-1 (20 bytes, hex)      {self.sha1_hex}",
+                f"4. base64 of the 20 bytes     {self.accept}   <- Sec-WebSocket-Accept",
+            ]
+        )
 
 
 def accept_steps(key: str) -> AcceptSteps:
@@ -118,6 +148,7 @@ def accept_key(key: str) -> str:
 
 
 # --- URIs (§3) -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WebSocketURI:
@@ -153,6 +184,7 @@ def parse_uri(uri: str) -> WebSocketURI:
 
 
 # --- heads: parsed requests and responses ---------------------------------------
+
 
 class _Head:
     headers: list[tuple[str, str]]
@@ -283,9 +315,16 @@ _HEADER_MEANINGS = {
 
 # --- building and splitting -------------------------------------------------------
 
-def build_request(host: str, path: str = "/", *, origin: str | None = None,
-                  subprotocols: Sequence[str] = (), key: str | None = None,
-                  extensions: Sequence[Extension] = ()) -> bytes:
+
+def build_request(
+    host: str,
+    path: str = "/",
+    *,
+    origin: str | None = None,
+    subprotocols: Sequence[str] = (),
+    key: str | None = None,
+    extensions: Sequence[Extension] = (),
+) -> bytes:
     """The client's opening handshake (§4.1), as bytes ready to send.
 
     ``key`` defaults to `new_key()`; pass a fixed one (the RFC's, `RFC_KEY`)
@@ -318,12 +357,15 @@ def check_subprotocols(subprotocols: Sequence[str]) -> None:
         raise TypeError("subprotocols is a list of names, e.g. ['chat.v1'], not one string")
     for name in subprotocols:
         if not _is_token(name):
-            raise ValueError(f"subprotocol {name!r} is not a token: a name is non-empty, of the characters "
-                             "U+0021-U+007E without separators such as ',' ';' or spaces (RFC 6455 §4.1 item 10)")
+            raise ValueError(
+                f"subprotocol {name!r} is not a token: a name is non-empty, of the characters "
+                "U+0021-U+007E without separators such as ',' ';' or spaces (RFC 6455 §4.1 item 10)"
+            )
     duplicates = sorted({name for name in subprotocols if list(subprotocols).count(name) > 1})
     if duplicates:
-        raise ValueError(f"subprotocol {duplicates[0]!r} is offered twice: the names MUST all be unique "
-                         "(RFC 6455 §4.1 item 10)")
+        raise ValueError(
+            f"subprotocol {duplicates[0]!r} is offered twice: the names MUST all be unique (RFC 6455 §4.1 item 10)"
+        )
 
 
 def select_subprotocol(offered: Sequence[str], supported: Sequence[str]) -> str | None:
@@ -332,8 +374,7 @@ def select_subprotocol(offered: Sequence[str], supported: Sequence[str]) -> str 
     return next((name for name in supported if name in offered), None)
 
 
-def split_head(data: bytes, limit: int = MAX_HEAD, *,
-               side: str = "request") -> tuple[bytes, bytes] | None:
+def split_head(data: bytes, limit: int = MAX_HEAD, *, side: str = "request") -> tuple[bytes, bytes] | None:
     """Find the end of an HTTP head that may arrive in pieces.
 
     Returns ``(head, rest)`` once the blank line (CR LF CR LF) has arrived:
@@ -350,9 +391,11 @@ def split_head(data: bytes, limit: int = MAX_HEAD, *,
         return bytes(data[:end]), bytes(data[end:])
     if len(data) < limit:
         return None
-    message = (f"the {side} head is longer than {limit} bytes: no blank line "
-               f"(CR LF CR LF) in the first {limit} bytes (a limit of this implementation"
-               + (", answered as RFC 6585 §5 says)" if side == "request" else ")"))
+    message = (
+        f"the {side} head is longer than {limit} bytes: no blank line "
+        f"(CR LF CR LF) in the first {limit} bytes (a limit of this implementation"
+        + (", answered as RFC 6585 §5 says)" if side == "request" else ")")
+    )
     if side == "response":
         raise InvalidResponse(message)
     raise HandshakeError(message, rfc_section="4.2.1", status=431)
@@ -362,7 +405,7 @@ def replace_header(head: bytes, name: str, value: str | None) -> bytes:
     """A copy of ``head`` with header ``name`` set to ``value`` (first field of
     that name, case-insensitive; added at the end if absent) or removed when
     ``value`` is None. For lessons and tests that break one rule at a time."""
-    first, *lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
+    first, *lines = head[: -len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
     kept, done = [], False
     for line in lines:
         field_name = line.split(":", 1)[0].strip()
@@ -388,6 +431,7 @@ def _encode_head(lines: Iterable[str]) -> bytes:
 
 # --- reading a head (RFC 7230 §3) ----------------------------------------------
 
+
 def _head_lines(data: bytes, side: str) -> list[str]:
     """The lines of one complete head, without the blank line that ends it."""
     parts = split_head(data, side=side)  # the same MAX_HEAD cap as for a head read in pieces
@@ -395,18 +439,23 @@ def _head_lines(data: bytes, side: str) -> list[str]:
         raise _malformed(side, "the head is incomplete: it must end with a blank line (CR LF CR LF)")
     head, rest = parts
     if rest:
-        raise ValueError(f"{len(rest)} byte(s) follow the blank line that ends the head; "
-                         "split them off with split_head() first (they belong to the "
-                         "WebSocket connection)")
+        raise ValueError(
+            f"{len(rest)} byte(s) follow the blank line that ends the head; "
+            "split them off with split_head() first (they belong to the "
+            "WebSocket connection)"
+        )
     # latin-1 maps every byte to a character, so a stray non-ASCII byte is
     # reported by the checks below instead of crashing the decoder.
-    lines = head[:-len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
+    lines = head[: -len(_END_OF_HEAD)].decode("latin-1").split(_CRLF)
     for number, line in enumerate(lines):
         bad = next((c for c in line if c in _CONTROL_CHARACTERS), None)
         if bad is not None:
-            raise _malformed(side, f"line {line!r} contains the control character {bad!r} "
-                                   "(a lone CR or LF, or another control byte; RFC 7230 §3)",
-                             header=line.partition(":")[0].strip() if number else None)
+            raise _malformed(
+                side,
+                f"line {line!r} contains the control character {bad!r} "
+                "(a lone CR or LF, or another control byte; RFC 7230 §3)",
+                header=line.partition(":")[0].strip() if number else None,
+            )
     return lines
 
 
@@ -414,15 +463,20 @@ def _parse_headers(lines: list[str], side: str) -> list[tuple[str, str]]:
     headers = []
     for line in lines:
         if line[:1] in (" ", "\t"):
-            raise _malformed(side, f"header line {line!r} starts with whitespace "
-                                   "(obsolete line folding is not allowed, RFC 7230 §3.2.4)",
-                             header=line.partition(":")[0].strip())
+            raise _malformed(
+                side,
+                f"header line {line!r} starts with whitespace (obsolete line folding is not allowed, RFC 7230 §3.2.4)",
+                header=line.partition(":")[0].strip(),
+            )
         name, colon, value = line.partition(":")
         if not colon:
             raise _malformed(side, f"header line {line!r} has no ':'", header=line.strip())
         if not name or not _is_token(name):
-            raise _malformed(side, f"header name {name!r} is not a token "
-                                   "(no spaces before the ':', RFC 7230 §3.2.4)", header=name.strip())
+            raise _malformed(
+                side,
+                f"header name {name!r} is not a token (no spaces before the ':', RFC 7230 §3.2.4)",
+                header=name.strip(),
+            )
         headers.append((name, value.strip(" \t")))
     return headers
 
@@ -449,6 +503,7 @@ def _has_token(value: str | None, token: str) -> bool:
 
 
 # --- the server side (§4.2) -----------------------------------------------------
+
 
 def parse_request(data: bytes) -> Request:
     """Read a client's opening handshake and check every rule of §4.2.1.
@@ -481,15 +536,18 @@ def _parse_request_line(line: str) -> Request:
     """``method SP request-target SP HTTP-version`` (RFC 7230 §3.1.1)."""
     parts = line.split(" ")
     if len(parts) != 3 or not all(parts):
-        raise _malformed("request", f"request line {line!r} is not "
-                                    "'METHOD SP TARGET SP HTTP/x.y'")
+        raise _malformed("request", f"request line {line!r} is not 'METHOD SP TARGET SP HTTP/x.y'")
     method, target, version = parts
     if not _is_token(method):
         raise _malformed("request", f"method {method!r} is not a token")
     _check_http_version(version)
     if method != "GET":
-        raise HandshakeError(f"the method is {method}, not GET: a WebSocket handshake is a GET request",
-                             rfc_section="4.2.1 item 1", status=405, headers=(("Allow", "GET"),))
+        raise HandshakeError(
+            f"the method is {method}, not GET: a WebSocket handshake is a GET request",
+            rfc_section="4.2.1 item 1",
+            status=405,
+            headers=(("Allow", "GET"),),
+        )
     return Request(method, _resource_name(target), version)
 
 
@@ -498,13 +556,14 @@ def _check_http_version(version: str) -> None:
     version is read as 1.1; another major version is refused with 505."""
     name, _, number = version.partition("/")
     major, dot, minor = number.partition(".")
-    if name != "HTTP" or not dot or not (major.isdigit() and minor.isdigit()) \
-            or len(major) != 1 or len(minor) != 1:
+    if name != "HTTP" or not dot or not (major.isdigit() and minor.isdigit()) or len(major) != 1 or len(minor) != 1:
         raise _malformed("request", f"{version!r} is not an HTTP version like 'HTTP/1.1'")
     if (int(major), int(minor)) < (1, 1) or int(major) > 1:
-        raise HandshakeError(f"the request is {version}; the handshake needs HTTP/1.1 "
-                             "(a later 1.x is read as 1.1)",
-                             rfc_section="4.2.1 item 1", status=505)
+        raise HandshakeError(
+            f"the request is {version}; the handshake needs HTTP/1.1 (a later 1.x is read as 1.1)",
+            rfc_section="4.2.1 item 1",
+            status=505,
+        )
 
 
 def _resource_name(target: str) -> str:
@@ -515,31 +574,48 @@ def _resource_name(target: str) -> str:
     parts = urlsplit(target)
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    raise HandshakeError(f"request target {target!r} is neither a path starting with '/' "
-                         "nor an absolute http(s) URI", rfc_section="4.2.1 item 1", status=400)
+    raise HandshakeError(
+        f"request target {target!r} is neither a path starting with '/' nor an absolute http(s) URI",
+        rfc_section="4.2.1 item 1",
+        status=400,
+    )
 
 
 def check_request(request: Request) -> None:
     """Check the header fields of §4.2.1 items 2-6 (order of fields does not matter)."""
     hosts = request.header_values("Host")
     if len(hosts) != 1 or not hosts[0]:
-        what = "no Host header" if not hosts else (
-            "an empty Host header" if len(hosts) == 1 else f"{len(hosts)} Host headers")
-        raise HandshakeError(f"the request has {what}; it needs exactly one "
-                             "(RFC 7230 §5.4)", rfc_section="4.2.1 item 2", status=400, header="Host")
+        what = (
+            "no Host header"
+            if not hosts
+            else ("an empty Host header" if len(hosts) == 1 else f"{len(hosts)} Host headers")
+        )
+        raise HandshakeError(
+            f"the request has {what}; it needs exactly one (RFC 7230 §5.4)",
+            rfc_section="4.2.1 item 2",
+            status=400,
+            header="Host",
+        )
 
     upgrade = request.header("Upgrade")
     if not _has_token(upgrade, "websocket"):
         got = "no Upgrade header" if upgrade is None else f"Upgrade: {upgrade}"
-        raise HandshakeError(f"the request has {got}; it needs 'Upgrade: websocket' "
-                             "(case-insensitive)", rfc_section="4.2.1 item 3", status=400, header="Upgrade")
+        raise HandshakeError(
+            f"the request has {got}; it needs 'Upgrade: websocket' (case-insensitive)",
+            rfc_section="4.2.1 item 3",
+            status=400,
+            header="Upgrade",
+        )
 
     connection = request.header("Connection")
     if not _has_token(connection, "upgrade"):
         got = "no Connection header" if connection is None else f"Connection: {connection}"
-        raise HandshakeError(f"the request has {got}; the Connection header must contain "
-                             "the token 'Upgrade' (case-insensitive)",
-                             rfc_section="4.2.1 item 4", status=400, header="Connection")
+        raise HandshakeError(
+            f"the request has {got}; the Connection header must contain the token 'Upgrade' (case-insensitive)",
+            rfc_section="4.2.1 item 4",
+            status=400,
+            header="Connection",
+        )
 
     _check_key(request.header_values("Sec-WebSocket-Key"))
     _check_version(request.header_values("Sec-WebSocket-Version"))
@@ -548,38 +624,63 @@ def check_request(request: Request) -> None:
 def _check_key(values: list[str]) -> None:
     """§4.2.1 item 5: base64 that decodes to exactly 16 bytes; §11.3.1: sent once."""
     if not values:
-        raise HandshakeError("the request has no Sec-WebSocket-Key header",
-                             rfc_section="4.2.1 item 5", status=400, header="Sec-WebSocket-Key")
+        raise HandshakeError(
+            "the request has no Sec-WebSocket-Key header",
+            rfc_section="4.2.1 item 5",
+            status=400,
+            header="Sec-WebSocket-Key",
+        )
     if len(values) > 1:
-        raise HandshakeError(f"Sec-WebSocket-Key is sent {len(values)} times; "
-                             "it must appear only once", rfc_section="11.3.1", status=400,
-                             header="Sec-WebSocket-Key")
+        raise HandshakeError(
+            f"Sec-WebSocket-Key is sent {len(values)} times; it must appear only once",
+            rfc_section="11.3.1",
+            status=400,
+            header="Sec-WebSocket-Key",
+        )
     key = values[0]
     try:
         raw = base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
-        raise HandshakeError(f"Sec-WebSocket-Key {key!r} is not valid base64",
-                             rfc_section="4.2.1 item 5", status=400, header="Sec-WebSocket-Key") from None
+        raise HandshakeError(
+            f"Sec-WebSocket-Key {key!r} is not valid base64",
+            rfc_section="4.2.1 item 5",
+            status=400,
+            header="Sec-WebSocket-Key",
+        ) from None
     if len(raw) != 16:
-        raise HandshakeError(f"Sec-WebSocket-Key {key!r} decodes to {len(raw)} bytes, "
-                             "not 16", rfc_section="4.2.1 item 5", status=400, header="Sec-WebSocket-Key")
+        raise HandshakeError(
+            f"Sec-WebSocket-Key {key!r} decodes to {len(raw)} bytes, not 16",
+            rfc_section="4.2.1 item 5",
+            status=400,
+            header="Sec-WebSocket-Key",
+        )
 
 
 def _check_version(values: list[str]) -> None:
     """§4.2.1 item 6: ``Sec-WebSocket-Version: 13``. Another version is answered
     with 426 and the version the server speaks (§4.2.2 /version/, §4.4)."""
     if not values:
-        raise HandshakeError("the request has no Sec-WebSocket-Version header",
-                             rfc_section="4.2.1 item 6", status=400, header="Sec-WebSocket-Version")
+        raise HandshakeError(
+            "the request has no Sec-WebSocket-Version header",
+            rfc_section="4.2.1 item 6",
+            status=400,
+            header="Sec-WebSocket-Version",
+        )
     if len(values) > 1:
-        raise HandshakeError(f"Sec-WebSocket-Version is sent {len(values)} times; "
-                             "it must appear only once", rfc_section="11.3.5", status=400,
-                             header="Sec-WebSocket-Version")
+        raise HandshakeError(
+            f"Sec-WebSocket-Version is sent {len(values)} times; it must appear only once",
+            rfc_section="11.3.5",
+            status=400,
+            header="Sec-WebSocket-Version",
+        )
     if values[0] != WEBSOCKET_VERSION:
-        raise HandshakeError(f"Sec-WebSocket-Version is {values[0]!r}; this server speaks "
-                             f"only version {WEBSOCKET_VERSION}", rfc_section="4.4", header="Sec-WebSocket-Version",
-                             status=426, headers=(("Sec-WebSocket-Version", WEBSOCKET_VERSION),
-                                                  ("Upgrade", "websocket")))
+        raise HandshakeError(
+            f"Sec-WebSocket-Version is {values[0]!r}; this server speaks only version {WEBSOCKET_VERSION}",
+            rfc_section="4.4",
+            header="Sec-WebSocket-Version",
+            status=426,
+            headers=(("Sec-WebSocket-Version", WEBSOCKET_VERSION), ("Upgrade", "websocket")),
+        )
 
 
 def check_origin(origin: str | None, allowed: str | Iterable[str] | None) -> None:
@@ -608,12 +709,15 @@ def check_origin(origin: str | None, allowed: str | Iterable[str] | None) -> Non
     allowed = list(allowed)
     if "*" in allowed or origin.lower() in (a.lower() for a in allowed):
         return
-    raise HandshakeError(f"Origin {origin!r} is not allowed (allowed: {', '.join(allowed)})",
-                         rfc_section="10.2", status=403, header="Origin")
+    raise HandshakeError(
+        f"Origin {origin!r} is not allowed (allowed: {', '.join(allowed)})",
+        rfc_section="10.2",
+        status=403,
+        header="Origin",
+    )
 
 
-def build_response(request: Request, *, subprotocol: str | None = None,
-                   extensions: Sequence[Extension] = ()) -> bytes:
+def build_response(request: Request, *, subprotocol: str | None = None, extensions: Sequence[Extension] = ()) -> bytes:
     """The server's ``101 Switching Protocols`` answer (§4.2.2 item 5).
 
     ``subprotocol`` must be one the client offered (§4.2.2 /subprotocol/);
@@ -630,8 +734,9 @@ def build_response(request: Request, *, subprotocol: str | None = None,
     ]
     if subprotocol is not None:
         if subprotocol not in request.subprotocols:
-            raise ValueError(f"subprotocol {subprotocol!r} was not offered by the client "
-                             f"(offered: {request.subprotocols})")
+            raise ValueError(
+                f"subprotocol {subprotocol!r} was not offered by the client (offered: {request.subprotocols})"
+            )
         lines.append(f"Sec-WebSocket-Protocol: {subprotocol}")
     if extensions:
         offered = {offer.name.lower() for offer in request.extensions}
@@ -665,10 +770,10 @@ def build_rejection(error: HandshakeError) -> bytes:
 class ServerAnswer:
     """What a server does with the bytes of a handshake (`answer`)."""
 
-    request: Request | None          # the accepted request, or None
-    error: HandshakeError | None     # why it was refused, or None
-    response: bytes                  # the bytes the server sends back
-    rest: bytes = b""                # bytes after the head: the first WebSocket frames
+    request: Request | None  # the accepted request, or None
+    error: HandshakeError | None  # why it was refused, or None
+    response: bytes  # the bytes the server sends back
+    rest: bytes = b""  # bytes after the head: the first WebSocket frames
 
     @property
     def accepted(self) -> bool:
@@ -682,8 +787,13 @@ class ServerAnswer:
         return f"{verdict}\n\n{_show(self.response)}"
 
 
-def answer(data: bytes, *, allowed_origins: str | Iterable[str] | None = None,
-           subprotocols: Subprotocols = (), extensions: ExtensionChooser | None = None) -> ServerAnswer:
+def answer(
+    data: bytes,
+    *,
+    allowed_origins: str | Iterable[str] | None = None,
+    subprotocols: Subprotocols = (),
+    extensions: ExtensionChooser | None = None,
+) -> ServerAnswer:
     """A server's whole part of the handshake: read the head, check §4.2.1 and
     the origin, then accept (101) or refuse (4xx/5xx with a text body).
 
@@ -695,8 +805,9 @@ def answer(data: bytes, *, allowed_origins: str | Iterable[str] | None = None,
     try:
         parts = split_head(data)
         if parts is None:
-            raise HandshakeError("the request head is incomplete: no blank line (CR LF CR LF) "
-                                 "yet", rfc_section="4.2.1", status=400)
+            raise HandshakeError(
+                "the request head is incomplete: no blank line (CR LF CR LF) yet", rfc_section="4.2.1", status=400
+            )
         head, rest = parts
         request = parse_request(head)
         check_origin(request.origin, allowed_origins)
@@ -723,14 +834,19 @@ def choose_subprotocol(request: Request, supported: Subprotocols) -> str | None:
     try:
         check_subprotocols(offered)
     except ValueError as error:
-        raise HandshakeError(f"Sec-WebSocket-Protocol {request.header('Sec-WebSocket-Protocol')!r}: {error}",
-                             rfc_section="4.1 item 10", status=400) from None
+        raise HandshakeError(
+            f"Sec-WebSocket-Protocol {request.header('Sec-WebSocket-Protocol')!r}: {error}",
+            rfc_section="4.1 item 10",
+            status=400,
+        ) from None
     if not callable(supported):
         return select_subprotocol(offered, supported)
     chosen = supported(offered)
     if chosen is not None and chosen not in offered:
-        raise ValueError(f"the subprotocol selector chose {chosen!r}, which the client did not offer "
-                         f"(offered: {offered}); a server may only choose one of the client's (§4.2.2)")
+        raise ValueError(
+            f"the subprotocol selector chose {chosen!r}, which the client did not offer "
+            f"(offered: {offered}); a server may only choose one of the client's (§4.2.2)"
+        )
     return chosen
 
 
@@ -741,6 +857,7 @@ def _show(data: bytes) -> str:
 
 # --- the client side (§4.1) -----------------------------------------------------
 
+
 def parse_response(data: bytes) -> Response:
     """Read a server's response head (status line and header fields) without
     judging it; `validate_response` applies §4.1."""
@@ -748,8 +865,7 @@ def parse_response(data: bytes) -> Response:
     version, _, rest = status_line.partition(" ")
     code, _, reason = rest.partition(" ")
     if not version.startswith("HTTP/1.") or not (len(code) == 3 and code.isdigit()):
-        raise InvalidResponse(f"malformed response: status line {status_line!r} is not "
-                              "'HTTP/1.1 CODE REASON'")
+        raise InvalidResponse(f"malformed response: status line {status_line!r} is not 'HTTP/1.1 CODE REASON'")
     return Response(int(code), reason, _parse_headers(header_lines, "response"), version)
 
 
@@ -763,26 +879,38 @@ def validate_response(request: bytes | Request, data: bytes) -> Response:
         request = _read_own_request(bytes(request))
     response = parse_response(data)
     if response.status != 101:
-        raise InvalidResponse(f"the server answered {response.status} {response.reason}, "
-                              "not 101 Switching Protocols", rfc_section="4.1 response check 1", check=1)
+        raise InvalidResponse(
+            f"the server answered {response.status} {response.reason}, not 101 Switching Protocols",
+            rfc_section="4.1 response check 1",
+            check=1,
+        )
     upgrade = response.header("Upgrade")
     if upgrade is None or upgrade.strip().lower() != "websocket":
         got = "no Upgrade header" if upgrade is None else f"Upgrade: {upgrade}"
-        raise InvalidResponse(f"the response has {got}; it needs 'Upgrade: websocket'",
-                              rfc_section="4.1 response check 2", check=2, header="Upgrade")
+        raise InvalidResponse(
+            f"the response has {got}; it needs 'Upgrade: websocket'",
+            rfc_section="4.1 response check 2",
+            check=2,
+            header="Upgrade",
+        )
     connection = response.header("Connection")
     if not _has_token(connection, "upgrade"):
         got = "no Connection header" if connection is None else f"Connection: {connection}"
-        raise InvalidResponse(f"the response has {got}; it must contain the token 'Upgrade'",
-                              rfc_section="4.1 response check 3", check=3, header="Connection")
+        raise InvalidResponse(
+            f"the response has {got}; it must contain the token 'Upgrade'",
+            rfc_section="4.1 response check 3",
+            check=3,
+            header="Connection",
+        )
     expected = accept_key(request.key or "")
     if response.accept != expected:
-        got = "no Sec-WebSocket-Accept" if response.accept is None \
-            else f"Sec-WebSocket-Accept {response.accept!r}"
-        raise InvalidResponse(f"the response has {got}; expected {expected!r} "
-                              "(base64 of SHA-1 of our key + GUID)",
-                              rfc_section="4.1 response check 4", check=4,
-                              header="Sec-WebSocket-Accept")
+        got = "no Sec-WebSocket-Accept" if response.accept is None else f"Sec-WebSocket-Accept {response.accept!r}"
+        raise InvalidResponse(
+            f"the response has {got}; expected {expected!r} (base64 of SHA-1 of our key + GUID)",
+            rfc_section="4.1 response check 4",
+            check=4,
+            header="Sec-WebSocket-Accept",
+        )
     _check_accepted_extensions(request, response)
     _check_chosen_subprotocol(request, response)
     return response
@@ -793,16 +921,22 @@ def _check_accepted_extensions(request: Request, response: Response) -> None:
     Whether an extension's parameters fit the offer is that extension's rule (RFC 7692 §5.1)."""
     fields = response.header_values("Sec-WebSocket-Extensions")
     if len(fields) > 1:
-        raise InvalidResponse(f"the response has {len(fields)} Sec-WebSocket-Extensions header fields; "
-                              "it MUST NOT have more than one", rfc_section="11.3.2", check=5,
-                              header="Sec-WebSocket-Extensions")
+        raise InvalidResponse(
+            f"the response has {len(fields)} Sec-WebSocket-Extensions header fields; it MUST NOT have more than one",
+            rfc_section="11.3.2",
+            check=5,
+            header="Sec-WebSocket-Extensions",
+        )
     offered = {extension.name.lower() for extension in request.extensions}
     for extension in response.extensions:
         if extension.name.lower() not in offered:
             names = ", ".join(sorted(offered)) or "none"
-            raise InvalidResponse(f"the response accepts extension {extension.name!r}, which the client "
-                                  f"did not offer (offered: {names})", rfc_section="4.1 response check 5",
-                                  check=5, header="Sec-WebSocket-Extensions")
+            raise InvalidResponse(
+                f"the response accepts extension {extension.name!r}, which the client did not offer (offered: {names})",
+                rfc_section="4.1 response check 5",
+                check=5,
+                header="Sec-WebSocket-Extensions",
+            )
 
 
 def _read_own_request(data: bytes) -> Request:
@@ -818,19 +952,24 @@ def _check_chosen_subprotocol(request: Request, response: Response) -> None:
         return
     chosen = _split_list(", ".join(values))
     if len(chosen) != 1:
-        raise InvalidResponse(f"the response names {len(chosen)} subprotocols "
-                              f"({', '.join(chosen)}); a server chooses at most one",
-                              rfc_section="4.1 response check 6", check=6,
-                              header="Sec-WebSocket-Protocol")
+        raise InvalidResponse(
+            f"the response names {len(chosen)} subprotocols ({', '.join(chosen)}); a server chooses at most one",
+            rfc_section="4.1 response check 6",
+            check=6,
+            header="Sec-WebSocket-Protocol",
+        )
     if chosen[0] not in request.subprotocols:
         offered = ", ".join(request.subprotocols) or "none"
-        raise InvalidResponse(f"the server chose subprotocol {chosen[0]!r}, which the client "
-                              f"did not offer (offered: {offered})",
-                              rfc_section="4.1 response check 6", check=6,
-                              header="Sec-WebSocket-Protocol")
+        raise InvalidResponse(
+            f"the server chose subprotocol {chosen[0]!r}, which the client did not offer (offered: {offered})",
+            rfc_section="4.1 response check 6",
+            check=6,
+            header="Sec-WebSocket-Protocol",
+        )
 
 
 # --- extensions: the Sec-WebSocket-Extensions header (§9.1) -------------------------
+
 
 @dataclass(frozen=True)
 class Extension:
@@ -923,7 +1062,7 @@ class _ListScanner:
             self.pos += 1
         if self.pos == start:
             self._fail(f"expected {what} (a token)")
-        return self.text[start:self.pos]
+        return self.text[start : self.pos]
 
     def param_value(self, param: str) -> str:
         self._skip_space()
@@ -933,19 +1072,21 @@ class _ListScanner:
         while self.pos < len(self.text) and self.text[self.pos] != '"':
             if self.text[self.pos] == "\\":
                 self.pos += 1
-            value.append(self.text[self.pos:self.pos + 1])
+            value.append(self.text[self.pos : self.pos + 1])
             self.pos += 1
         if self.pos >= len(self.text):
             self._fail(f"the quoted value of {param} has no closing '\"'")
         self.pos += 1
         unquoted = "".join(value)
         if not _is_token(unquoted):
-            self._fail(f"the quoted value of {param}, {unquoted!r}, is not a token "
-                       "(§9.1: unescaped, a quoted value must be a token)")
+            self._fail(
+                f"the quoted value of {param}, {unquoted!r}, is not a token "
+                "(§9.1: unescaped, a quoted value must be a token)"
+            )
         return unquoted
 
     def _fail(self, problem: str) -> NoReturn:
-        message = (f"Sec-WebSocket-Extensions {self.text!r} is malformed at character {self.pos}: {problem}")
+        message = f"Sec-WebSocket-Extensions {self.text!r} is malformed at character {self.pos}: {problem}"
         if self.side == "response":
             raise InvalidResponse(message, rfc_section="9.1", header="Sec-WebSocket-Extensions")
         raise HandshakeError(message, rfc_section="9.1", status=400, header="Sec-WebSocket-Extensions")

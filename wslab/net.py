@@ -66,11 +66,11 @@ __all__ = ["serve", "connect", "echo", "Server", "WebSocket", "READ_SIZE", "MAX_
 
 logger = logging.getLogger("wslab.net")
 
-READ_SIZE = 64 * 1024   # bytes asked of the socket per read: memory per read stays bounded
+READ_SIZE = 64 * 1024  # bytes asked of the socket per read: memory per read stays bounded
 WRITE_CHUNK = 256 * 1024  # larger sends are written piece by piece, each taken by the socket first
-MAX_QUEUE = 16          # received messages waiting for recv() before reading pauses
-CLOSE_TIMEOUT = 5.0     # seconds to wait for the peer's part of closing before dropping TCP
-ACCEPT_DEFLATE = deflate.ServerConfig()   # a server's default: accept permessage-deflate as offered
+MAX_QUEUE = 16  # received messages waiting for recv() before reading pauses
+CLOSE_TIMEOUT = 5.0  # seconds to wait for the peer's part of closing before dropping TCP
+ACCEPT_DEFLATE = deflate.ServerConfig()  # a server's default: accept permessage-deflate as offered
 
 OnBytes = Callable[["WebSocket", str, bytes], None]
 Handler = Callable[["WebSocket"], Awaitable[None]]
@@ -82,9 +82,9 @@ T = TypeVar("T")
 class _Phase(enum.Enum):
     """What the bytes read from TCP are for."""
 
-    HEAD = "head"          # the opening handshake (§4)
-    FRAMES = "frames"      # WebSocket frames, fed to the Connection (§5)
-    DISCARD = "discard"    # after closing: read only to reach the peer's FIN (§7.1.1)
+    HEAD = "head"  # the opening handshake (§4)
+    FRAMES = "frames"  # WebSocket frames, fed to the Connection (§5)
+    DISCARD = "discard"  # after closing: read only to reach the peer's FIN (§7.1.1)
 
 
 _reads = threading.local()
@@ -118,17 +118,24 @@ class WebSocket(asyncio.BufferedProtocol):
     "what asyncio calls" run inside the event loop as bytes arrive.
     """
 
-    def __init__(self, *, role: str, id: str, on_bytes: OnBytes | None = None,
-                 close_timeout: float = CLOSE_TIMEOUT, max_queue: int = MAX_QUEUE,
-                 on_connected: Callable[[WebSocket], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        role: str,
+        id: str,
+        on_bytes: OnBytes | None = None,
+        close_timeout: float = CLOSE_TIMEOUT,
+        max_queue: int = MAX_QUEUE,
+        on_connected: Callable[[WebSocket], None] | None = None,
+    ) -> None:
         self.role = role
         self.id = id
         self.remote: tuple[str, int] | None = None
         self.request: handshake.Request | None = None
         self.response: handshake.Response | bytes | None = None
         self.connection: Connection | None = None
-        self.subprotocol: str | None = None    # the one agreed in the handshake (§1.9), like ws.protocol
-        self.extensions = ""                   # the accepted Sec-WebSocket-Extensions, like ws.extensions
+        self.subprotocol: str | None = None  # the one agreed in the handshake (§1.9), like ws.protocol
+        self.extensions = ""  # the accepted Sec-WebSocket-Extensions, like ws.extensions
         self.close_timeout = close_timeout
         self.max_queue = max_queue
         self._on_bytes = on_bytes
@@ -136,26 +143,26 @@ class WebSocket(asyncio.BufferedProtocol):
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._phase = _Phase.HEAD
-        self._head = bytearray()               # handshake bytes read so far
+        self._head = bytearray()  # handshake bytes read so far
         self._head_waiter: asyncio.Future | None = None
-        self._messages: collections.deque = collections.deque()   # at most max_queue, for recv()
-        self._backlog: collections.deque = collections.deque()    # read while the queue was full
-        self._getters: list[asyncio.Future] = []                  # recv() calls waiting
+        self._messages: collections.deque = collections.deque()  # at most max_queue, for recv()
+        self._backlog: collections.deque = collections.deque()  # read while the queue was full
+        self._getters: list[asyncio.Future] = []  # recv() calls waiting
         self._pings: dict[bytes, list[asyncio.Future]] = {}
         self._reading_paused = False
-        self._writing_paused = False           # the transport's buffer is full
+        self._writing_paused = False  # the transport's buffer is full
         self._drainers: list[asyncio.Future] = []
-        self._send_lock = asyncio.Lock()        # orders messages written in pieces
-        self._writing_large = False             # a large send is between two of its pieces
-        self._deferred = bytearray()            # control frames made meanwhile, sent right after it
-        self._output_blocked = False           # the Connection's own output is waiting to go out
-        self._closing = False                  # close() was called: stop pausing reads
-        self._close_code: int | None = None    # when there was never a Connection (failed handshake)
+        self._send_lock = asyncio.Lock()  # orders messages written in pieces
+        self._writing_large = False  # a large send is between two of its pieces
+        self._deferred = bytearray()  # control frames made meanwhile, sent right after it
+        self._output_blocked = False  # the Connection's own output is waiting to go out
+        self._closing = False  # close() was called: stop pausing reads
+        self._close_code: int | None = None  # when there was never a Connection (failed handshake)
         self._closer: asyncio.Task | None = None
-        self._answering = False                # recv() gave a message and was not called again yet
+        self._answering = False  # recv() gave a message and was not called again yet
         self._failure_timer: asyncio.TimerHandle | None = None
-        self._eof = self._loop.create_future()    # the peer closed its side (or TCP is gone)
-        self._lost = self._loop.create_future()   # TCP is closed
+        self._eof = self._loop.create_future()  # the peer closed its side (or TCP is gone)
+        self._lost = self._loop.create_future()  # TCP is closed
         self._done = self._loop.create_future()
 
     # --- what the application uses ---------------------------------------------
@@ -181,7 +188,7 @@ class WebSocket(asyncio.BufferedProtocol):
         self._answering = False
         while not self._messages:
             if self.connection is not None and self.connection.held_failure is not None:
-                self._release_failure()        # everything before the bad frame is answered
+                self._release_failure()  # everything before the bad frame is answered
             if self._done.done():
                 raise ConnectionClosed(self.close_code, self.close_reason)
             getter = self._loop.create_future()
@@ -225,20 +232,19 @@ class WebSocket(asyncio.BufferedProtocol):
         closing. Past either, TCP is dropped and the close code is 1006.
         """
         self._closing = True
-        self._update_reading()                    # read on: the peer's Close frame must get through
-        if self.connection is None:               # never opened: just drop TCP
+        self._update_reading()  # read on: the peer's Close frame must get through
+        if self.connection is None:  # never opened: just drop TCP
             self._tcp.close()
             return
         if self.connection.held_failure is not None:
-            self._release_failure()               # the failure's code, not ours: the peer broke a rule
+            self._release_failure()  # the failure's code, not ours: the peer broke a rule
         if self.connection.state is State.OPEN:
             try:
                 await asyncio.wait_for(self._send(self.connection.send_close(code, reason)), self.close_timeout)
             except ConnectionClosed:
                 pass
             except asyncio.TimeoutError:
-                logger.info("%s: the Close frame was not taken within %ss; dropping TCP", self.id,
-                            self.close_timeout)
+                logger.info("%s: the Close frame was not taken within %ss; dropping TCP", self.id, self.close_timeout)
                 self.abort()
         try:
             await asyncio.wait_for(asyncio.shield(self._done), 2 * self.close_timeout)
@@ -287,9 +293,18 @@ class WebSocket(asyncio.BufferedProtocol):
         return f"WebSocket({', '.join(parts)})"
 
     @classmethod
-    def take_over(cls, transport: asyncio.Transport, request: handshake.Request, response: bytes,
-                  rest: bytes = b"", *, id: str, max_message_size: int | None = 1 << 20,
-                  on_bytes: OnBytes | None = None, close_timeout: float = CLOSE_TIMEOUT) -> WebSocket:
+    def take_over(
+        cls,
+        transport: asyncio.Transport,
+        request: handshake.Request,
+        response: bytes,
+        rest: bytes = b"",
+        *,
+        id: str,
+        max_message_size: int | None = 1 << 20,
+        on_bytes: OnBytes | None = None,
+        close_timeout: float = CLOSE_TIMEOUT,
+    ) -> WebSocket:
         """The server side of a TCP connection whose opening handshake another HTTP server read and
         checked (Engine.IO's transports answer polling and WebSocket on one port): writes the 101
         ``response`` and carries on as a WebSocket, with ``rest`` as the first bytes of frames."""
@@ -345,7 +360,7 @@ class WebSocket(asyncio.BufferedProtocol):
         self._wake_head_reader()
         if self._phase is _Phase.FRAMES:
             self._handle(self._open_connection.receive_eof())
-        return True   # keep our side open: `_close_tcp` closes it
+        return True  # keep our side open: `_close_tcp` closes it
 
     def connection_lost(self, exc: Exception | None) -> None:
         """TCP is closed, by us or by a reset: every waiter wakes; a vanished peer leaves 1006 (§7.1.5)."""
@@ -377,7 +392,7 @@ class WebSocket(asyncio.BufferedProtocol):
 
     def _handle(self, events: list) -> None:
         """Act on the events of what was just read, then close TCP if the Connection is CLOSED."""
-        self._write(self._open_connection.data_to_send())   # pongs, the close echo, a failure's close frame
+        self._write(self._open_connection.data_to_send())  # pongs, the close echo, a failure's close frame
         for event in events:
             self._on_event(event)
         if self._open_connection.held_failure is not None:
@@ -411,7 +426,7 @@ class WebSocket(asyncio.BufferedProtocol):
         if isinstance(event, (TextMessage, BinaryMessage)):
             self._deliver(event.data)
         elif isinstance(event, Pong):
-            for waiter in self._pings.pop(event.payload, []):   # unsolicited pongs wake no one (§5.5.3)
+            for waiter in self._pings.pop(event.payload, []):  # unsolicited pongs wake no one (§5.5.3)
                 if not waiter.done():
                     waiter.set_result(None)
         elif isinstance(event, ConnectionFailed):
@@ -421,7 +436,7 @@ class WebSocket(asyncio.BufferedProtocol):
     def _deliver(self, message: str | bytes) -> None:
         """Queue a message for recv(); past max_queue it waits in the backlog and reading pauses."""
         if self._backlog or len(self._messages) >= self.max_queue:
-            if not self._closing:   # closing and nobody reads: drop rather than grow without bound
+            if not self._closing:  # closing and nobody reads: drop rather than grow without bound
                 self._backlog.append(message)
             return
         self._messages.append(message)
@@ -481,10 +496,15 @@ class WebSocket(asyncio.BufferedProtocol):
 
     # --- the opening handshake (§4) ------------------------------------------------
 
-    async def accept(self, *, allowed_origins: Iterable[str] | str | None = None,
-                     max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
-                     compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
-                     subprotocols: handshake.Subprotocols = ()) -> bool:
+    async def accept(
+        self,
+        *,
+        allowed_origins: Iterable[str] | str | None = None,
+        max_message_size: int | None = 1 << 20,
+        max_fragments: int | None = MAX_FRAGMENTS,
+        compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
+        subprotocols: handshake.Subprotocols = (),
+    ) -> bool:
         """The server's part of the opening handshake (§4.2): read the client's request,
         then answer 101 and open, or answer the HTTP error it deserves and close TCP.
 
@@ -510,15 +530,28 @@ class WebSocket(asyncio.BufferedProtocol):
             logger.info("%s: declined the offer %r: %s", self.id, str(offer), why)
         accepted = acceptance.response if acceptance else None
         self.extensions = "" if accepted is None else str(accepted)
-        response = handshake.build_response(request, subprotocol=self.subprotocol,
-                                            extensions=[accepted] if accepted else [])
+        response = handshake.build_response(
+            request, subprotocol=self.subprotocol, extensions=[accepted] if accepted else []
+        )
         self.response = response
         await self._send(response)
-        self._open(Connection("server", max_message_size=max_message_size, max_fragments=max_fragments,
-                              deflate=_compressor("server", acceptance.agreement if acceptance else None),
-                              hold_failure=True))
-        logger.info("%s open: %s %s from %s%s", self.id, request.method, request.path, _origin_text(request.origin),
-                    _agreed_text(self))
+        self._open(
+            Connection(
+                "server",
+                max_message_size=max_message_size,
+                max_fragments=max_fragments,
+                deflate=_compressor("server", acceptance.agreement if acceptance else None),
+                hold_failure=True,
+            )
+        )
+        logger.info(
+            "%s open: %s %s from %s%s",
+            self.id,
+            request.method,
+            request.path,
+            _origin_text(request.origin),
+            _agreed_text(self),
+        )
         return True
 
     async def _refuse(self, error: HandshakeError) -> None:
@@ -532,18 +565,28 @@ class WebSocket(asyncio.BufferedProtocol):
         except ConnectionClosed:
             pass
 
-    async def open_handshake(self, uri: handshake.WebSocketURI, *, origin: str | None = None,
-                             max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
-                             mask_key: bytes | Callable[[], bytes] | None = None,
-                             compression: deflate.Offer | Sequence[deflate.Offer] | None = None,
-                             subprotocols: Sequence[str] = ()) -> None:
+    async def open_handshake(
+        self,
+        uri: handshake.WebSocketURI,
+        *,
+        origin: str | None = None,
+        max_message_size: int | None = 1 << 20,
+        max_fragments: int | None = MAX_FRAGMENTS,
+        mask_key: bytes | Callable[[], bytes] | None = None,
+        compression: deflate.Offer | Sequence[deflate.Offer] | None = None,
+        subprotocols: Sequence[str] = (),
+    ) -> None:
         """The client's part of the opening handshake (§4.1): send the request, read and
         check the response; OPEN afterwards. A refusal raises `InvalidResponse`, and so
         does an answer to our offers that RFC 7692 §5.1 or §4.1 says to fail on."""
         offers = [compression] if isinstance(compression, deflate.Offer) else list(compression or ())
-        request = handshake.build_request(uri.host_header, uri.resource_name, origin=origin,
-                                          subprotocols=subprotocols,
-                                          extensions=[offer.extension() for offer in offers])
+        request = handshake.build_request(
+            uri.host_header,
+            uri.resource_name,
+            origin=origin,
+            subprotocols=subprotocols,
+            extensions=[offer.extension() for offer in offers],
+        )
         self.request = handshake.parse_request(request)
         await self._send(request)
         try:
@@ -551,17 +594,30 @@ class WebSocket(asyncio.BufferedProtocol):
         except EOFError:
             raise handshake.InvalidResponse("the server closed TCP before answering the handshake") from None
         self.response = handshake.parse_response(head)
-        response = handshake.validate_response(request, head)   # a refusal (e.g. 403) raises InvalidResponse
+        response = handshake.validate_response(request, head)  # a refusal (e.g. 403) raises InvalidResponse
         try:
             agreement = deflate.check_response(offers, response.extensions)
         except NegotiationError as error:
-            raise InvalidResponse(f"the permessage-deflate answer {response.header('Sec-WebSocket-Extensions')!r} "
-                                  f"does not fit the offer: {error.message}", rfc="RFC 7692",
-                                  rfc_section=error.rfc_section, check=5, header="Sec-WebSocket-Extensions") from None
+            raise InvalidResponse(
+                f"the permessage-deflate answer {response.header('Sec-WebSocket-Extensions')!r} "
+                f"does not fit the offer: {error.message}",
+                rfc="RFC 7692",
+                rfc_section=error.rfc_section,
+                check=5,
+                header="Sec-WebSocket-Extensions",
+            ) from None
         self.subprotocol = response.subprotocol
         self.extensions = response.header("Sec-WebSocket-Extensions") or ""
-        self._open(Connection("client", max_message_size=max_message_size, max_fragments=max_fragments,
-                              mask_key=mask_key, deflate=_compressor("client", agreement), hold_failure=True))
+        self._open(
+            Connection(
+                "client",
+                max_message_size=max_message_size,
+                max_fragments=max_fragments,
+                mask_key=mask_key,
+                deflate=_compressor("client", agreement),
+                hold_failure=True,
+            )
+        )
 
     # --- bytes out -------------------------------------------------------------------
 
@@ -604,21 +660,22 @@ class WebSocket(asyncio.BufferedProtocol):
         """
         try:
             if len(data) <= WRITE_CHUNK and not self._send_lock.locked():
-                self._write_now(data)             # one write: the frames stay whole
+                self._write_now(data)  # one write: the frames stay whole
             else:
                 async with self._send_lock:
                     await self._write_in_pieces(data)
             await self._drain()
         except (ConnectionError, OSError) as error:
-            raise ConnectionClosed(self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason,
-                                   f"TCP connection lost ({error})") from None
+            raise ConnectionClosed(
+                self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason, f"TCP connection lost ({error})"
+            ) from None
 
     async def _write_in_pieces(self, data: bytes) -> None:
         self._writing_large = True
         try:
             view = memoryview(data)
             for start in range(0, len(view), WRITE_CHUNK):
-                self._write_now(view[start:start + WRITE_CHUNK])
+                self._write_now(view[start : start + WRITE_CHUNK])
                 await self._drain()
         finally:
             self._writing_large = False
@@ -652,11 +709,11 @@ class WebSocket(asyncio.BufferedProtocol):
             await asyncio.wait_for(self._half_close_and_wait(), self.close_timeout)
         except (asyncio.TimeoutError, ConnectionError, OSError):
             self._tcp.abort()
-        self._tcp.close()   # sends what is still buffered, then closes
+        self._tcp.close()  # sends what is still buffered, then closes
         try:
             await asyncio.wait_for(asyncio.shield(self._lost), self.close_timeout)
         except asyncio.TimeoutError:
-            self._tcp.abort()   # the peer stopped reading: drop what it never took
+            self._tcp.abort()  # the peer stopped reading: drop what it never took
             await self._lost
 
     async def _shut_down(self) -> None:
@@ -670,7 +727,7 @@ class WebSocket(asyncio.BufferedProtocol):
         if closes_first and self._tcp.can_write_eof():
             self._tcp.write_eof()
         elif closes_first:
-            self._tcp.close()   # TLS has no half-close: close_notify, then FIN (RFC 8446 §6.1)
+            self._tcp.close()  # TLS has no half-close: close_notify, then FIN (RFC 8446 §6.1)
         await asyncio.shield(self._eof)
 
     def _finish(self) -> None:
@@ -692,7 +749,7 @@ def _resolve(future: asyncio.Future) -> None:
 
 
 def _compressor(role: str, agreement: deflate.Agreement | None) -> deflate.PerMessageDeflate | None:
-    return None if agreement is None else deflate.PerMessageDeflate(role, agreement)   # type: ignore[arg-type]
+    return None if agreement is None else deflate.PerMessageDeflate(role, agreement)  # type: ignore[arg-type]
 
 
 def _choose_subprotocol(request: handshake.Request, subprotocols: handshake.Subprotocols) -> str | None:
@@ -703,8 +760,9 @@ def _choose_subprotocol(request: handshake.Request, subprotocols: handshake.Subp
         raise
     except Exception as error:
         logger.exception("the subprotocol selector failed")
-        raise HandshakeError(f"the server's subprotocol selector failed: {error}", rfc_section="4.2.2",
-                             status=500) from None
+        raise HandshakeError(
+            f"the server's subprotocol selector failed: {error}", rfc_section="4.2.2", status=500
+        ) from None
 
 
 def _agreed_text(ws: WebSocket) -> str:
@@ -715,16 +773,24 @@ def _agreed_text(ws: WebSocket) -> str:
 
 # --- server --------------------------------------------------------------------
 
+
 class Server:
     """A listening WebSocket server: `serve(...)` makes and starts one."""
 
-    def __init__(self, handler: Handler, *, allowed_origins: Iterable[str] | str | None = None,
-                 max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
-                 handshake_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT,
-                 on_bytes: OnBytes | None = None,
-                 compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
-                 subprotocols: handshake.Subprotocols = (),
-                 ssl: ssl_module.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        allowed_origins: Iterable[str] | str | None = None,
+        max_message_size: int | None = 1 << 20,
+        max_fragments: int | None = MAX_FRAGMENTS,
+        handshake_timeout: float = 10.0,
+        close_timeout: float = CLOSE_TIMEOUT,
+        on_bytes: OnBytes | None = None,
+        compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
+        subprotocols: handshake.Subprotocols = (),
+        ssl: ssl_module.SSLContext | None = None,
+    ) -> None:
         self.handler = handler
         self.compression = compression
         self.subprotocols = subprotocols
@@ -735,12 +801,12 @@ class Server:
         self.handshake_timeout = handshake_timeout
         self.close_timeout = close_timeout
         self.on_bytes = on_bytes
-        self.connections: list[WebSocket] = []   # open, in the order they connected
+        self.connections: list[WebSocket] = []  # open, in the order they connected
         self.host = ""
         self.port = 0
         self._ids = itertools.count(1)
-        self._tasks: set[asyncio.Task] = set()         # one per accepted TCP connection
-        self._handshaking: set[asyncio.Task] = set()   # those still in the opening handshake
+        self._tasks: set[asyncio.Task] = set()  # one per accepted TCP connection
+        self._handshaking: set[asyncio.Task] = set()  # those still in the opening handshake
         self._server: asyncio.base_events.Server | None = None
 
     @property
@@ -749,8 +815,12 @@ class Server:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Server:
         self._server = await asyncio.get_running_loop().create_server(
-            self._new_websocket, host, port, ssl=self.ssl,
-            ssl_handshake_timeout=self.handshake_timeout if self.ssl else None)
+            self._new_websocket,
+            host,
+            port,
+            ssl=self.ssl,
+            ssl_handshake_timeout=self.handshake_timeout if self.ssl else None,
+        )
         address = _address(self._server.sockets[0].getsockname())
         assert address is not None  # a TCP listening socket has (host, port)
         self.host, self.port = address
@@ -762,10 +832,9 @@ class Server:
         if self._server is None:
             return
         self._server.close()
-        for task in self._handshaking:             # not a WebSocket yet: nothing to close politely
+        for task in self._handshaking:  # not a WebSocket yet: nothing to close politely
             task.cancel()
-        await asyncio.gather(*(ws.close(code, reason) for ws in list(self.connections)),
-                             return_exceptions=True)
+        await asyncio.gather(*(ws.close(code, reason) for ws in list(self.connections)), return_exceptions=True)
         for task in list(self._tasks):
             if not task.done() and task is not asyncio.current_task():
                 try:
@@ -789,8 +858,13 @@ class Server:
 
     def _new_websocket(self) -> WebSocket:
         """asyncio's protocol factory: one WebSocket per accepted TCP connection."""
-        return WebSocket(role="server", id=f"c{next(self._ids)}", on_bytes=self.on_bytes,
-                         close_timeout=self.close_timeout, on_connected=self._start)
+        return WebSocket(
+            role="server",
+            id=f"c{next(self._ids)}",
+            on_bytes=self.on_bytes,
+            close_timeout=self.close_timeout,
+            on_connected=self._start,
+        )
 
     def _start(self, ws: WebSocket) -> None:
         task = asyncio.get_running_loop().create_task(self._accept(ws))
@@ -804,15 +878,20 @@ class Server:
         self._handshaking.add(task)
         try:
             opened = await asyncio.wait_for(
-                ws.accept(allowed_origins=self.allowed_origins, max_message_size=self.max_message_size,
-                          max_fragments=self.max_fragments, compression=self.compression,
-                          subprotocols=self.subprotocols),
-                self.handshake_timeout)
+                ws.accept(
+                    allowed_origins=self.allowed_origins,
+                    max_message_size=self.max_message_size,
+                    max_fragments=self.max_fragments,
+                    compression=self.compression,
+                    subprotocols=self.subprotocols,
+                ),
+                self.handshake_timeout,
+            )
         except asyncio.TimeoutError:
             logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
             ws.abort()
             return
-        except asyncio.CancelledError:         # the server is closing
+        except asyncio.CancelledError:  # the server is closing
             ws.abort()
             return
         finally:
@@ -830,10 +909,14 @@ class Server:
             logger.exception("%s: the handler raised", ws.id)
             await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
         finally:
-            await ws.close()   # a handler that returns ends the connection with 1000
+            await ws.close()  # a handler that returns ends the connection with 1000
             self.connections.remove(ws)
-            logger.info("%s closed: %s%s", ws.id, close_code_name(ws.close_code or CloseCode.ABNORMAL_CLOSURE),
-                        f" {ws.close_reason!r}" if ws.close_reason else "")
+            logger.info(
+                "%s closed: %s%s",
+                ws.id,
+                close_code_name(ws.close_code or CloseCode.ABNORMAL_CLOSURE),
+                f" {ws.close_reason!r}" if ws.close_reason else "",
+            )
 
 
 def _origin_text(origin: str | None) -> str:
@@ -866,12 +949,21 @@ class _Opening(Generic[T]):
             await self._closer(self._value)
 
 
-def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
-          allowed_origins: Iterable[str] | str | None = None, max_message_size: int | None = 1 << 20,
-          max_fragments: int | None = MAX_FRAGMENTS, handshake_timeout: float = 10.0,
-          close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
-          compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
-          subprotocols: handshake.Subprotocols = (), ssl: ssl_module.SSLContext | None = None) -> _Opening[Server]:
+def serve(
+    handler: Handler,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    allowed_origins: Iterable[str] | str | None = None,
+    max_message_size: int | None = 1 << 20,
+    max_fragments: int | None = MAX_FRAGMENTS,
+    handshake_timeout: float = 10.0,
+    close_timeout: float = CLOSE_TIMEOUT,
+    on_bytes: OnBytes | None = None,
+    compression: deflate.ServerConfig | None = ACCEPT_DEFLATE,
+    subprotocols: handshake.Subprotocols = (),
+    ssl: ssl_module.SSLContext | None = None,
+) -> _Opening[Server]:
     """Start a WebSocket server on the running event loop.
 
         server = await serve(handler)              # a notebook cell or any coroutine
@@ -891,20 +983,39 @@ def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
     them or None (§1.9, §4.2.2); ``ws.subprotocol`` says which. `ssl`: an
     `ssl.SSLContext` with the server's certificate: the server speaks ``wss://``.
     """
-    server = Server(handler, allowed_origins=allowed_origins, max_message_size=max_message_size,
-                    max_fragments=max_fragments, handshake_timeout=handshake_timeout,
-                    close_timeout=close_timeout, on_bytes=on_bytes, compression=compression,
-                    subprotocols=subprotocols, ssl=ssl)
+    server = Server(
+        handler,
+        allowed_origins=allowed_origins,
+        max_message_size=max_message_size,
+        max_fragments=max_fragments,
+        handshake_timeout=handshake_timeout,
+        close_timeout=close_timeout,
+        on_bytes=on_bytes,
+        compression=compression,
+        subprotocols=subprotocols,
+        ssl=ssl,
+    )
     return _Opening(lambda: server.start(host, port), lambda s: s.close())
 
 
 # --- client --------------------------------------------------------------------
 
-def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[], bytes] | None = None,
-            max_message_size: int | None = 1 << 20, max_fragments: int | None = MAX_FRAGMENTS,
-            open_timeout: float = 10.0, close_timeout: float = CLOSE_TIMEOUT, on_bytes: OnBytes | None = None,
-            id: str | None = None, compression: deflate.Offer | Sequence[deflate.Offer] | None = None,
-            subprotocols: Sequence[str] = (), ssl: ssl_module.SSLContext | None = None) -> _Opening[WebSocket]:
+
+def connect(
+    uri: str,
+    *,
+    origin: str | None = None,
+    mask_key: bytes | Callable[[], bytes] | None = None,
+    max_message_size: int | None = 1 << 20,
+    max_fragments: int | None = MAX_FRAGMENTS,
+    open_timeout: float = 10.0,
+    close_timeout: float = CLOSE_TIMEOUT,
+    on_bytes: OnBytes | None = None,
+    id: str | None = None,
+    compression: deflate.Offer | Sequence[deflate.Offer] | None = None,
+    subprotocols: Sequence[str] = (),
+    ssl: ssl_module.SSLContext | None = None,
+) -> _Opening[WebSocket]:
     """Open a WebSocket connection to a ``ws://`` or ``wss://`` URI (§4.1).
 
         ws = await connect("ws://127.0.0.1:8765/")
@@ -923,39 +1034,75 @@ def connect(uri: str, *, origin: str | None = None, mask_key: bytes | Callable[[
     verifies the server (default: the system's trusted CAs); a certificate that
     does not verify raises `ssl.SSLCertVerificationError`.
     """
+
     async def opener() -> WebSocket:
         target = handshake.parse_uri(uri)
         if ssl is not None and not target.secure:
-            raise ValueError(f"{uri!r}: an ssl context goes with a wss:// URI (TLS, RFC 6455 §3); "
-                             "ws:// is plain TCP")
+            raise ValueError(f"{uri!r}: an ssl context goes with a wss:// URI (TLS, RFC 6455 §3); ws:// is plain TCP")
         handshake.check_subprotocols(subprotocols)
         context = ssl if ssl is not None else (ssl_module.create_default_context() if target.secure else None)
         step = ["the TCP connection" + (" and its TLS handshake" if target.secure else "")]
         try:
             return await asyncio.wait_for(
-                _open_client(target, step, origin=origin, mask_key=mask_key, max_message_size=max_message_size,
-                             max_fragments=max_fragments, close_timeout=close_timeout, on_bytes=on_bytes, id=id,
-                             compression=compression, subprotocols=subprotocols, ssl=context),
-                open_timeout)
+                _open_client(
+                    target,
+                    step,
+                    origin=origin,
+                    mask_key=mask_key,
+                    max_message_size=max_message_size,
+                    max_fragments=max_fragments,
+                    close_timeout=close_timeout,
+                    on_bytes=on_bytes,
+                    id=id,
+                    compression=compression,
+                    subprotocols=subprotocols,
+                    ssl=context,
+                ),
+                open_timeout,
+            )
         except asyncio.TimeoutError:
-            raise TimeoutError(f"connecting to {uri} timed out after {open_timeout} s (open_timeout): "
-                               f"{step[0]} did not complete") from None
+            raise TimeoutError(
+                f"connecting to {uri} timed out after {open_timeout} s (open_timeout): {step[0]} did not complete"
+            ) from None
+
     return _Opening(opener, lambda ws: ws.close())
 
 
-async def _open_client(uri: handshake.WebSocketURI, step: list[str], *, origin, mask_key, max_message_size,
-                       max_fragments, close_timeout, on_bytes, id, compression, subprotocols, ssl) -> WebSocket:
+async def _open_client(
+    uri: handshake.WebSocketURI,
+    step: list[str],
+    *,
+    origin,
+    mask_key,
+    max_message_size,
+    max_fragments,
+    close_timeout,
+    on_bytes,
+    id,
+    compression,
+    subprotocols,
+    ssl,
+) -> WebSocket:
     """Open TCP (and TLS), then the handshake; `step[0]` says which is under way (for a timeout's message)."""
     id = id or f"client{next(_client_ids)}"
     tls = {"ssl": ssl, "server_hostname": uri.host} if ssl is not None else {}
     _, ws = await asyncio.get_running_loop().create_connection(
-        lambda: WebSocket(role="client", id=id, on_bytes=on_bytes, close_timeout=close_timeout), uri.host, uri.port,
-        **tls)
+        lambda: WebSocket(role="client", id=id, on_bytes=on_bytes, close_timeout=close_timeout),
+        uri.host,
+        uri.port,
+        **tls,
+    )
     step[0] = "the opening handshake (no HTTP response from the server, RFC 6455 §4.1)"
     try:
-        await ws.open_handshake(uri, origin=origin, max_message_size=max_message_size,
-                                max_fragments=max_fragments, mask_key=mask_key, compression=compression,
-                                subprotocols=subprotocols)
+        await ws.open_handshake(
+            uri,
+            origin=origin,
+            max_message_size=max_message_size,
+            max_fragments=max_fragments,
+            mask_key=mask_key,
+            compression=compression,
+            subprotocols=subprotocols,
+        )
     except BaseException:
         ws.abort()
         raise

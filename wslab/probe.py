@@ -26,17 +26,18 @@ from wslab.masking import RFC_MASK_KEY
 
 __all__ = ["Probe", "PROBE_KEY"]
 
-PROBE_KEY = RFC_MASK_KEY   # a fixed masking key (§5.7's): the probe's bytes are the same every run
+PROBE_KEY = RFC_MASK_KEY  # a fixed masking key (§5.7's): the probe's bytes are the same every run
 
 
 class Probe:
     """One TCP connection and the raw bytes on it."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int,
-                 path: str) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int, path: str
+    ) -> None:
         self.reader, self.writer = reader, writer
         self.host, self.port, self.path = host, port, path
-        self.received = bytearray()          # bytes read but not yet parsed
+        self.received = bytearray()  # bytes read but not yet parsed
         self.response: handshake.Response | None = None
 
     @classmethod
@@ -64,13 +65,22 @@ class Probe:
             await self.writer.drain()
             return
         for start in range(0, len(data), chunk):
-            self.writer.write(data[start:start + chunk])
+            self.writer.write(data[start : start + chunk])
             await self.writer.drain()
             if pause:
                 await asyncio.sleep(pause)
 
-    async def send_frame(self, opcode: int, payload: bytes = b"", *, fin: bool = True, rsv1: bool = False,
-                         rsv2: bool = False, rsv3: bool = False, mask_key: bytes | None = PROBE_KEY) -> None:
+    async def send_frame(
+        self,
+        opcode: int,
+        payload: bytes = b"",
+        *,
+        fin: bool = True,
+        rsv1: bool = False,
+        rsv2: bool = False,
+        rsv3: bool = False,
+        mask_key: bytes | None = PROBE_KEY,
+    ) -> None:
         """Encode and send one frame exactly as given (masked with the probe's key by default)."""
         await self.send(frames.encode(Frame(opcode, payload, fin, rsv1, rsv2, rsv3), mask_key=mask_key))
 
@@ -128,7 +138,7 @@ class Probe:
             await self._fill(timeout)
         except asyncio.TimeoutError:
             return True
-        return False   # bytes arrived, or TCP closed
+        return False  # bytes arrived, or TCP closed
 
     async def close(self) -> None:
         self.writer.close()

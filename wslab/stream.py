@@ -27,8 +27,18 @@ from wslab.errors import HandshakeError, ProtocolError
 from wslab.frames import Frame, FrameParser, Header, Role, header_size, parse_close, parse_header
 from wslab.handshake import split_head
 
-__all__ = ["TapEntry", "StreamDecoder", "describe", "summary", "preview", "wire_size", "CLIENT_TO_SERVER",
-           "SERVER_TO_CLIENT", "Direction", "Kind"]
+__all__ = [
+    "TapEntry",
+    "StreamDecoder",
+    "describe",
+    "summary",
+    "preview",
+    "wire_size",
+    "CLIENT_TO_SERVER",
+    "SERVER_TO_CLIENT",
+    "Direction",
+    "Kind",
+]
 
 Direction = Literal["client->server", "server->client"]
 CLIENT_TO_SERVER: Final = "client->server"
@@ -59,7 +69,7 @@ class TapEntry:
 
     @property
     def sender(self) -> str:
-        """"client" or "server"."""
+        """ "client" or "server"."""
         return self.direction.split("->")[0]
 
     @property
@@ -86,8 +96,10 @@ class TapEntry:
             return ""
         text = self.data.decode("utf-8", "replace")
         hidden = {name.lower() for name in hide}
-        lines = [f"{line.partition(':')[0]}: (not shown)" if line.partition(":")[0].strip().lower() in hidden
-                 else line for line in text.split("\r\n")]
+        lines = [
+            f"{line.partition(':')[0]}: (not shown)" if line.partition(":")[0].strip().lower() in hidden else line
+            for line in text.split("\r\n")
+        ]
         return "\n".join(lines)
 
     @property
@@ -158,11 +170,11 @@ def wire_size(frame: Frame, *, masked: bool) -> int:
 class _Reading(enum.Enum):
     """What the next bytes of a stream are, for its receiver."""
 
-    HEAD = "head"      # the HTTP head of the opening handshake (§4)
+    HEAD = "head"  # the HTTP head of the opening handshake (§4)
     FRAMES = "frames"  # WebSocket frames (§5)
-    BODY = "body"      # the HTTP body of a refused handshake, to the end of the stream: not frames (§4.1)
+    BODY = "body"  # the HTTP body of a refused handshake, to the end of the stream: not frames (§4.1)
     MESSAGE_BODY = "message body"  # a Content-Length body; then the next head (HTTP/1.1 keep-alive)
-    RAW = "raw"        # after an error: the receiver stops reading (§7.1.7), so the decoder stops decoding
+    RAW = "raw"  # after an error: the receiver stops reading (§7.1.7), so the decoder stops decoding
 
 
 class StreamDecoder:
@@ -208,8 +220,8 @@ class StreamDecoder:
 
     def _read_body(self) -> list[tuple]:
         """Up to the rest of a Content-Length body (RFC 9112 §6.3); then the next head (HTTP/1.1 keep-alive)."""
-        piece = bytes(self._pending[:self._body_left])
-        del self._pending[:len(piece)]
+        piece = bytes(self._pending[: self._body_left])
+        del self._pending[: len(piece)]
         self._body_left -= len(piece)
         if self._body_left == 0:
             self.state = _Reading.HEAD
@@ -219,7 +231,7 @@ class StreamDecoder:
         side = "request" if self.direction == CLIENT_TO_SERVER else "response"
         try:
             split = split_head(bytes(self._pending), side=side)
-        except HandshakeError as error:   # no blank line within MAX_HEAD bytes
+        except HandshakeError as error:  # no blank line within MAX_HEAD bytes
             self.state = _Reading.RAW
             data, self._pending = bytes(self._pending), bytearray()
             return [("error", data, None, None, error)]

@@ -35,19 +35,31 @@ from wslab.stream import (
     wire_size,
 )
 
-__all__ = ["TapEntry", "StreamDecoder", "Tap", "Relay", "wiretap", "server_answer", "CLIENT_TO_SERVER",
-           "SERVER_TO_CLIENT", "describe", "preview", "summary", "wire_size"]
+__all__ = [
+    "TapEntry",
+    "StreamDecoder",
+    "Tap",
+    "Relay",
+    "wiretap",
+    "server_answer",
+    "CLIENT_TO_SERVER",
+    "SERVER_TO_CLIENT",
+    "describe",
+    "preview",
+    "summary",
+    "wire_size",
+]
 
 
 class Tap:
     """Records the bytes of connections and the entries decoded from them.
 
-        tap = Tap()
-        server = await serve(handler, on_bytes=tap.server_hook)
-        ...
-        tap.entries          # every TapEntry, in order
-        tap.frames()         # only the frames
-        tap.table()          # an HTML table; tap.sequence() the sequence diagram
+    tap = Tap()
+    server = await serve(handler, on_bytes=tap.server_hook)
+    ...
+    tap.entries          # every TapEntry, in order
+    tap.frames()         # only the frames
+    tap.table()          # an HTML table; tap.sequence() the sequence diagram
     """
 
     def __init__(self) -> None:
@@ -94,8 +106,10 @@ class Tap:
         extensions = response.extensions if response is not None else ""
         if not extensions:
             return item
-        note = ValueError(f"RSV bit set: the handshake negotiated the extension {extensions!r}, which the "
-                          f"tap does not decode (with the websockets library, connect with compression=None)")
+        note = ValueError(
+            f"RSV bit set: the handshake negotiated the extension {extensions!r}, which the "
+            f"tap does not decode (with the websockets library, connect with compression=None)"
+        )
         return kind, data, frame, header, note
 
     def record_eof(self, connection: str, direction: Direction) -> TapEntry:
@@ -117,8 +131,17 @@ class Tap:
         return str(label)
 
     def _add(self, connection, direction, kind, data, frame, header, error) -> TapEntry:
-        entry = TapEntry(len(self.entries) + 1, connection, direction, kind, data,
-                         time.monotonic() - self._start, frame, header, error)
+        entry = TapEntry(
+            len(self.entries) + 1,
+            connection,
+            direction,
+            kind,
+            data,
+            time.monotonic() - self._start,
+            frame,
+            header,
+            error,
+        )
         self.entries.append(entry)
         for listener in list(self.listeners):
             listener(entry)
@@ -128,16 +151,20 @@ class Tap:
 
     def bytes(self, connection: str | None = None, direction: Direction = CLIENT_TO_SERVER) -> bytes:
         """Every byte seen going in `direction` (on one connection, or all), in order."""
-        return b"".join(data for conn, d, data in self.chunks
-                        if d == direction and (connection is None or conn == connection))
+        return b"".join(
+            data for conn, d, data in self.chunks if d == direction and (connection is None or conn == connection)
+        )
 
     def frames(self, connection: str | None = None) -> list[TapEntry]:
         return [e for e in self.select(connection) if e.kind == "frame"]
 
     def select(self, connection: str | None = None, kinds: Iterable[str] | None = None) -> list[TapEntry]:
         kinds = set(kinds) if kinds is not None else None
-        return [e for e in self.entries
-                if (connection is None or e.connection == connection) and (kinds is None or e.kind in kinds)]
+        return [
+            e
+            for e in self.entries
+            if (connection is None or e.connection == connection) and (kinds is None or e.kind in kinds)
+        ]
 
     def only(self, connection: str) -> list[TapEntry]:
         """The entries of one connection, numbered again from #1.
@@ -177,8 +204,9 @@ class Tap:
         deadline = time.monotonic() + timeout
         while not predicate(self):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the tap did not see what was expected within {timeout} s "
-                                   f"({len(self.entries)} entries so far)")
+                raise TimeoutError(
+                    f"the tap did not see what was expected within {timeout} s ({len(self.entries)} entries so far)"
+                )
             await asyncio.sleep(0.005)
 
     async def settle(self, quiet: float = 0.05, timeout: float = 5.0) -> None:
@@ -199,6 +227,7 @@ class Tap:
 
 
 # --- the relay: a tap for clients and servers wslab does not drive --------------
+
 
 class Relay:
     """A loopback TCP relay that passes bytes through unchanged and shows them to a `Tap`.
@@ -273,8 +302,9 @@ class Relay:
         finally:
             self._tasks.discard(task)
 
-    async def _pump(self, label: str, direction: Direction, reader: asyncio.StreamReader,
-                    writer: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self, label: str, direction: Direction, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         try:
             while data := await reader.read(65536):
                 self.tap.record(label, direction, data)
@@ -290,7 +320,7 @@ class Relay:
 def _target(target: tuple[str, int] | str) -> tuple[str, int, str]:
     if isinstance(target, str):
         if target.startswith("http://"):
-            target = "ws://" + target[len("http://"):]
+            target = "ws://" + target[len("http://") :]
         uri = parse_uri(target)
         if uri.secure:
             raise ValueError("the relay speaks plain TCP: use a ws:// URL, not wss://")

@@ -28,9 +28,26 @@ from wslab.conformance.report import by_category, summary, to_html, to_json
 from wslab.conformance.runner import run_case, run_cases, select
 
 __all__ = [
-    "Case", "Result", "Sent", "Verdict", "PASSING", "frame", "raw", "close_frame", "SUITES", "CATEGORIES",
-    "all_cases", "select", "run", "run_async", "run_case", "run_cases", "summary", "by_category",
-    "to_html", "to_json",
+    "Case",
+    "Result",
+    "Sent",
+    "Verdict",
+    "PASSING",
+    "frame",
+    "raw",
+    "close_frame",
+    "SUITES",
+    "CATEGORIES",
+    "all_cases",
+    "select",
+    "run",
+    "run_async",
+    "run_case",
+    "run_cases",
+    "summary",
+    "by_category",
+    "to_html",
+    "to_json",
 ]
 
 #: Functions building the cases of each part of the suite, given the server's message-size limit.
@@ -45,13 +62,23 @@ def all_cases(max_size: int = 1 << 20) -> list[Case]:
     return [case for build in SUITES for case in build(max_size)]
 
 
-async def run_async(url: str, cases: str | Sequence[str] | None = None, *, max_size: int = 1 << 20,
-                    progress: Callable[[Result], None] | None = None) -> list[Result]:
+async def run_async(
+    url: str,
+    cases: str | Sequence[str] | None = None,
+    *,
+    max_size: int = 1 << 20,
+    progress: Callable[[Result], None] | None = None,
+) -> list[Result]:
     """Run the cases matching `cases` (glob patterns on ids, e.g. "5.*,6.*"; None: all) against `url`."""
     return await run_cases(url, select(all_cases(max_size), cases), progress)
 
 
-def run(url: str, cases: str | Sequence[str] | None = None, *, max_size: int = 1 << 20,
-        progress: Callable[[Result], None] | None = None) -> list[Result]:
+def run(
+    url: str,
+    cases: str | Sequence[str] | None = None,
+    *,
+    max_size: int = 1 << 20,
+    progress: Callable[[Result], None] | None = None,
+) -> list[Result]:
     """`run_async` from code that has no event loop running (a script, the command line)."""
     return asyncio.run(run_async(url, cases, max_size=max_size, progress=progress))

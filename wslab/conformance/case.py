@@ -49,7 +49,7 @@ class Verdict(str, enum.Enum):
         return self.value
 
 
-PASSING = frozenset({Verdict.OK, Verdict.NON_STRICT})   # Autobahn counts both as passed
+PASSING = frozenset({Verdict.OK, Verdict.NON_STRICT})  # Autobahn counts both as passed
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,20 @@ class Deflated:
         """The frames, compressed by `compressor` (a client-side `wslab.deflate.PerMessageDeflate`)."""
         payload = compressor.compress(self.message)
         step = max(1, -(-len(payload) // self.frames))
-        pieces = [payload[i:i + step] for i in range(0, len(payload), step)] or [b""]
+        pieces = [payload[i : i + step] for i in range(0, len(payload), step)] or [b""]
         pieces += [b""] * (self.frames - len(pieces))
         return b"".join(
-            frames.encode(Frame(Opcode(self.opcode) if i == 0 else Opcode.CONTINUATION, piece, i == len(pieces) - 1,
-                                rsv1=i == 0 or self.rsv1_on_all), mask_key=PROBE_KEY)
-            for i, piece in enumerate(pieces))
+            frames.encode(
+                Frame(
+                    Opcode(self.opcode) if i == 0 else Opcode.CONTINUATION,
+                    piece,
+                    i == len(pieces) - 1,
+                    rsv1=i == 0 or self.rsv1_on_all,
+                ),
+                mask_key=PROBE_KEY,
+            )
+            for i, piece in enumerate(pieces)
+        )
 
 
 def _payload_text(payload: bytes, limit: int = 24) -> str:
@@ -99,8 +107,16 @@ def _payload_text(payload: bytes, limit: int = 24) -> str:
     return text + more
 
 
-def frame(opcode: int, payload: bytes = b"", *, fin: bool = True, rsv1: bool = False, rsv2: bool = False,
-          rsv3: bool = False, mask_key: bytes | None = PROBE_KEY) -> Sent:
+def frame(
+    opcode: int,
+    payload: bytes = b"",
+    *,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    mask_key: bytes | None = PROBE_KEY,
+) -> Sent:
     """A client frame exactly as given, masked with the probe's fixed key unless `mask_key` is None."""
     data = frames.encode(Frame(opcode, payload, fin, rsv1, rsv2, rsv3), mask_key=mask_key)
     name = Opcode(opcode).name if opcode in Opcode._value2member_map_ else f"opcode {opcode}"
@@ -125,7 +141,7 @@ def close_frame(code: int | None = 1000, reason: bytes = b"") -> Sent:
     return Sent(label, sent.data)
 
 
-Message = tuple[int, bytes]   # (opcode, payload): a whole message, or (PONG, payload)
+Message = tuple[int, bytes]  # (opcode, payload): a whole message, or (PONG, payload)
 
 
 @dataclass(frozen=True)
@@ -157,20 +173,19 @@ class Case:
     before: tuple[Message, ...] = ()
     then: tuple[Sent, ...] = ()
     chunk: int | None = None
-    offer: str | None = None               # the request's Sec-WebSocket-Extensions (RFC 7692 cases)
-    compressed: bool | None = None         # True: the server must accept the offer; False: decline it
+    offer: str | None = None  # the request's Sec-WebSocket-Extensions (RFC 7692 cases)
+    compressed: bool | None = None  # True: the server must accept the offer; False: decline it
     request: Sent | None = None
     request_chunk: int | None = None
     status: int = 101
-    also_ok: tuple[int, ...] = ()          # other refusal statuses that are just as right
-    must_headers: tuple[str, ...] = ()     # header fields a refusal must carry
-    lenient: Case | None = None            # a behaviour the RFC tolerates: if this case passes, NON-STRICT
+    also_ok: tuple[int, ...] = ()  # other refusal statuses that are just as right
+    must_headers: tuple[str, ...] = ()  # header fields a refusal must carry
+    lenient: Case | None = None  # a behaviour the RFC tolerates: if this case passes, NON-STRICT
     timeout: float = 10.0
 
     def data(self, compressor=None) -> bytes:
         """The bytes of `send`; `Deflated` pieces compressed by `compressor`."""
-        return b"".join(piece.encode(compressor) if isinstance(piece, Deflated) else piece.data
-                        for piece in self.send)
+        return b"".join(piece.encode(compressor) if isinstance(piece, Deflated) else piece.data for piece in self.send)
 
 
 @dataclass
@@ -179,8 +194,8 @@ class Result:
 
     case: Case
     verdict: Verdict
-    detail: str                                    # why this verdict, in one sentence
-    received: list[str] = field(default_factory=list)   # what came back, in order, in words
+    detail: str  # why this verdict, in one sentence
+    received: list[str] = field(default_factory=list)  # what came back, in order, in words
     seconds: float = 0.0
 
     @property
@@ -200,7 +215,14 @@ class Result:
     def as_dict(self) -> dict:
         case = self.case
         return {
-            "id": case.id, "category": case.category, "title": case.title, "rule": case.rule,
-            "verdict": self.verdict.value, "passed": self.passed, "detail": self.detail,
-            "sent": self.sent(), "received": self.received, "seconds": round(self.seconds, 3),
+            "id": case.id,
+            "category": case.category,
+            "title": case.title,
+            "rule": case.rule,
+            "verdict": self.verdict.value,
+            "passed": self.passed,
+            "detail": self.detail,
+            "sent": self.sent(),
+            "received": self.received,
+            "seconds": round(self.seconds, 3),
         }

@@ -45,8 +45,15 @@ def summary(results: Sequence[Result], *, details: bool = True) -> str:
     def line(row: list[str]) -> str:
         return "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
 
-    lines = [line(header), "  ".join("-" * w for w in widths), *map(line, rows[:-1]),
-             "  ".join("-" * w for w in widths), line(rows[-1]), "", score(results)]
+    lines = [
+        line(header),
+        "  ".join("-" * w for w in widths),
+        *map(line, rows[:-1]),
+        "  ".join("-" * w for w in widths),
+        line(rows[-1]),
+        "",
+        score(results),
+    ]
     if details:
         for result in results:
             if result.verdict is not Verdict.OK:
@@ -56,11 +63,13 @@ def summary(results: Sequence[Result], *, details: bool = True) -> str:
 
 def _case_lines(result: Result) -> list[str]:
     case = result.case
-    return [f"{case.id} {result.verdict.value}: {case.title}",
-            f"  why:      {result.detail}",
-            f"  rule:     {case.rule}",
-            *[f"  sent:     {line}" for line in result.sent()],
-            *[f"  received: {line}" for line in result.received]]
+    return [
+        f"{case.id} {result.verdict.value}: {case.title}",
+        f"  why:      {result.detail}",
+        f"  rule:     {case.rule}",
+        *[f"  sent:     {line}" for line in result.sent()],
+        *[f"  received: {line}" for line in result.received],
+    ]
 
 
 def to_json(results: Sequence[Result], *, server: str = "") -> str:
@@ -68,15 +77,22 @@ def to_json(results: Sequence[Result], *, server: str = "") -> str:
     data = {
         "server": server,
         "score": score(results),
-        "categories": {category: {v.value: counts[v] for v in VERDICTS}
-                       for category, counts in by_category(results).items()},
+        "categories": {
+            category: {v.value: counts[v] for v in VERDICTS} for category, counts in by_category(results).items()
+        },
         "cases": [result.as_dict() for result in results],
     }
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-_COLOURS = {Verdict.OK: "#1b7f3b", Verdict.NON_STRICT: "#6b8e23", Verdict.WRONG_CODE: "#b8860b",
-            Verdict.UNCLEAN: "#c05f00", Verdict.FAILED: "#b00020", Verdict.UNIMPLEMENTED: "#666666"}
+_COLOURS = {
+    Verdict.OK: "#1b7f3b",
+    Verdict.NON_STRICT: "#6b8e23",
+    Verdict.WRONG_CODE: "#b8860b",
+    Verdict.UNCLEAN: "#c05f00",
+    Verdict.FAILED: "#b00020",
+    Verdict.UNIMPLEMENTED: "#666666",
+}
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; padding: 0 1em; }
@@ -101,27 +117,40 @@ def to_html(results: Sequence[Result], *, server: str = "", title: str = "WebSoc
     rows = []
     for category, counts in by_category(results).items():
         cells = "".join(f'<td class="n">{counts[v] or ""}</td>' for v in VERDICTS)
-        rows.append(f"<tr><td>{esc(category)}</td><td class=\"n\">{sum(counts.values())}</td>{cells}</tr>")
+        rows.append(f'<tr><td>{esc(category)}</td><td class="n">{sum(counts.values())}</td>{cells}</tr>')
     cases = []
     for result in results:
         case = result.case
-        body = "\n".join([
-            f"<p><b>Why:</b> {esc(result.detail)}</p>",
-            f"<p><b>Rule:</b> {esc(case.rule)}</p>",
-            "<p><b>Sent:</b></p><pre>" + esc("\n".join(result.sent())) + "</pre>",
-            "<p><b>Received:</b></p><pre>" + esc("\n".join(result.received) or "(nothing)") + "</pre>",
-        ])
+        body = "\n".join(
+            [
+                f"<p><b>Why:</b> {esc(result.detail)}</p>",
+                f"<p><b>Rule:</b> {esc(case.rule)}</p>",
+                "<p><b>Sent:</b></p><pre>" + esc("\n".join(result.sent())) + "</pre>",
+                "<p><b>Received:</b></p><pre>" + esc("\n".join(result.received) or "(nothing)") + "</pre>",
+            ]
+        )
         opened = " open" if result.verdict is not Verdict.OK else ""
-        cases.append(f"<details{opened}><summary>{_badge(result.verdict)} <b>{esc(case.id)}</b> "
-                     f"{esc(case.category)}: {esc(case.title)}</summary>\n{body}\n</details>")
+        cases.append(
+            f"<details{opened}><summary>{_badge(result.verdict)} <b>{esc(case.id)}</b> "
+            f"{esc(case.category)}: {esc(case.title)}</summary>\n{body}\n</details>"
+        )
     server_line = f"<p>Server: <code>{esc(server)}</code></p>" if server else ""
-    return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{esc(title)}</h1>", server_line, f"<p><b>{esc(score(results))}</b></p>",
-        "<p>Verdicts as the Autobahn test suite gives them: OK (as the RFC asks), NON-STRICT (acceptable, "
-        "but later than it could be), WRONG CODE (another close code or HTTP status), UNCLEAN (the closing "
-        "was not clean), FAILED (wrong behaviour).</p>",
-        f"<table><tr><th>category</th><th>cases</th>{head_cells}</tr>", *rows, "</table>",
-        "<h2>Cases</h2>", *cases, "</body></html>",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>",
+            f"<h1>{esc(title)}</h1>",
+            server_line,
+            f"<p><b>{esc(score(results))}</b></p>",
+            "<p>Verdicts as the Autobahn test suite gives them: OK (as the RFC asks), NON-STRICT (acceptable, "
+            "but later than it could be), WRONG CODE (another close code or HTTP status), UNCLEAN (the closing "
+            "was not clean), FAILED (wrong behaviour).</p>",
+            f"<table><tr><th>category</th><th>cases</th>{head_cells}</tr>",
+            *rows,
+            "</table>",
+            "<h2>Cases</h2>",
+            *cases,
+            "</body></html>",
+        ]
+    )

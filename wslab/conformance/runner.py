@@ -22,8 +22,8 @@ from wslab.probe import PROBE_KEY, Probe
 
 __all__ = ["run_case", "run_cases", "select", "FAST_WAIT", "CLOSE_WAIT"]
 
-FAST_WAIT = 2.0    # seconds a "fail fast" case waits for the failure before sending the rest
-CLOSE_WAIT = 5.0   # seconds the server has to close TCP after its Close frame (§7.1.1)
+FAST_WAIT = 2.0  # seconds a "fail fast" case waits for the failure before sending the rest
+CLOSE_WAIT = 5.0  # seconds the server has to close TCP after its Close frame (§7.1.1)
 
 
 class _Judged(Exception):
@@ -42,8 +42,8 @@ class _Session:
     messages: list[Message] = field(default_factory=list)
     fragments: list[bytes] = field(default_factory=list)
     fragment_opcode: int | None = None
-    deflate: deflate.PerMessageDeflate | None = None   # permessage-deflate, when the server accepted it
-    compressed: bool = False                           # the message being received is compressed
+    deflate: deflate.PerMessageDeflate | None = None  # permessage-deflate, when the server accepted it
+    compressed: bool = False  # the message being received is compressed
 
     async def next_frame(self, timeout: float) -> frames.Frame | None:
         """The server's next frame; None when it closed TCP. Raises _Judged on a reset,
@@ -51,8 +51,7 @@ class _Session:
         probe = self.probe
         while True:
             try:
-                frame, used = frames.decode(bytes(probe.received), role="client",
-                                            rsv1_allowed=self.deflate is not None)
+                frame, used = frames.decode(bytes(probe.received), role="client", rsv1_allowed=self.deflate is not None)
             except IncompleteFrame:
                 try:
                     if not await probe._fill(timeout):
@@ -79,8 +78,11 @@ class _Session:
         opcode = frame.opcode
         if frame.rsv1 and (opcode >= 0x8 or opcode == Opcode.CONTINUATION):
             self.received.append(f"{Opcode(opcode).name} with RSV1 = 1")
-            raise _Judged(Verdict.FAILED, f"the server set RSV1 on a {Opcode(opcode).name} frame; RFC 7692 §6.1 "
-                                          "allows it only on the first frame of a compressed message")
+            raise _Judged(
+                Verdict.FAILED,
+                f"the server set RSV1 on a {Opcode(opcode).name} frame; RFC 7692 §6.1 "
+                "allows it only on the first frame of a compressed message",
+            )
         if opcode == Opcode.PONG:
             self.received.append(f"PONG {_payload_text(frame.payload)}")
             return (Opcode.PONG, frame.payload)
@@ -107,8 +109,11 @@ class _Session:
             return self.deflate.inflate_message(payload)
         except WslabError as error:
             self.received.append(f"a compressed message that does not inflate: {payload[:16].hex(' ')}")
-            raise _Judged(Verdict.FAILED, f"the server's compressed message does not inflate with the agreed "
-                                          f"parameters ({self.deflate.agreement}): {error}") from None
+            raise _Judged(
+                Verdict.FAILED,
+                f"the server's compressed message does not inflate with the agreed "
+                f"parameters ({self.deflate.agreement}): {error}",
+            ) from None
 
 
 async def run_case(url: str, case: Case) -> Result:
@@ -126,8 +131,13 @@ async def run_case(url: str, case: Case) -> Result:
     if verdict is not Verdict.OK and case.lenient is not None:
         tolerated = await run_case(url, case.lenient)
         if tolerated.verdict is Verdict.OK:
-            return Result(case, Verdict.NON_STRICT, f"tolerated: {case.lenient.title}", tolerated.received,
-                          time.monotonic() - started)
+            return Result(
+                case,
+                Verdict.NON_STRICT,
+                f"tolerated: {case.lenient.title}",
+                tolerated.received,
+                time.monotonic() - started,
+            )
     return Result(case, verdict, detail, received, time.monotonic() - started)
 
 
@@ -179,7 +189,7 @@ def _negotiated(session: _Session, case: Case, response: handshake.Response) -> 
         try:
             offers.append(deflate.parse_offer(extension))
         except NegotiationError:
-            pass   # a case's deliberately bad offer: the server must decline it
+            pass  # a case's deliberately bad offer: the server must decline it
     try:
         agreement = deflate.check_response(offers, response.extensions)
     except (NegotiationError, WslabError) as error:
@@ -240,8 +250,9 @@ async def _judge(session: _Session, case: Case) -> tuple[Verdict, str]:
     if not clean:
         return Verdict.UNCLEAN, why
     if late:
-        return Verdict.NON_STRICT, (f"closed with {_code_text(code)} only after the rest was sent "
-                                    f"(not within {FAST_WAIT:g} s of the bad bytes)")
+        return Verdict.NON_STRICT, (
+            f"closed with {_code_text(code)} only after the rest was sent (not within {FAST_WAIT:g} s of the bad bytes)"
+        )
     return Verdict.OK, f"closed with {_code_text(code)}, then closed TCP"
 
 
@@ -298,7 +309,7 @@ async def _refused(session: _Session, case: Case) -> tuple[Verdict, str]:
             return Verdict.FAILED, f"refused with {status}, but without the {name} header the rule requires"
     if status == case.status or status in case.also_ok:
         return Verdict.OK, f"refused with {status}"
-    if 400 <= status < 500:   # §4.2.1: "an appropriate error code (such as 400 Bad Request)": a client error
+    if 400 <= status < 500:  # §4.2.1: "an appropriate error code (such as 400 Bad Request)": a client error
         return Verdict.NON_STRICT, f"refused with {status}; {case.status} says more exactly what was wrong"
     return Verdict.WRONG_CODE, f"answered {status}, expected {case.status} (a refusal of a bad request is a 4xx)"
 
@@ -328,8 +339,7 @@ def select(cases: Iterable[Case], patterns: str | Sequence[str] | None) -> list[
     return [case for case in cases if any(fnmatch.fnmatchcase(case.id, p) for p in patterns)]
 
 
-async def run_cases(url: str, cases: Iterable[Case],
-                    progress: Callable[[Result], None] | None = None) -> list[Result]:
+async def run_cases(url: str, cases: Iterable[Case], progress: Callable[[Result], None] | None = None) -> list[Result]:
     """Run the cases one after another (each on its own connection); `progress` sees each result."""
     results = []
     for case in cases:

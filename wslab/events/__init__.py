@@ -18,32 +18,53 @@ clients (python-socketio, socket.io-client) connect to the same server model.
 
 from wslab.events.client import Client
 from wslab.events.errors import (
-                                 RESERVED_EVENTS,
-                                 AckTimeout,
-                                 ConnectError,
-                                 ConnectionRefused,
-                                 EventsError,
-                                 NotConnected,
-                                 ReservedEventName,
+    RESERVED_EVENTS,
+    AckTimeout,
+    ConnectError,
+    ConnectionRefused,
+    EventsError,
+    NotConnected,
+    ReservedEventName,
 )
 from wslab.events.network import Network
 from wslab.events.packets import (
-                                 Packet,
-                                 PacketType,
-                                 decode_packet,
-                                 encode_packet,
-                                 engineio_open,
-                                 from_wire,
-                                 js_stringify,
-                                 to_wire,
+    Packet,
+    PacketType,
+    decode_packet,
+    encode_packet,
+    engineio_open,
+    from_wire,
+    js_stringify,
+    to_wire,
 )
 from wslab.events.patterns import PATTERN_CALLS, emit_as
 from wslab.events.server import BroadcastOperator, Namespace, Server, Socket
 from wslab.events.trace import Delivery, Trace
 
 __all__ = [
-    "Server", "Namespace", "Socket", "Client", "BroadcastOperator", "Delivery", "Trace", "Network", "AckTimeout",
-    "Packet", "PacketType", "encode_packet", "decode_packet", "to_wire", "from_wire", "engineio_open",
-    "js_stringify", "RESERVED_EVENTS", "EventsError", "ReservedEventName",
-    "NotConnected", "ConnectionRefused", "ConnectError", "PATTERN_CALLS", "emit_as",
+    "Server",
+    "Namespace",
+    "Socket",
+    "Client",
+    "BroadcastOperator",
+    "Delivery",
+    "Trace",
+    "Network",
+    "AckTimeout",
+    "Packet",
+    "PacketType",
+    "encode_packet",
+    "decode_packet",
+    "to_wire",
+    "from_wire",
+    "engineio_open",
+    "js_stringify",
+    "RESERVED_EVENTS",
+    "EventsError",
+    "ReservedEventName",
+    "NotConnected",
+    "ConnectionRefused",
+    "ConnectError",
+    "PATTERN_CALLS",
+    "emit_as",
 ]

@@ -53,8 +53,9 @@ class Client(Listeners):
         """Close it: ``41`` to the server; ``disconnect`` fires here with ``"io client disconnect"``."""
         if self.connected:
             socket = self._socket
-            self.server.network.to_server(self, socket, Packet(PacketType.DISCONNECT), kind="disconnect",
-                                          call=f"{self.name}.disconnect")
+            self.server.network.to_server(
+                self, socket, Packet(PacketType.DISCONNECT), kind="disconnect", call=f"{self.name}.disconnect"
+            )
             self.handle_close("io client disconnect")
             self.server.network.pump()
         return self

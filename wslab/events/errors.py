@@ -6,8 +6,9 @@ from typing import Any
 
 from wslab.errors import WslabError
 
-RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
-                             "newListener", "removeListener"})
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
 """Event names Socket.IO keeps for itself (emit cheatsheet, "Reserved events")."""
 
 

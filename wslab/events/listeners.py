@@ -100,6 +100,7 @@ class Listeners:
         def decorate(fn: Listener) -> Listener:
             register(event, fn)
             return fn
+
         return decorate
 
     @staticmethod

@@ -78,8 +78,17 @@ class Network:
         except Exception as exc:
             self._errors.append(exc)
 
-    def record(self, kind: Kind, sender: str, socket: str | None, pattern: str, call: str,
-               recipients: tuple[str, ...], packet: str, note: str = "") -> Delivery:
+    def record(
+        self,
+        kind: Kind,
+        sender: str,
+        socket: str | None,
+        pattern: str,
+        call: str,
+        recipients: tuple[str, ...],
+        packet: str,
+        note: str = "",
+    ) -> Delivery:
         """Add one Delivery to the trace."""
         delivery = Delivery(self.trace.next_step(), kind, sender, socket, pattern, call, recipients, packet, note)
         self.trace.append(delivery)
@@ -87,28 +96,36 @@ class Network:
 
     # --- server -> clients -------------------------------------------------------------
 
-    def to_clients(self, sockets: list[Socket], packet: Packet, *, kind: Kind, pattern: str, call: str,
-                   sender: str | None) -> None:
+    def to_clients(
+        self, sockets: list[Socket], packet: Packet, *, kind: Kind, pattern: str, call: str, sender: str | None
+    ) -> None:
         """Queue one packet from the server to ``sockets``; encoded once, for all of them."""
         wire, attachments = encode_binary(packet)
-        self.later(lambda: self._deliver_to_clients(sockets, packet, wire, attachments, kind, pattern, call,
-                                                    sender))
+        self.later(lambda: self._deliver_to_clients(sockets, packet, wire, attachments, kind, pattern, call, sender))
 
-    def _deliver_to_clients(self, sockets: list[Socket], packet: Packet, wire: str, attachments: list[bytes],
-                            kind: Kind, pattern: str, call: str, sender: str | None) -> None:
+    def _deliver_to_clients(
+        self,
+        sockets: list[Socket],
+        packet: Packet,
+        wire: str,
+        attachments: list[bytes],
+        kind: Kind,
+        pattern: str,
+        call: str,
+        sender: str | None,
+    ) -> None:
         # a socket closed since the emit misses it: no buffering on the server ("at most once")
         if kind == "disconnect":
             live = sockets
         elif kind == "connect":
-            live = [s for s in sockets if s.connected]   # the CONNECT answer makes the client reachable
+            live = [s for s in sockets if s.connected]  # the CONNECT answer makes the client reachable
         else:
             live = [s for s in sockets if s.reachable]
         if not live and kind == "event":
             # nothing goes on the wire; the trace keeps the emit, marked as reaching nobody
             self.record(kind, SERVER, sender, pattern, call, (), wire, note=_note(attachments, "not sent"))
             return
-        self.record(kind, SERVER, sender, pattern, call, tuple(s.name for s in live), wire,
-                    note=_note(attachments))
+        self.record(kind, SERVER, sender, pattern, call, tuple(s.name for s in live), wire, note=_note(attachments))
         data = _decoder(packet, wire, attachments)
         for socket in live:
             try:
@@ -126,12 +143,23 @@ class Network:
     def from_remote(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes]) -> None:
         """A packet a real client sent (Engine.IO has read it): recorded and handled like a simulated one."""
         kind: Kind = _KINDS.get(packet.type, "event")
-        self.later(lambda: self._deliver_to_server(socket.name, socket, packet, wire, attachments, kind,
-                                                   f"{socket.name}.{_CALLS[kind]}"))
+        self.later(
+            lambda: self._deliver_to_server(
+                socket.name, socket, packet, wire, attachments, kind, f"{socket.name}.{_CALLS[kind]}"
+            )
+        )
         self.pump()
 
-    def _deliver_to_server(self, name: str, socket: Socket | None, packet: Packet, wire: str,
-                           attachments: list[bytes], kind: Kind, call: str) -> None:
+    def _deliver_to_server(
+        self,
+        name: str,
+        socket: Socket | None,
+        packet: Packet,
+        wire: str,
+        attachments: list[bytes],
+        kind: Kind,
+        call: str,
+    ) -> None:
         pattern = "client.emit" if kind == "event" else kind
         self.record(kind, name, None, pattern, call, (SERVER,), wire, note=_note(attachments))
         if socket is None:
@@ -146,9 +174,14 @@ class Network:
             socket.handle_event(event, args, packet.id)
 
 
-_KINDS: dict[PacketType, Kind] = {PacketType.EVENT: "event", PacketType.BINARY_EVENT: "event",
-                                  PacketType.ACK: "ack", PacketType.BINARY_ACK: "ack",
-                                  PacketType.DISCONNECT: "disconnect", PacketType.CONNECT: "connect"}
+_KINDS: dict[PacketType, Kind] = {
+    PacketType.EVENT: "event",
+    PacketType.BINARY_EVENT: "event",
+    PacketType.ACK: "ack",
+    PacketType.BINARY_ACK: "ack",
+    PacketType.DISCONNECT: "disconnect",
+    PacketType.CONNECT: "connect",
+}
 _CALLS = {"event": "emit", "ack": "acks", "disconnect": "disconnect", "connect": "connect"}
 
 

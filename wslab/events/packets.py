@@ -75,7 +75,7 @@ def js_number(x: int | float) -> str:
         if abs(x) <= 2**53:
             return str(x)
         try:
-            x = float(x)   # a JavaScript number is a double: 2**53 + 1 is written 9007199254740992
+            x = float(x)  # a JavaScript number is a double: 2**53 + 1 is written 9007199254740992
         except OverflowError:
             return "null"  # beyond the largest double: Infinity, which JSON.stringify writes as null
     if math.isnan(x) or math.isinf(x):
@@ -84,7 +84,7 @@ def js_number(x: int | float) -> str:
         return "0"  # also -0: JSON.stringify(-0) === "0"
     sign = "-" if x < 0 else ""
     decimal = Decimal(repr(abs(x))).as_tuple()
-    digits_tuple, exponent = decimal.digits, int(decimal.exponent)   # finite here: never "n", "N" or "F"
+    digits_tuple, exponent = decimal.digits, int(decimal.exponent)  # finite here: never "n", "N" or "F"
     digits = "".join(map(str, digits_tuple)).rstrip("0") or "0"
     k = len(digits)
     n = len(digits_tuple) + exponent  # value = 0.d1d2...dk * 10**n
@@ -127,11 +127,14 @@ def js_stringify(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ",".join(f"{js_string(_js_key(k))}:{js_stringify(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (bytes, bytearray, memoryview)):
-        raise TypeError("bytes cannot be written as JSON: a packet with binary data is a BINARY_EVENT "
-                        "(type 5) whose bytes travel as attachments (see encode_binary)")
+        raise TypeError(
+            "bytes cannot be written as JSON: a packet with binary data is a BINARY_EVENT "
+            "(type 5) whose bytes travel as attachments (see encode_binary)"
+        )
     if callable(value):
-        raise TypeError("a function cannot travel in a packet: pass an acknowledgement as callback=..., "
-                        "not as the last argument")
+        raise TypeError(
+            "a function cannot travel in a packet: pass an acknowledgement as callback=..., not as the last argument"
+        )
     raise TypeError(f"{type(value).__name__} is not JSON-serializable, so it cannot travel in a packet")
 
 
@@ -211,6 +214,7 @@ def _check_payload(packet_type: PacketType, data: Any, text: str) -> None:
 
 # --- binary attachments (socket.io-parser's deconstructPacket / reconstructPacket) -----------
 
+
 def deconstruct(data: Any, buffers: list[bytes]) -> Any:
     """``data`` with every bytes value replaced by ``{"_placeholder":true,"num":N}``; the bytes go to ``buffers``."""
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -226,8 +230,11 @@ def deconstruct(data: Any, buffers: list[bytes]) -> Any:
 def reconstruct(data: Any, buffers: list[bytes]) -> Any:
     """The other way: each placeholder replaced by its attachment (a bad ``num`` raises ValueError)."""
     if isinstance(data, dict):
-        if data.get("_placeholder") is True and isinstance(data.get("num"), int) and not isinstance(
-                data.get("num"), bool):
+        if (
+            data.get("_placeholder") is True
+            and isinstance(data.get("num"), int)
+            and not isinstance(data.get("num"), bool)
+        ):
             if not 0 <= data["num"] < len(buffers):
                 raise ValueError(f"placeholder {data['num']} but the packet has {len(buffers)} attachment(s)")
             return buffers[data["num"]]
@@ -267,14 +274,22 @@ def to_wire(packet: Packet) -> str:
 def from_wire(text: str) -> Packet:
     """Parse an Engine.IO ``message`` packet carrying one Socket.IO packet."""
     if not text.startswith(ENGINEIO_MESSAGE):
-        raise ValueError(f"{text!r} is not an Engine.IO message packet (type 4); "
-                         "2 and 3 are the Engine.IO heartbeat, 0 the Engine.IO open packet")
+        raise ValueError(
+            f"{text!r} is not an Engine.IO message packet (type 4); "
+            "2 and 3 are the Engine.IO heartbeat, 0 the Engine.IO open packet"
+        )
     return decode_packet(text[1:])
 
 
-def engineio_open(sid: str, *, ping_interval: int = 25000, ping_timeout: int = 20000,
-                  max_payload: int = 1000000) -> str:
+def engineio_open(
+    sid: str, *, ping_interval: int = 25000, ping_timeout: int = 20000, max_payload: int = 1000000
+) -> str:
     """The Engine.IO v4 `open` packet of a WebSocket-only session (no upgrades to offer)."""
-    handshake = {"sid": sid, "upgrades": [], "pingInterval": ping_interval,
-                 "pingTimeout": ping_timeout, "maxPayload": max_payload}
+    handshake = {
+        "sid": sid,
+        "upgrades": [],
+        "pingInterval": ping_interval,
+        "pingTimeout": ping_timeout,
+        "maxPayload": max_payload,
+    }
     return "0" + js_stringify(handshake)

@@ -12,12 +12,12 @@ from typing import Any
 from wslab.events.server import Server
 
 PATTERN_CALLS = {
-    "io.emit": 'io.emit(event, ...)',
-    "socket.emit": 'socket.emit(event, ...)',
-    "socket.broadcast.emit": 'socket.broadcast.emit(event, ...)',
-    "io.to(room).emit": 'io.to(room).emit(event, ...)',
-    "socket.to(room).emit": 'socket.to(room).emit(event, ...)',
-    "client.emit": 'client: socket.emit(event, ...)',
+    "io.emit": "io.emit(event, ...)",
+    "socket.emit": "socket.emit(event, ...)",
+    "socket.broadcast.emit": "socket.broadcast.emit(event, ...)",
+    "io.to(room).emit": "io.to(room).emit(event, ...)",
+    "socket.to(room).emit": "socket.to(room).emit(event, ...)",
+    "client.emit": "client: socket.emit(event, ...)",
 }
 """Pattern name -> the JavaScript line it stands for."""
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("wslab.events")
 
-MAX_ATTACHMENTS = 1000   # a binary packet announcing more is refused (the bytes would be held until they come)
+MAX_ATTACHMENTS = 1000  # a binary packet announcing more is refused (the bytes would be held until they come)
 
 
 class RemoteConnection(Connection):
@@ -38,15 +38,15 @@ class RemoteConnection(Connection):
         self.server = server
         self.session = session
         self.handshake = handshake
-        self.sockets: dict[str, Socket] = {}    # namespace name -> socket
-        self._pending: Packet | None = None     # a binary packet waiting for its attachments
+        self.sockets: dict[str, Socket] = {}  # namespace name -> socket
+        self._pending: Packet | None = None  # a binary packet waiting for its attachments
         self._pending_text = ""
         self._buffers: list[bytes] = []
         self._closed = False
         session.on_message = self._on_message
         session.on_close = self._on_close
         session.on_packet = self._trace_engine_packet
-        for packet in session.buffer:   # the open packet, queued before this connection was made
+        for packet in session.buffer:  # the open packet, queued before this connection was made
             self._trace_engine_packet("sent", packet)
         self._timer = asyncio.get_running_loop().call_later(server.connect_timeout, self._connect_timeout)
 
@@ -66,8 +66,9 @@ class RemoteConnection(Connection):
     def carries(self, socket: Socket) -> bool:
         return not self._closed and self.sockets.get(socket.nsp.name) is socket
 
-    def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
-                data: Callable[[], list[Any]]) -> None:
+    def deliver(
+        self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes], data: Callable[[], list[Any]]
+    ) -> None:
         self._write(wire, attachments)
 
     def joined(self) -> list[Socket]:
@@ -83,7 +84,7 @@ class RemoteConnection(Connection):
     # --- the session's callbacks ------------------------------------------------------------
 
     def _write(self, wire: str, attachments: list[bytes]) -> None:
-        self.session.message(wire[1:])   # the Socket.IO packet, without the Engine.IO "4" that `message` adds
+        self.session.message(wire[1:])  # the Socket.IO packet, without the Engine.IO "4" that `message` adds
         for attachment in attachments:
             self.session.message(attachment)
 
@@ -99,7 +100,7 @@ class RemoteConnection(Connection):
             return
         try:
             self._dispatch(*read)
-        except Exception:   # an application handler failed: say so, keep serving this client and the others
+        except Exception:  # an application handler failed: say so, keep serving this client and the others
             logger.exception("%s: a handler raised", self.label)
 
     def _read(self, data: str | bytes) -> tuple[Packet, str, list[bytes]] | None:
@@ -117,8 +118,9 @@ class RemoteConnection(Connection):
             data_ = reconstruct(packet.data, buffers)
             return Packet(_plain(packet.type), data_, packet.namespace, packet.id), "4" + text, buffers
         if self._pending is not None:
-            raise ValueError(f"a text packet {data[:40]!r} arrived while {self._pending.attachments} "
-                             f"attachment(s) were awaited")
+            raise ValueError(
+                f"a text packet {data[:40]!r} arrived while {self._pending.attachments} attachment(s) were awaited"
+            )
         packet = decode_packet(data)
         if packet.type is PacketType.CONNECT_ERROR:
             raise ValueError("CONNECT_ERROR is the server's packet")
@@ -151,11 +153,12 @@ class RemoteConnection(Connection):
 
         def refuse(refused: ConnectionRefused) -> None:
             self._refuse(name, refused.payload())
+
         def added(socket: Socket) -> None:
             self.sockets[name] = socket
             self._timer.cancel()
-        nsp.connect(self, engineio.new_sid(), packet.data if packet.data is not None else {}, handshake, refuse,
-                    added)
+
+        nsp.connect(self, engineio.new_sid(), packet.data if packet.data is not None else {}, handshake, refuse, added)
         self.server.network.pump()
 
     def _refuse(self, namespace: str, payload: dict) -> None:
@@ -185,13 +188,16 @@ class RemoteConnection(Connection):
         text = engineio.encode_packet(packet)
         note = self.session.transport
         if direction == "sent":
-            self.server.network.record("engine.io", SERVER, None, packet.type.name.lower(), "engine.io",
-                                       (self.label,), str(text), note=note)
+            self.server.network.record(
+                "engine.io", SERVER, None, packet.type.name.lower(), "engine.io", (self.label,), str(text), note=note
+            )
         else:
-            self.server.network.record("engine.io", self.label, None, packet.type.name.lower(), "engine.io",
-                                       (SERVER,), str(text), note=note)
+            self.server.network.record(
+                "engine.io", self.label, None, packet.type.name.lower(), "engine.io", (SERVER,), str(text), note=note
+            )
 
 
 def _plain(packet_type: PacketType) -> PacketType:
     return {PacketType.BINARY_EVENT: PacketType.EVENT, PacketType.BINARY_ACK: PacketType.ACK}.get(
-        packet_type, packet_type)
+        packet_type, packet_type
+    )

@@ -59,8 +59,16 @@ class BroadcastOperator:
     are left out; ``socket.broadcast`` and ``socket.to`` leave out the socket's own room.
     """
 
-    def __init__(self, nsp: Namespace, *, rooms: tuple[str, ...] = (), except_rooms: tuple[str, ...] = (),
-                 socket: Socket | None = None, call: str = "io", timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        nsp: Namespace,
+        *,
+        rooms: tuple[str, ...] = (),
+        except_rooms: tuple[str, ...] = (),
+        socket: Socket | None = None,
+        call: str = "io",
+        timeout: float | None = None,
+    ) -> None:
         self._nsp = nsp
         self._rooms = rooms
         self._except = except_rooms
@@ -68,11 +76,22 @@ class BroadcastOperator:
         self._call = call
         self._timeout = timeout
 
-    def _with(self, call: str, *, rooms: tuple[str, ...] = (), except_rooms: tuple[str, ...] = (),
-              timeout: float | None = None) -> BroadcastOperator:
-        return BroadcastOperator(self._nsp, rooms=self._rooms + rooms, except_rooms=self._except + except_rooms,
-                                 socket=self._socket, call=call,
-                                 timeout=timeout if timeout is not None else self._timeout)
+    def _with(
+        self,
+        call: str,
+        *,
+        rooms: tuple[str, ...] = (),
+        except_rooms: tuple[str, ...] = (),
+        timeout: float | None = None,
+    ) -> BroadcastOperator:
+        return BroadcastOperator(
+            self._nsp,
+            rooms=self._rooms + rooms,
+            except_rooms=self._except + except_rooms,
+            socket=self._socket,
+            call=call,
+            timeout=timeout if timeout is not None else self._timeout,
+        )
 
     def to(self, room: str | Iterable[str]) -> BroadcastOperator:
         """Target a room (or several): sockets in any of them receive, once each."""
@@ -134,8 +153,9 @@ class BroadcastOperator:
             ack_id = nsp.next_ack_id()
             _BroadcastAck(nsp.server, callback, recipients, ack_id, self._timeout)
         packet = Packet(PacketType.EVENT, [event, *args], nsp.name, ack_id)
-        nsp.server.network.to_clients(recipients, packet, kind="event", pattern=self.pattern,
-                                      call=f"{self._call}.emit", sender=sender)
+        nsp.server.network.to_clients(
+            recipients, packet, kind="event", pattern=self.pattern, call=f"{self._call}.emit", sender=sender
+        )
         nsp.server.network.pump()
         return True
 
@@ -146,15 +166,16 @@ class BroadcastOperator:
 class _BroadcastAck:
     """One ``callback(err, responses)`` for a broadcast with acknowledgements (broadcast-operator.ts emit)."""
 
-    def __init__(self, server: Server, callback: Callable[..., Any], recipients: list[Socket], ack_id: int,
-                 timeout: float | None) -> None:
+    def __init__(
+        self, server: Server, callback: Callable[..., Any], recipients: list[Socket], ack_id: int, timeout: float | None
+    ) -> None:
         self.callback = callback
         self.expected = len(recipients)
         self.responses: list[Any] = []
         self.done = False
         for socket in recipients:
             socket.expect_ack(ack_id, self.answer)
-        if self.expected == 0:   # nobody to ask: (null, []) at once, as broadcast-operator.ts checkCompleteness
+        if self.expected == 0:  # nobody to ask: (null, []) at once, as broadcast-operator.ts checkCompleteness
             server.network.later(lambda: self.finish(None))
         else:
             _start_timer(server, recipients, timeout, lambda: self.finish(AckTimeout()))
@@ -181,9 +202,11 @@ def _start_timer(server: Server, recipients: list[Socket], timeout: float | None
     elif all(not s.remote for s in recipients):
         server.network.when_idle(fire)
     else:
+
         def expire() -> None:
             fire()
             server.network.pump()
+
         asyncio.get_running_loop().call_later(timeout, expire)
 
 
@@ -198,7 +221,7 @@ class Socket(NodeListeners):
         self.id = sid
         self.handshake = handshake
         self.connected = False
-        self.data: dict[str, Any] = {}   # socket.data: anything the application keeps with the socket
+        self.data: dict[str, Any] = {}  # socket.data: anything the application keeps with the socket
         self._rooms: dict[str, None] = {}  # insertion-ordered set, as a JavaScript Set
         self._acks: dict[int, Callable[..., Any]] = {}
         self._timeout: float | None = None
@@ -255,12 +278,11 @@ class Socket(NodeListeners):
         ack_id = None
         timeout, self._timeout = self._timeout, None
         if callback is not None:
-            ack_id = self.nsp.next_ack_id()   # ack ids are counted per namespace on the server (nsp._ids++)
+            ack_id = self.nsp.next_ack_id()  # ack ids are counted per namespace on the server (nsp._ids++)
             self._acks[ack_id] = callback if timeout is None else self._timed_ack(ack_id, callback, timeout)
         packet = Packet(PacketType.EVENT, [event, *args], self.nsp.name, ack_id)
         call = "socket.emit" if timeout is None else f"socket.{_timeout_call(timeout)}.emit"
-        self.server.network.to_clients([self], packet, kind="event", pattern="socket.emit", call=call,
-                                       sender=self.name)
+        self.server.network.to_clients([self], packet, kind="event", pattern="socket.emit", call=call, sender=self.name)
         self.server.network.pump()
         return True
 
@@ -277,6 +299,7 @@ class Socket(NodeListeners):
                 state["done"] = True
                 self._acks.pop(ack_id, None)
                 callback(AckTimeout())
+
         _start_timer(self.server, [self], timeout, expire)
         return answer
 
@@ -314,9 +337,14 @@ class Socket(NodeListeners):
             self.conn.close()
             return self
         if self.connected:
-            self.server.network.to_clients([self], Packet(PacketType.DISCONNECT, namespace=self.nsp.name),
-                                           kind="disconnect", pattern="disconnect", call="socket.disconnect",
-                                           sender=self.name)
+            self.server.network.to_clients(
+                [self],
+                Packet(PacketType.DISCONNECT, namespace=self.nsp.name),
+                kind="disconnect",
+                pattern="disconnect",
+                call="socket.disconnect",
+                sender=self.name,
+            )
             self.handle_close("server namespace disconnect")
             self.server.network.pump()
         return self
@@ -333,8 +361,7 @@ class Socket(NodeListeners):
 
     def _send_ack(self, ack_id: int, value: Any) -> None:
         packet = Packet(PacketType.ACK, ack_arguments(value), self.nsp.name, ack_id)
-        self.server.network.to_clients([self], packet, kind="ack", pattern="ack", call="server acks",
-                                       sender=self.name)
+        self.server.network.to_clients([self], packet, kind="ack", pattern="ack", call="server acks", sender=self.name)
         self.server.network.pump()
 
     def expect_ack(self, ack_id: int, callback: Callable[..., Any]) -> None:
@@ -369,11 +396,13 @@ def _answer(server: Server, results: list[Any], send: Callable[[Any], None] | No
     first call of the ack function does in Socket.IO); None from all: no ACK at all. A coroutine handler
     (``async def``) runs as a task on the event loop, and answers when it finishes."""
     if any(inspect.isawaitable(result) for result in results):
+
         async def wait() -> None:
             answers = [await result if inspect.isawaitable(result) else result for result in results]
             answer = next((a for a in answers if a is not None), None)
             if send is not None and answer is not None:
                 send(answer)
+
         _background(wait())
         return
     answer = next((result for result in results if result is not None), None)
@@ -381,7 +410,7 @@ def _answer(server: Server, results: list[Any], send: Callable[[Any], None] | No
         send(answer)
 
 
-_tasks: set[asyncio.Task] = set()   # handlers running as tasks: kept until they finish
+_tasks: set[asyncio.Task] = set()  # handlers running as tasks: kept until they finish
 
 
 def _background(coro: Any) -> None:
@@ -407,8 +436,9 @@ class Connection:
     def carries(self, socket: Socket) -> bool:
         return True
 
-    def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
-                data: Callable[[], list[Any]]) -> None:
+    def deliver(
+        self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes], data: Callable[[], list[Any]]
+    ) -> None:
         raise NotImplementedError
 
     def joined(self) -> list[Socket]:
@@ -438,8 +468,9 @@ class SimulatedConnection(Connection):
         socket = self.client.server_socket
         return [socket] if socket is not None else []
 
-    def deliver(self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes],
-                data: Callable[[], list[Any]]) -> None:
+    def deliver(
+        self, socket: Socket, packet: Packet, wire: str, attachments: list[bytes], data: Callable[[], list[Any]]
+    ) -> None:
         client = self.client
         if packet.type == PacketType.DISCONNECT:
             if client.server_socket is socket:
@@ -478,9 +509,9 @@ class Namespace:
     def __init__(self, server: Server, name: str) -> None:
         self.server = server
         self.name = name
-        self.connected: dict[str, Socket] = {}            # connected sockets, in connection order
-        self.adapter: dict[str, dict[str, Socket]] = {}   # room -> sockets, in join order
-        self._listeners = NodeListeners()                 # "connection" and its alias "connect"
+        self.connected: dict[str, Socket] = {}  # connected sockets, in connection order
+        self.adapter: dict[str, dict[str, Socket]] = {}  # room -> sockets, in join order
+        self._listeners = NodeListeners()  # "connection" and its alias "connect"
         self._middlewares: list[Callable[[Socket], Any]] = []
         self._ids = 0
 
@@ -497,7 +528,8 @@ class Namespace:
             raise ValueError(
                 f'io.on({event!r}): the server itself only emits "connection" (alias "connect"). '
                 f"Listen to a client's {event!r} on its socket, inside the connection handler: "
-                f'socket.on({event!r}, ...)')
+                f"socket.on({event!r}, ...)"
+            )
         return self._listeners.on(event, handler) if handler else self._listeners._decorator(self.on, event)
 
     def use(self, middleware: Callable[[Socket], Any]) -> Callable[[Socket], Any]:
@@ -529,9 +561,15 @@ class Namespace:
         """The connected sockets by id, in connection order (JavaScript: ``io.sockets.sockets``)."""
         return dict(self.connected)
 
-    def connect(self, conn: Connection, sid: str, auth: Any, handshake: Handshake | None,
-                refuse: Callable[[ConnectionRefused], None],
-                added: Callable[[Socket], None] | None = None) -> Socket | None:
+    def connect(
+        self,
+        conn: Connection,
+        sid: str,
+        auth: Any,
+        handshake: Handshake | None,
+        refuse: Callable[[ConnectionRefused], None],
+        added: Callable[[Socket], None] | None = None,
+    ) -> Socket | None:
         """A CONNECT for this namespace: middlewares, then (socket.ts ``_onconnect``) join its own room, the
         CONNECT answer ``40{"sid":...}`` queued, ``added(socket)``, then ``connection`` fires.
         None when a middleware refused."""
@@ -547,13 +585,19 @@ class Namespace:
         self.connected[socket.id] = socket
         socket.connected = True
         socket.join(socket.id)
-        self.server.network.to_clients([socket], Packet(PacketType.CONNECT, {"sid": socket.id}, self.name),
-                                       kind="connect", pattern="connect", call="CONNECT granted", sender=socket.name)
+        self.server.network.to_clients(
+            [socket],
+            Packet(PacketType.CONNECT, {"sid": socket.id}, self.name),
+            kind="connect",
+            pattern="connect",
+            call="CONNECT granted",
+            sender=socket.name,
+        )
         if added is not None:
             added(socket)
         with self.server.handling(socket):
             results = self._listeners._fire("connect", socket) + self._listeners._fire("connection", socket)
-        _answer(self.server, results, None)   # an async connection handler runs as a task
+        _answer(self.server, results, None)  # an async connection handler runs as a task
         return socket
 
 
@@ -571,10 +615,20 @@ class Server:
     for it. ``seed`` fixes the simulated socket ids, so every run prints the same ids.
     """
 
-    def __init__(self, cors_allowed_origins: str | list[str] | None = None, *, ping_interval: float = 25,
-                 ping_timeout: float = 20, connect_timeout: float = 45, max_http_buffer_size: int = 1_000_000,
-                 allow_request: Callable[[Handshake], bool] | None = None, origin_policy: str = "node",
-                 cors_credentials: bool = False, url: str = DEFAULT_URL, seed: str = "wslab") -> None:
+    def __init__(
+        self,
+        cors_allowed_origins: str | list[str] | None = None,
+        *,
+        ping_interval: float = 25,
+        ping_timeout: float = 20,
+        connect_timeout: float = 45,
+        max_http_buffer_size: int = 1_000_000,
+        allow_request: Callable[[Handshake], bool] | None = None,
+        origin_policy: str = "node",
+        cors_credentials: bool = False,
+        url: str = DEFAULT_URL,
+        seed: str = "wslab",
+    ) -> None:
         self.cors_allowed_origins = cors_allowed_origins
         self.cors_credentials = cors_credentials
         self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
@@ -591,7 +645,7 @@ class Server:
         self.namespaces: dict[str, Namespace] = {}
         self.sockets_nsp = self.of("/")
         self.engines: list[EngineIOServer] = []
-        self.remotes: set[RemoteConnection] = set()   # real clients' connections
+        self.remotes: set[RemoteConnection] = set()  # real clients' connections
         self._id_count = 0
         self._context: Socket | None = None
 
@@ -656,8 +710,11 @@ class Server:
         Leaves out each socket's private room (named after its id), which every socket has.
         """
         main = self.sockets_nsp
-        return {room: tuple(s.name for s in members.values())
-                for room, members in main.adapter.items() if room not in main.connected}
+        return {
+            room: tuple(s.name for s in members.values())
+            for room, members in main.adapter.items()
+            if room not in main.connected
+        }
 
     # --- simulated clients -----------------------------------------------------------
 
@@ -714,11 +771,19 @@ class Server:
 
     def _sim_handshake(self, client: Client) -> Handshake:
         from wslab.engineio_net import Handshake
+
         headers = {"host": self.url.split("//", 1)[-1]}
         if client.origin is not None:
             headers["origin"] = client.origin
-        return Handshake(headers, {"EIO": "4", "transport": "websocket"}, "127.0.0.1", "", 0,
-                         "/socket.io/?EIO=4&transport=websocket", client.origin is not None)
+        return Handshake(
+            headers,
+            {"EIO": "4", "transport": "websocket"},
+            "127.0.0.1",
+            "",
+            0,
+            "/socket.io/?EIO=4&transport=websocket",
+            client.origin is not None,
+        )
 
     def accept(self, client: Client) -> None:
         """A simulated client opens its Engine.IO session (the checks a real handshake gets) and sends ``40``."""
@@ -733,32 +798,56 @@ class Server:
         self.network.later(lambda: self._on_connect_packet(client, shake))
 
     def _refuse_handshake(self, client: Client, reason: str, status: int) -> None:
-        message = (f"{reason} The server refused the Engine.IO handshake with HTTP {status}, "
-                   "so no Socket.IO packet was exchanged")
-        self.network.record("connect_error", SERVER, None, "connect_error", "handshake", (client.name,),
-                            f"HTTP {status}", note=f"Origin {client.origin} refused" if status == 400 else "")
+        message = (
+            f"{reason} The server refused the Engine.IO handshake with HTTP {status}, "
+            "so no Socket.IO packet was exchanged"
+        )
+        self.network.record(
+            "connect_error",
+            SERVER,
+            None,
+            "connect_error",
+            "handshake",
+            (client.name,),
+            f"HTTP {status}",
+            note=f"Origin {client.origin} refused" if status == 400 else "",
+        )
         client.handle_connect_error(ConnectError(message, http_status=status))
 
     def _on_connect_packet(self, client: Client, shake: Handshake) -> None:
-        self.network.record("connect", client.name, None, "connect", f"{client.name}.connect", (SERVER,),
-                            to_wire(Packet(PacketType.CONNECT)))
+        self.network.record(
+            "connect",
+            client.name,
+            None,
+            "connect",
+            f"{client.name}.connect",
+            (SERVER,),
+            to_wire(Packet(PacketType.CONNECT)),
+        )
         conn = SimulatedConnection(client)
 
         def refuse(refused: ConnectionRefused) -> None:
             wire = to_wire(Packet(PacketType.CONNECT_ERROR, refused.payload()))
 
             def deliver() -> None:
-                self.network.record("connect_error", SERVER, None, "connect_error", "next(err)", (client.name,),
-                                    wire)
+                self.network.record("connect_error", SERVER, None, "connect_error", "next(err)", (client.name,), wire)
                 client.handle_connect_error(ConnectError(refused.message, refused.data))
+
             self.network.later(deliver)
+
         self.sockets_nsp.connect(conn, self._new_id(), {}, shake, refuse)
 
     # --- real clients ------------------------------------------------------------------
 
-    async def listen(self, host: str = "127.0.0.1", port: int = 0, *, path: str = "/socket.io/",
-                     transports: Iterable[str] = ("polling", "websocket"),
-                     on_bytes: Callable[[object, str, bytes], None] | None = None) -> EngineIOServer:
+    async def listen(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        path: str = "/socket.io/",
+        transports: Iterable[str] = ("polling", "websocket"),
+        on_bytes: Callable[[object, str, bytes], None] | None = None,
+    ) -> EngineIOServer:
         """Serve real Socket.IO clients: Engine.IO v4 polling and WebSocket on one port.
         Returns the Engine.IO server (``.url``, ``.port``, ``await .close()``)."""
         from wslab.engineio_net import EngineIOServer
@@ -766,11 +855,20 @@ class Server:
 
         def on_session(session, handshake) -> None:
             self.remotes.add(RemoteConnection(self, session, handshake))
-        engine = EngineIOServer(on_session, path=path, ping_interval=self.ping_interval,
-                                ping_timeout=self.ping_timeout, max_payload=self.max_http_buffer_size,
-                                transports=transports, cors_allowed_origins=self.cors_allowed_origins,
-                                cors_credentials=self.cors_credentials, allow_request=self.allow_request,
-                                origin_policy=self.origin_policy, on_bytes=on_bytes)  # type: ignore[arg-type]
+
+        engine = EngineIOServer(
+            on_session,
+            path=path,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+            max_payload=self.max_http_buffer_size,
+            transports=transports,
+            cors_allowed_origins=self.cors_allowed_origins,
+            cors_credentials=self.cors_credentials,
+            allow_request=self.allow_request,
+            origin_policy=self.origin_policy,
+            on_bytes=on_bytes,
+        )  # type: ignore[arg-type]
         await engine.start(host, port)
         self.engines.append(engine)
         return engine

@@ -42,8 +42,9 @@ class Lesson:
             return self.__dict__["_by_name"][name]
         except KeyError:
             names = ", ".join(self.__dict__.get("_by_name", {}))
-            raise AttributeError(f"lesson {self.__dict__.get('number')} has no exercise {name!r}; "
-                                 f"it has: {names}") from None
+            raise AttributeError(
+                f"lesson {self.__dict__.get('number')} has no exercise {name!r}; it has: {names}"
+            ) from None
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *self._by_name]
@@ -61,10 +62,15 @@ class Lesson:
 
     def _repr_html_(self) -> str:
         from html import escape
-        rows = "".join(f"<tr><td><code>{escape(e.name)}</code></td><td>{escape(e.kind)}</td>"
-                       f"<td>{escape(e.title)}</td></tr>" for e in self)
-        return (f"<b>Lesson {escape(self.number)} · {escape(self.title)}</b>: {len(self)} exercises"
-                f"<table style='font-size:13px'>{rows}</table>")
+
+        rows = "".join(
+            f"<tr><td><code>{escape(e.name)}</code></td><td>{escape(e.kind)}</td><td>{escape(e.title)}</td></tr>"
+            for e in self
+        )
+        return (
+            f"<b>Lesson {escape(self.number)} · {escape(self.title)}</b>: {len(self)} exercises"
+            f"<table style='font-size:13px'>{rows}</table>"
+        )
 
 
 _lessons: dict[str, Lesson] = {}
@@ -102,5 +108,6 @@ def all() -> list[Exercise]:  # noqa: A001 - the name the issue's API asks for
 def progress(number: str | int | None = None) -> Progress:
     """The student's progress: a table with a bar per lesson (or only lesson `number`)."""
     from wslab.exercises import progress_file as _progress
+
     chosen = lessons() if number is None else {lesson(number).number: lesson(number)}
     return _progress.table({n: (ls.title, [e.id for e in ls]) for n, ls in chosen.items()})

@@ -40,8 +40,19 @@ from wslab import conformance, frames, handshake
 from wslab.codes import Opcode
 from wslab.frames import Frame
 
-__all__ = ["FUNCTIONS", "reference_functions", "CapstoneServer", "start", "grade", "Scoreboard", "Problem",
-           "NOT_DONE", "CATEGORIES", "client_check", "browser_snippet"]
+__all__ = [
+    "FUNCTIONS",
+    "reference_functions",
+    "CapstoneServer",
+    "start",
+    "grade",
+    "Scoreboard",
+    "Problem",
+    "NOT_DONE",
+    "CATEGORIES",
+    "client_check",
+    "browser_snippet",
+]
 
 #: The student's functions, in the order the lessons teach them, with their exercise ids.
 FUNCTIONS: dict[str, str] = {
@@ -55,13 +66,14 @@ FUNCTIONS: dict[str, str] = {
     "close_reply": "05.close_reply",
 }
 NOT_DONE = "NOT DONE"
-MAX_HEADER = 14          # 2 bytes, 8 of extended length, 4 of masking key: the longest frame header
+MAX_HEADER = 14  # 2 bytes, 8 of extended length, 4 of masking key: the longest frame header
 HANDSHAKE_TIMEOUT = 10.0
 
 
 def reference_functions() -> dict[str, Callable]:
     """The reference solutions of the eight exercises (from `wslab.exercises`)."""
     from wslab import exercises
+
     return {name: exercises.get(exercise_id).reference for name, exercise_id in FUNCTIONS.items()}
 
 
@@ -70,8 +82,8 @@ class Problem:
     """A student function that was not written yet, raised, or returned the wrong type."""
 
     function: str
-    kind: str          # "not done yet", "raised", "returned"
-    detail: str        # the exception (type, message, the student's line) or what came back
+    kind: str  # "not done yet", "raised", "returned"
+    detail: str  # the exception (type, message, the student's line) or what came back
 
     def __str__(self) -> str:
         if self.kind == "not done yet":
@@ -87,6 +99,7 @@ class _StudentFailed(Exception):
 
 def _is_placeholder(function: Callable) -> bool:
     from wslab.exercises.exercise import is_placeholder
+
     return is_placeholder(function)
 
 
@@ -157,7 +170,7 @@ class CapstoneServer:
         else:
             try:
                 value = function(*args)
-            except Exception as error:   # the student's code may fail in any way: report it
+            except Exception as error:  # the student's code may fail in any way: report it
                 message = f": {error}" if str(error) else ""
                 problem = Problem(name, "raised", f"{type(error).__name__}{message}{_student_line(error)}")
             else:
@@ -196,7 +209,7 @@ class CapstoneServer:
                 data += chunk
             head, rest = parts
             request = handshake.parse_http_request(head)
-        except handshake.HandshakeError as error:       # not HTTP, or a head too long: the kit's part
+        except handshake.HandshakeError as error:  # not HTTP, or a head too long: the kit's part
             writer.write(handshake.build_rejection(error))
             return None
         try:
@@ -204,16 +217,23 @@ class CapstoneServer:
             if problem is not None:
                 status, reason = problem
                 headers = (("Sec-WebSocket-Version", "13"),) if status == 426 else ()
-                writer.write(handshake.build_rejection(
-                    handshake.HandshakeError(str(reason), rfc_section="4.2.1", status=int(status), headers=headers)))
+                writer.write(
+                    handshake.build_rejection(
+                        handshake.HandshakeError(str(reason), rfc_section="4.2.1", status=int(status), headers=headers)
+                    )
+                )
                 return None
             accept = self._call("accept_key", request.key or "", returns=(str,))
         except (_StudentFailed, ValueError, TypeError) as error:
             message = str(error.problem) if isinstance(error, _StudentFailed) else f"validate_request: {error}"
             writer.write(handshake.build_rejection(handshake.HandshakeError(message, rfc_section="4.2", status=500)))
             return None
-        writer.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode("latin-1"))
+        writer.write(
+            (
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
+            ).encode("latin-1")
+        )
         return rest
 
 
@@ -226,7 +246,7 @@ class _Session:
     writer: asyncio.StreamWriter
     buffer: bytearray = field(default_factory=bytearray)
     message: list[Frame] = field(default_factory=list)
-    text_tail: bytes = b""      # the end of the text so far that may be an unfinished character
+    text_tail: bytes = b""  # the end of the text so far that may be an unfinished character
 
     async def run(self, rest: bytes) -> None:
         self.buffer += rest
@@ -243,7 +263,7 @@ class _Session:
         return bool(chunk)
 
     def _send(self, frame: Frame) -> None:
-        self.writer.write(frames.encode(frame))       # a server never masks (§5.1)
+        self.writer.write(frames.encode(frame))  # a server never masks (§5.1)
 
     def _fail(self, code: int) -> bool:
         self._send(Frame(Opcode.CLOSE, frames.close_payload(code)))
@@ -252,23 +272,26 @@ class _Session:
     async def _one_frame(self) -> bool:
         """Handle the next frame; False once the connection is over."""
         call = self.server._call
-        while (header := call("parse_header", bytes(self.buffer[:MAX_HEADER]), returns=(frames.Header, type(None)))) \
-                is None:
+        while (
+            header := call("parse_header", bytes(self.buffer[:MAX_HEADER]), returns=(frames.Header, type(None)))
+        ) is None:
             if not await self._more():
                 return False
         code = call("check_header", header, self.server.max_size, returns=(int, type(None)))
         if code is not None:
             return self._fail(code)
-        is_text = header.opcode == Opcode.TEXT or (header.opcode == Opcode.CONTINUATION and bool(self.message)
-                                                   and self.message[0].opcode == Opcode.TEXT)
-        if header.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION) and \
-                sum(len(f.payload) for f in self.message) + header.payload_length > self.server.max_size:
-            return self._fail(1009)      # the whole message over the limit (§10.4): the kit's part
+        is_text = header.opcode == Opcode.TEXT or (
+            header.opcode == Opcode.CONTINUATION and bool(self.message) and self.message[0].opcode == Opcode.TEXT
+        )
+        if (
+            header.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION)
+            and sum(len(f.payload) for f in self.message) + header.payload_length > self.server.max_size
+        ):
+            return self._fail(1009)  # the whole message over the limit (§10.4): the kit's part
         payload = await self._payload(header, is_text)
         if payload is None:
             return False
-        return self._handle(Frame(header.opcode, payload, header.fin, header.rsv1, header.rsv2, header.rsv3),
-                            is_text)
+        return self._handle(Frame(header.opcode, payload, header.fin, header.rsv1, header.rsv2, header.rsv3), is_text)
 
     async def _payload(self, header: frames.Header, is_text: bool) -> bytes | None:
         """The unmasked payload; for text, checked as each piece arrives so bad UTF-8 fails at once."""
@@ -287,7 +310,7 @@ class _Session:
                 break
             if not await self._more():
                 return None
-        masked = bytes(self.buffer[header.size:end])
+        masked = bytes(self.buffer[header.size : end])
         del self.buffer[:end]
         return self._unmask(masked, key, 0)
 
@@ -330,7 +353,7 @@ def _unfinished_character(data: bytes) -> bytes:
     """The last bytes of `data` if they start a UTF-8 character that has not ended yet (at most 3)."""
     for back in range(1, min(4, len(data) + 1)):
         byte = data[-back]
-        if byte & 0xC0 != 0x80:                     # a lead byte (or ASCII): its character's length
+        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII): its character's length
             length = 4 if byte >= 0xF0 else 3 if byte >= 0xE0 else 2 if byte >= 0xC0 else 1
             return data[-back:] if length > back else b""
     return b""
@@ -344,8 +367,9 @@ def _short(text: str) -> str:
 _running: dict[str, CapstoneServer] = {}
 
 
-async def start(functions: Mapping[str, Callable] | None = None, *, name: str = "yours", max_size: int = 1 << 20,
-                **named: Callable) -> CapstoneServer:
+async def start(
+    functions: Mapping[str, Callable] | None = None, *, name: str = "yours", max_size: int = 1 << 20, **named: Callable
+) -> CapstoneServer:
     """Start a capstone server on 127.0.0.1 (a free port) with these functions.
 
     Starting one again under the same `name` first closes the one before, so a notebook
@@ -361,12 +385,13 @@ async def start(functions: Mapping[str, Callable] | None = None, *, name: str = 
 
 # --- grading -------------------------------------------------------------------
 
+
 @dataclass
 class Scoreboard:
     """The suite's results against a capstone server, with the problems of the student's functions."""
 
     results: list[conformance.Result]
-    problems: dict[str, list[Problem]]        # case id -> problems while it ran
+    problems: dict[str, list[Problem]]  # case id -> problems while it ran
     not_done: list[str]
 
     def grade(self, result: conformance.Result) -> str:
@@ -390,6 +415,7 @@ class Scoreboard:
 
     def picture(self):
         from wslab.viz.scoreboard import scoreboard
+
         return scoreboard(self)
 
     def _repr_svg_(self) -> str:
@@ -410,15 +436,27 @@ class Scoreboard:
             lines.append(f"... and {more} more failed cases")
         waiting = sum(self.grade(r) == NOT_DONE for r in self.results)
         if waiting:
-            lines.append(f"{waiting} cases wait for functions not written yet; write {self.not_done[0]} first."
-                         if self.not_done else f"{waiting} cases wait for functions not written yet.")
+            lines.append(
+                f"{waiting} cases wait for functions not written yet; write {self.not_done[0]} first."
+                if self.not_done
+                else f"{waiting} cases wait for functions not written yet."
+            )
         return "\n".join(lines).strip() or "No case failed."
 
 
 #: The categories the capstone is graded on: all of RFC 6455 and the opening handshake. The compression
 #: categories (RFC 7692) are left out: permessage-deflate is an extension this skeleton does not offer.
-CATEGORIES = ("framing", "ping/pong", "reserved bits", "opcodes", "fragmentation", "UTF-8", "close", "limits",
-              "handshake")
+CATEGORIES = (
+    "framing",
+    "ping/pong",
+    "reserved bits",
+    "opcodes",
+    "fragmentation",
+    "UTF-8",
+    "close",
+    "limits",
+    "handshake",
+)
 
 
 async def grade(server: CapstoneServer, cases: str | None = None) -> Scoreboard:
@@ -428,7 +466,7 @@ async def grade(server: CapstoneServer, cases: str | None = None) -> Scoreboard:
     for case in conformance.select(chosen, cases):
         mark = len(server.problems)
         results.append(await conformance.run_case(server.url, case))
-        await asyncio.sleep(0)     # the server's side of the connection finishes its last step
+        await asyncio.sleep(0)  # the server's side of the connection finishes its last step
         if server.problems[mark:]:
             problems[case.id] = list(dict.fromkeys(server.problems[mark:]))
     return Scoreboard(results, problems, server.not_done)
@@ -436,9 +474,11 @@ async def grade(server: CapstoneServer, cases: str | None = None) -> Scoreboard:
 
 # --- real clients ----------------------------------------------------------------
 
+
 async def client_check(url: str, text: str = "안녕, server!") -> str:
     """Connect the `websockets` library's client, echo a text and a binary message, close: one line of result."""
     import websockets
+
     try:
         async with websockets.connect(url, open_timeout=5, close_timeout=5) as ws:
             await ws.send(text)
@@ -457,18 +497,22 @@ async def client_check(url: str, text: str = "안녕, server!") -> str:
         return f"✗ {type(error).__name__}: {error}"
     ok = echoed_text == text and echoed_bytes == b"\x00\x01\xff" and closed == 1000
     mark = "✓" if ok else "✗"
-    return (f"{mark} websockets client: sent {text!r}, got {echoed_text!r}; sent b'\\x00\\x01\\xff', "
-            f"got {echoed_bytes!r}; closed with {closed}")
+    return (
+        f"{mark} websockets client: sent {text!r}, got {echoed_text!r}; sent b'\\x00\\x01\\xff', "
+        f"got {echoed_bytes!r}; closed with {closed}"
+    )
 
 
 def browser_snippet(url: str) -> str:
     """JavaScript for a browser tab's developer console: connect, send a text, log the echo, close."""
-    return "\n".join([
-        f'const ws = new WebSocket("{url}");',
-        'ws.onopen = () => ws.send("hello from the browser");',
-        'ws.onmessage = (event) => { console.log("echo:", event.data); ws.close(1000); };',
-        'ws.onclose = (event) => console.log("closed", event.code);',
-    ])
+    return "\n".join(
+        [
+            f'const ws = new WebSocket("{url}");',
+            'ws.onopen = () => ws.send("hello from the browser");',
+            'ws.onmessage = (event) => { console.log("echo:", event.data); ws.close(1000); };',
+            'ws.onclose = (event) => console.log("closed", event.code);',
+        ]
+    )
 
 
 def signature_of(name: str) -> str:

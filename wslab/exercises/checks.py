@@ -70,6 +70,7 @@ def receive(role: str, data: bytes, max_message_size: int | None = 1 << 20) -> l
 
 def frame_breaks(receiver: str, *, code: int, field: str | None, wanted: str, rule: str) -> Callable[..., Feedback]:
     """A check: the bytes make a `receiver` ("server"/"client") fail with `code` because of `field`."""
+
     def check(ex: Any, answer: Any) -> Feedback:
         data = as_bytes(answer)
         if data is None:
@@ -78,13 +79,20 @@ def frame_breaks(receiver: str, *, code: int, field: str | None, wanted: str, ru
         shown = data.hex(" ")
         failure = next((e for e in events if isinstance(e, ConnectionFailed)), None)
         if failure is None:
-            return fb.failed(ex.id, f"the {receiver} accepts these bytes",
-                             Case(shown, described(wanted), described(describe_events(events)), rule))
+            return fb.failed(
+                ex.id,
+                f"the {receiver} accepts these bytes",
+                Case(shown, described(wanted), described(describe_events(events)), rule),
+            )
         error = failure.error
         if error.close_code == code and (field is None or error.field == field):
             return fb.passed(ex.id, f"the {receiver} {failure_text(failure)}")
-        return fb.failed(ex.id, "your bytes break another rule first",
-                         Case(shown, described(wanted), described(f"the {receiver} " + failure_text(failure)), rule))
+        return fb.failed(
+            ex.id,
+            "your bytes break another rule first",
+            Case(shown, described(wanted), described(f"the {receiver} " + failure_text(failure)), rule),
+        )
+
     return check
 
 
@@ -95,9 +103,11 @@ def frames_in(data: bytes) -> list:
     return list(parser)
 
 
-def request_refused(*, status: int, section: str | None, wanted: str, rule: str,
-                    allowed_origins: list[str] | None = None) -> Callable[..., Feedback]:
+def request_refused(
+    *, status: int, section: str | None, wanted: str, rule: str, allowed_origins: list[str] | None = None
+) -> Callable[..., Feedback]:
     """A check: `handshake.answer` refuses the request bytes with `status` (and rule `section`)."""
+
     def check(ex: Any, answer: Any) -> Feedback:
         data = answer.encode("latin-1") if isinstance(answer, str) else as_bytes(answer)
         if data is None:
@@ -105,14 +115,25 @@ def request_refused(*, status: int, section: str | None, wanted: str, rule: str,
         shown = data.decode("latin-1").replace("\r\n", "⏎ ")
         verdict = handshake.answer(data, allowed_origins=allowed_origins)
         if verdict.error is None:
-            return fb.failed(ex.id, "the server accepts this request (101 Switching Protocols)",
-                             Case(shown, described(wanted), described("101 Switching Protocols"), rule))
+            return fb.failed(
+                ex.id,
+                "the server accepts this request (101 Switching Protocols)",
+                Case(shown, described(wanted), described("101 Switching Protocols"), rule),
+            )
         error = verdict.error
         if error.status == status and (section is None or error.rfc_section == section):
             return fb.passed(ex.id, f"the server answers HTTP {error.status}: {error.message} (§{error.rfc_section})")
-        return fb.failed(ex.id, "the server refuses it for another reason",
-                         Case(shown, described(wanted),
-                              described(f"HTTP {error.status}: {error.message} (§{error.rfc_section})"), rule))
+        return fb.failed(
+            ex.id,
+            "the server refuses it for another reason",
+            Case(
+                shown,
+                described(wanted),
+                described(f"HTTP {error.status}: {error.message} (§{error.rfc_section})"),
+                rule,
+            ),
+        )
+
     return check
 
 

@@ -33,6 +33,7 @@ from wslab.exercises.withheld import solutions_withheld
 
 # --- placeholders ----------------------------------------------------------------
 
+
 def is_placeholder(answer: Any) -> bool:
     """``...``, None, or a function whose body is only ``...``, ``pass`` or ``raise NotImplementedError``
     (after an optional docstring): the stubs an exercise notebook is saved with."""
@@ -57,9 +58,13 @@ def _empty_body(function: Callable) -> bool:
         return False
     body = node.body
     first = body[0] if body else None
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str) \
-            and len(body) > 1:
-        body = body[1:]   # a docstring before the placeholder
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+        and len(body) > 1
+    ):
+        body = body[1:]  # a docstring before the placeholder
     return all(_stub_statement(s) for s in body)
 
 
@@ -75,6 +80,7 @@ def _stub_statement(statement: ast.stmt) -> bool:
 
 
 # --- display ---------------------------------------------------------------------
+
 
 def show(obj: Any) -> None:
     """Display `obj` in a notebook (HTML and text), or print its text elsewhere."""
@@ -127,13 +133,15 @@ def _highlight(code: str) -> str:
 
 # --- the exercise ------------------------------------------------------------------
 
+
 class Exercise:
     """One exercise. `check(answer)` shows feedback and returns True/False; it never raises."""
 
     kind = "exercise"
 
-    def __init__(self, id: str, title: str, *, hints: Iterable[str], solution: Any,
-                 explanation: str = "", rule: str = "") -> None:
+    def __init__(
+        self, id: str, title: str, *, hints: Iterable[str], solution: Any, explanation: str = "", rule: str = ""
+    ) -> None:
         self.id = id
         self.lesson, self.name = id.split(".", 1)
         self.title = title
@@ -161,7 +169,7 @@ class Exercise:
             return fb.not_done(self.id)
         try:
             return self._check(answer, *args)
-        except Exception as exc:   # the student's object misbehaved outside a case (e.g. __eq__ raised)
+        except Exception as exc:  # the student's object misbehaved outside a case (e.g. __eq__ raised)
             return fb.errored(self.id, exc)
 
     def _check(self, answer: Any, *args: Any) -> Feedback:
@@ -189,8 +197,10 @@ class Exercise:
 
     def solution_note(self) -> Note:
         if solutions_withheld():
-            return Note(f"{self.id}: the teacher has kept the solutions back for this class.",
-                        "Ask your teacher, or try .hint() once more.")
+            return Note(
+                f"{self.id}: the teacher has kept the solutions back for this class.",
+                "Ask your teacher, or try .hint() once more.",
+            )
         return Note(f"Solution of {self.id}", self.explanation, self._solution_code())
 
     def _solution_code(self) -> str:
@@ -207,9 +217,18 @@ class FunctionExercise(Exercise):
 
     kind = "function"
 
-    def __init__(self, id: str, title: str, *, cases: Callable[[], Iterable[tuple]], oracles: str = "wslab",
-                 compare: Callable[[Any, Any], bool] | None = None, show_input: Callable[..., str] | None = None,
-                 call: Callable[..., Any] | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        *,
+        cases: Callable[[], Iterable[tuple]],
+        oracles: str = "wslab",
+        compare: Callable[[Any, Any], bool] | None = None,
+        show_input: Callable[..., str] | None = None,
+        call: Callable[..., Any] | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(id, title, **kw)
         self.call = call or (lambda function, *args: function(*args))
         self.cases = cases
@@ -245,13 +264,15 @@ def _same(got: Any, expected: Any) -> bool:
         return isinstance(got, (bytes, bytearray)) and bytes(got) == bytes(expected)
     if expected is None:
         return got is None
-    return type(got) is type(expected) and got == expected if isinstance(expected, (str, int, bool)) \
-        else got == expected
+    return (
+        type(got) is type(expected) and got == expected if isinstance(expected, (str, int, bool)) else got == expected
+    )
 
 
 def _call_text(name: str) -> Callable[..., str]:
     def text(*args: Any) -> str:
         return f"{name}({', '.join(_arg(a) for a in args)})"
+
     return text
 
 
@@ -277,8 +298,17 @@ class Predict(Exercise):
 
     kind = "predict"
 
-    def __init__(self, id: str, title: str, *, expected: Callable[[], Any], source: str = "wslab",
-                 normalize: Callable[[Any], Any] | None = None, question: str = "", **kw: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        *,
+        expected: Callable[[], Any],
+        source: str = "wslab",
+        normalize: Callable[[Any], Any] | None = None,
+        question: str = "",
+        **kw: Any,
+    ) -> None:
         kw.setdefault("solution", None)
         super().__init__(id, title, **kw)
         self.expected = expected
@@ -295,12 +325,12 @@ class Predict(Exercise):
             got = set(got) if isinstance(got, (list, tuple, set, frozenset)) else got
             if got == set(expected):
                 return fb.passed(self.id, f"{_fmt(expected)}: right (checked against {self.source})")
-            return fb.failed(self.id, _set_difference(got, expected),
-                             Case(self.title, set(expected), got, self.rule, reveal=False))
+            return fb.failed(
+                self.id, _set_difference(got, expected), Case(self.title, set(expected), got, self.rule, reveal=False)
+            )
         if _equal(got, expected):
             return fb.passed(self.id, f"{_fmt(expected)}: right (checked against {self.source})")
-        return fb.failed(self.id, f"{answer!r} is not it", Case(self.title, expected, answer,
-                                                                 self.rule, reveal=False))
+        return fb.failed(self.id, f"{answer!r} is not it", Case(self.title, expected, answer, self.rule, reveal=False))
 
     def model_answer(self) -> Any:
         return self.expected()
@@ -318,8 +348,11 @@ class Predict(Exercise):
             if not _equal(got, value):
                 why = _set_difference(got, value) if isinstance(value, (set, frozenset)) else ""
                 rule = self.rule(key) if callable(self.rule) else self.rule
-                return fb.failed(self.id, f"the entry {key!r} is not right" + (f": {why}" if why else ""),
-                                 Case(repr(key), value, answer[key], rule, reveal=False))
+                return fb.failed(
+                    self.id,
+                    f"the entry {key!r} is not right" + (f": {why}" if why else ""),
+                    Case(repr(key), value, answer[key], rule, reveal=False),
+                )
         return fb.passed(self.id, f"all {len(expected)} entries right (checked against {self.source})")
 
     def _solution_code(self) -> str:
@@ -350,11 +383,17 @@ def _set_difference(got: Any, expected: Any) -> str:
     extra, missing = sorted(set(got) - set(expected), key=repr), sorted(set(expected) - set(got), key=repr)
     parts = []
     if missing:
-        parts.append(f"{', '.join(map(str, missing))} also receive{'s' if len(missing) == 1 else ''} it"
-                     if all(isinstance(m, str) for m in missing) else f"missing {', '.join(map(repr, missing))}")
+        parts.append(
+            f"{', '.join(map(str, missing))} also receive{'s' if len(missing) == 1 else ''} it"
+            if all(isinstance(m, str) for m in missing)
+            else f"missing {', '.join(map(repr, missing))}"
+        )
     if extra:
-        parts.append(f"{', '.join(map(str, extra))} do{'es' if len(extra) == 1 else ''} not"
-                     if all(isinstance(e, str) for e in extra) else f"not {', '.join(map(repr, extra))}")
+        parts.append(
+            f"{', '.join(map(str, extra))} do{'es' if len(extra) == 1 else ''} not"
+            if all(isinstance(e, str) for e in extra)
+            else f"not {', '.join(map(repr, extra))}"
+        )
     return "; ".join(parts)
 
 
@@ -363,8 +402,9 @@ class Choice(Exercise):
 
     kind = "choice"
 
-    def __init__(self, id: str, title: str, *, options: dict[str, str], answer: str,
-                 why_not: dict[str, str], **kw: Any) -> None:
+    def __init__(
+        self, id: str, title: str, *, options: dict[str, str], answer: str, why_not: dict[str, str], **kw: Any
+    ) -> None:
         kw.setdefault("solution", answer)
         super().__init__(id, title, **kw)
         self.options = options
@@ -377,9 +417,18 @@ class Choice(Exercise):
             return fb.failed(self.id, f"answer with one of the letters {', '.join(map(repr, self.options))}")
         if letter == self.answer:
             return fb.passed(self.id, f"({letter}) {self.options[letter]}")
-        return fb.failed(self.id, f"({letter}) is not it", Case(f"({letter}) {self.options[letter]}", self.answer,
-                                                               letter, self.rule, self.why_not.get(letter, ""),
-                                                               reveal=False))
+        return fb.failed(
+            self.id,
+            f"({letter}) is not it",
+            Case(
+                f"({letter}) {self.options[letter]}",
+                self.answer,
+                letter,
+                self.rule,
+                self.why_not.get(letter, ""),
+                reveal=False,
+            ),
+        )
 
     def _solution_code(self) -> str:
         return f'"{self.answer}"   # {self.options[self.answer]}'
@@ -392,8 +441,7 @@ class Checked(Exercise):
     `Connection` or connect real clients (see `wslab.exercises.checks`).
     """
 
-    def __init__(self, id: str, title: str, *, kind: str, checker: Callable[..., Feedback],
-                 **kw: Any) -> None:
+    def __init__(self, id: str, title: str, *, kind: str, checker: Callable[..., Feedback], **kw: Any) -> None:
         super().__init__(id, title, **kw)
         self.kind = kind
         self.checker = checker

@@ -53,7 +53,7 @@ def student_error(exc: BaseException) -> StudentError:
 
 def _is_library(filename: str) -> bool:
     """Whether a traceback frame belongs to wslab, the standard library or an installed package."""
-    if filename.startswith("<"):   # <frozen ...>, <string>: not something the student wrote
+    if filename.startswith("<"):  # <frozen ...>, <string>: not something the student wrote
         return True
     try:
         path = Path(filename).resolve()
@@ -68,22 +68,22 @@ def _is_library(filename: str) -> bool:
 class Case:
     """One failing case: what went in, what should have come out, what came out, and why."""
 
-    input: str              # shown as the student would write it
+    input: str  # shown as the student would write it
     expected: Any
     got: Any
-    rule: str = ""          # e.g. "RFC 6455 §1.3"
-    note: str = ""          # one sentence a teacher would add
-    reveal: bool = True     # False for predictions: the expected value is not printed
+    rule: str = ""  # e.g. "RFC 6455 §1.3"
+    note: str = ""  # one sentence a teacher would add
+    reveal: bool = True  # False for predictions: the expected value is not printed
 
 
 @dataclass(frozen=True)
 class Feedback:
     """The result of one check. ``bool(feedback)`` is whether it passed."""
 
-    exercise: str                 # the exercise id, e.g. "02.accept_key"
-    status: str                   # PASSED, FAILED, NOT_DONE or ERROR
-    summary: str                  # the one line shown after ✓ / ✗ / …
-    case: Case | None = None      # the first failing case
+    exercise: str  # the exercise id, e.g. "02.accept_key"
+    status: str  # PASSED, FAILED, NOT_DONE or ERROR
+    summary: str  # the one line shown after ✓ / ✗ / …
+    case: Case | None = None  # the first failing case
     error: StudentError | None = None
     proven: dict[str, int] = field(default_factory=dict)  # what a pass proved: group -> count
 
@@ -128,19 +128,23 @@ class Feedback:
 
     def _repr_html_(self) -> str:
         colour = {PASSED: "#1a7f37", NOT_DONE: "#6e7781"}.get(self.status, "#cf222e")
-        rows = "".join(f"<tr><td style='padding:0 8px 0 0;color:#57606a'>{escape(label)}</td>"
-                       f"<td style='font-family:monospace;white-space:pre-wrap'>{escape(value)}</td></tr>"
-                       for label, value in self.lines())
+        rows = "".join(
+            f"<tr><td style='padding:0 8px 0 0;color:#57606a'>{escape(label)}</td>"
+            f"<td style='font-family:monospace;white-space:pre-wrap'>{escape(value)}</td></tr>"
+            for label, value in self.lines()
+        )
         table = f"<table style='margin:4px 0 0 18px;font-size:13px'>{rows}</table>" if rows else ""
-        return (f"<div style='border-left:4px solid {colour};padding:4px 8px;margin:2px 0'>"
-                f"<b style='color:{colour}'>{self.mark}</b> <code>{escape(self.exercise)}</code>: "
-                f"{escape(self.summary)}{table}</div>")
+        return (
+            f"<div style='border-left:4px solid {colour};padding:4px 8px;margin:2px 0'>"
+            f"<b style='color:{colour}'>{self.mark}</b> <code>{escape(self.exercise)}</code>: "
+            f"{escape(self.summary)}{table}</div>"
+        )
 
 
 def _show(value: Any) -> str:
     if isinstance(value, list) and any(isinstance(v, Frame) for v in value):
         return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, Frame):   # the fields that matter, not the dataclass's full repr
+    if isinstance(value, Frame):  # the fields that matter, not the dataclass's full repr
         bits = "".join(f", {name}=True" for name in ("rsv1", "rsv2", "rsv3") if getattr(value, name))
         opcode = value.opcode.name if isinstance(value.opcode, Opcode) else value.opcode
         return f"Frame({opcode}, {value.payload!r}{'' if value.fin else ', fin=False'}{bits})"
@@ -162,8 +166,9 @@ def passed(exercise: str, proven: dict[str, int] | str) -> Feedback:
     """✓ with what was proven: {"RFC vector": 1, "random key": 200} or a sentence."""
     if isinstance(proven, str):
         return Feedback(exercise, PASSED, proven)
-    return Feedback(exercise, PASSED, "all " + _and(f"{n} {_plural(group, n)}" for group, n in proven.items()),
-                    proven=dict(proven))
+    return Feedback(
+        exercise, PASSED, "all " + _and(f"{n} {_plural(group, n)}" for group, n in proven.items()), proven=dict(proven)
+    )
 
 
 def counted(proven: dict[str, int]) -> str:
@@ -183,8 +188,11 @@ def errored(exercise: str, exc: BaseException, input: str = "", expected: Any = 
 
 
 def not_done(exercise: str, what: str = "") -> Feedback:
-    return Feedback(exercise, NOT_DONE, "not done yet" + (f": {what}" if what else
-                                                          ": replace the ... with your answer, then run the cell"))
+    return Feedback(
+        exercise,
+        NOT_DONE,
+        "not done yet" + (f": {what}" if what else ": replace the ... with your answer, then run the cell"),
+    )
 
 
 def _plural(word: str, n: int) -> str:

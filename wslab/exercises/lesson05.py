@@ -22,8 +22,16 @@ MAX_SIZE = 1 << 20
 
 # --- check_header ------------------------------------------------------------------
 
-def _head(opcode: int, length: int, *, masked: bool = True, fin: bool = True, rsv: tuple = (0, 0, 0),
-          length_field: int | None = None) -> bytes:
+
+def _head(
+    opcode: int,
+    length: int,
+    *,
+    masked: bool = True,
+    fin: bool = True,
+    rsv: tuple = (0, 0, 0),
+    length_field: int | None = None,
+) -> bytes:
     """Header bytes as given (non-minimal encodings too): what a misbehaving client can send."""
     if length_field is None:
         length_field = length if length <= 125 else 126 if length <= 0xFFFF else 127
@@ -57,12 +65,31 @@ _FLAWS = {
 
 def _check_header_cases():
     rule = "RFC 6455 §5.1 (masking), §5.2 (RSV, opcodes, minimal length), §5.5 (control frames), §10.4 (size)"
-    edge = [_head(1, 5), _head(2, 125), _head(2, 126), _head(2, 65536), _head(8, 125), _head(10, 0),
-            _head(1, 5, rsv=(1, 0, 0)), _head(1, 5, rsv=(0, 1, 0)), _head(1, 5, rsv=(0, 0, 1)), _head(3, 1),
-            _head(7, 1), _head(11, 1), _head(15, 1), _head(1, 5, masked=False), _head(9, 5, fin=False),
-            _head(8, 126), _head(2, 5, length_field=126), _head(2, 100, length_field=127),
-            _head(2, 65535, length_field=127), _head(2, 1 << 63, length_field=127),
-            _head(0, 5, fin=False), _head(2, MAX_SIZE), _head(2, MAX_SIZE + 1)]
+    edge = [
+        _head(1, 5),
+        _head(2, 125),
+        _head(2, 126),
+        _head(2, 65536),
+        _head(8, 125),
+        _head(10, 0),
+        _head(1, 5, rsv=(1, 0, 0)),
+        _head(1, 5, rsv=(0, 1, 0)),
+        _head(1, 5, rsv=(0, 0, 1)),
+        _head(3, 1),
+        _head(7, 1),
+        _head(11, 1),
+        _head(15, 1),
+        _head(1, 5, masked=False),
+        _head(9, 5, fin=False),
+        _head(8, 126),
+        _head(2, 5, length_field=126),
+        _head(2, 100, length_field=127),
+        _head(2, 65535, length_field=127),
+        _head(2, 1 << 63, length_field=127),
+        _head(0, 5, fin=False),
+        _head(2, MAX_SIZE),
+        _head(2, MAX_SIZE + 1),
+    ]
     for data in edge:
         yield "edge case", (solutions.parse_header(data), MAX_SIZE), _server_verdict(data, MAX_SIZE), rule
     rng = random.Random("05.check_header")
@@ -76,12 +103,15 @@ def _check_header_cases():
 
 def _show_header(header: Header, max_size: int) -> str:
     bits = "".join(f" {name}" for name in ("rsv1", "rsv2", "rsv3") if getattr(header, name))
-    return (f"check_header(Header(fin={header.fin},{bits and ' set:' + bits + ','} opcode={header.opcode}, "
-            f"masked={header.masked}, length_field={header.length_field}, payload_length={header.payload_length}"
-            f"), max_size={max_size})")
+    return (
+        f"check_header(Header(fin={header.fin},{bits and ' set:' + bits + ','} opcode={header.opcode}, "
+        f"masked={header.masked}, length_field={header.length_field}, payload_length={header.payload_length}"
+        f"), max_size={max_size})"
+    )
 
 
 # --- reassemble ----------------------------------------------------------------------
+
 
 def _reassembly_oracle(sequence: list[Frame]) -> list:
     """What a server's Connection makes of each frame: None (more to come), the whole message, or 1002."""
@@ -114,11 +144,16 @@ def _run_reassembly(function, sequence: list[Frame]) -> list:
 
 
 def _fragments(rng: random.Random, opcode: Opcode, payload: bytes) -> list[Frame]:
-    cuts = sorted(rng.sample(range(1, len(payload)), k=min(rng.randrange(0, 4), len(payload) - 1))) \
-        if len(payload) > 1 else []
+    cuts = (
+        sorted(rng.sample(range(1, len(payload)), k=min(rng.randrange(0, 4), len(payload) - 1)))
+        if len(payload) > 1
+        else []
+    )
     pieces = [payload[a:b] for a, b in zip([0, *cuts], [*cuts, len(payload)], strict=True)]
-    return [Frame(opcode if i == 0 else Opcode.CONTINUATION, piece, fin=i == len(pieces) - 1)
-            for i, piece in enumerate(pieces)]
+    return [
+        Frame(opcode if i == 0 else Opcode.CONTINUATION, piece, fin=i == len(pieces) - 1)
+        for i, piece in enumerate(pieces)
+    ]
 
 
 def _reassemble_cases():
@@ -141,11 +176,14 @@ def _reassemble_cases():
         sequence = []
         for _ in range(rng.randrange(1, 4)):
             opcode = rng.choice((t, b))
-            payload = rng.choice(("hello", "안녕하세요", "fragmented world", "✓")).encode() if opcode == t \
+            payload = (
+                rng.choice(("hello", "안녕하세요", "fragmented world", "✓")).encode()
+                if opcode == t
                 else rng.randbytes(rng.randrange(0, 20))
+            )
             sequence += _fragments(rng, opcode, payload)
-        if rng.random() < 0.2:   # a new message where it does not belong (between or inside messages)
-            sequence.insert(rng.randrange(len(sequence) + 1), Frame(t, b"x", fin=rng.random() < .5))
+        if rng.random() < 0.2:  # a new message where it does not belong (between or inside messages)
+            sequence.insert(rng.randrange(len(sequence) + 1), Frame(t, b"x", fin=rng.random() < 0.5))
         elif rng.random() < 0.1:
             sequence.insert(0, Frame(c, b"x"))
         yield "random sequence", (sequence,), _reassembly_oracle(sequence), rule
@@ -156,6 +194,7 @@ def _show_sequence(sequence: list[Frame]) -> str:
 
 
 # --- UTF-8 -------------------------------------------------------------------------
+
 
 def _utf8_oracle(data: bytes, final: bool) -> int | None:
     """Python's own UTF-8 decoder, incrementally, plus the surrogate it waits on (see Connection._decode)."""
@@ -172,9 +211,25 @@ def _utf8_oracle(data: bytes, final: bool) -> int | None:
 
 def _utf8_cases():
     rule = "RFC 6455 §8.1 and RFC 3629: no overlong forms, no surrogates (U+D800-DFFF), nothing above U+10FFFF"
-    edge = [b"", b"Hello", "café".encode(), "안녕".encode(), "😀".encode(), b"\xff", b"\x80", b"\xc0\xaf",
-            b"\xc1\xbf", b"ab\xe2\x82", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xed\x9f\xbf", b"\xf4\x8f\xbf\xbf",
-            b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"ok\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80"]
+    edge = [
+        b"",
+        b"Hello",
+        "café".encode(),
+        "안녕".encode(),
+        "😀".encode(),
+        b"\xff",
+        b"\x80",
+        b"\xc0\xaf",
+        b"\xc1\xbf",
+        b"ab\xe2\x82",
+        b"\xe0\x80\xaf",
+        b"\xed\xa0\x80",
+        b"\xed\x9f\xbf",
+        b"\xf4\x8f\xbf\xbf",
+        b"\xf4\x90\x80\x80",
+        b"\xf5\x80\x80\x80",
+        b"ok\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80",
+    ]
     for data in edge:
         for final in (True, False):
             yield "edge case", (data, final), _utf8_oracle(data, final), rule
@@ -185,12 +240,13 @@ def _utf8_cases():
         if text and rng.random() < 0.6:
             text[rng.randrange(len(text))] = rng.randrange(256)
         if text and rng.random() < 0.3:
-            del text[rng.randrange(len(text)):]
+            del text[rng.randrange(len(text)) :]
         final = rng.random() < 0.5
         yield "random text", (bytes(text), final), _utf8_oracle(bytes(text), final), rule
 
 
 # --- close reply ---------------------------------------------------------------------
+
 
 def _close_oracle(payload: bytes) -> bytes:
     try:
@@ -202,9 +258,28 @@ def _close_oracle(payload: bytes) -> bytes:
 
 def _close_cases():
     rule = "RFC 6455 §5.5.1 (a 2-byte code, then UTF-8), §7.4.1 and §7.4.2 (which codes may be sent)"
-    edge = [b"", b"\x03", b"\x03\xe8", b"\x03\xe8bye", b"\x03\xe9", b"\x0f\xa0lesson over", b"\x03\xe7", b"\x03\xec",
-            b"\x03\xed", b"\x03\xee", b"\x03\xf7", b"\x03\xf8", b"\x0b\xb7", b"\x0b\xb8", b"\x13\x87", b"\x13\x88",
-            b"\xff\xff", b"\x03\xe8\xff", b"\x03\xe8caf\xc3\xa9", b"\x03\xe8caf\xc3"]
+    edge = [
+        b"",
+        b"\x03",
+        b"\x03\xe8",
+        b"\x03\xe8bye",
+        b"\x03\xe9",
+        b"\x0f\xa0lesson over",
+        b"\x03\xe7",
+        b"\x03\xec",
+        b"\x03\xed",
+        b"\x03\xee",
+        b"\x03\xf7",
+        b"\x03\xf8",
+        b"\x0b\xb7",
+        b"\x0b\xb8",
+        b"\x13\x87",
+        b"\x13\x88",
+        b"\xff\xff",
+        b"\x03\xe8\xff",
+        b"\x03\xe8caf\xc3\xa9",
+        b"\x03\xe8caf\xc3",
+    ]
     for payload in edge:
         yield "edge case", (payload,), _close_oracle(payload), rule
     rng = random.Random("05.close_reply")
@@ -216,6 +291,7 @@ def _close_cases():
 
 # --- predictions ---------------------------------------------------------------------
 
+
 def _ping_between() -> list[str]:
     connection = Connection("server")
     fragments = (Frame(Opcode.TEXT, b"Hel", fin=False), Frame(Opcode.PING, b"x"), Frame(Opcode.CONTINUATION, b"lo"))
@@ -223,9 +299,9 @@ def _ping_between() -> list[str]:
     sent = []
     for event in connection.receive_data(data):
         if isinstance(event, Ping):
-            sent.append("PONG")                 # queued by the connection itself
+            sent.append("PONG")  # queued by the connection itself
         elif isinstance(event, TextMessage):
-            sent.append("TEXT")                 # the echo server's answer
+            sent.append("TEXT")  # the echo server's answer
     return sent
 
 
@@ -248,73 +324,124 @@ def _close_codes() -> dict:
 
 EXERCISES = [
     FunctionExercise(
-        "05.check_header", "Write check_header(header, max_size): the close code a server fails with, or None",
-        cases=_check_header_cases, oracles="wslab's frames.parse_header(role='server')",
-        show_input=_show_header, solution=solutions.check_header,
-        hints=["Every rule of lesson 03 and 05 that a header alone decides; all but one give 1002.",
-               "1002: RSV bits set; opcodes 3-7 and 11-15; MASK = 0 (a server receives); a control frame "
-               "(opcode >= 8) with FIN = 0 or more than 125 bytes; 126 carrying <= 125; 127 carrying <= 65535 "
-               "or with its top bit set.",
-               "1009 when payload_length > max_size; None when nothing is wrong."],
-        explanation="Each §5 rule a header decides, in the order wslab checks them.", rule="RFC 6455 §5.2"),
+        "05.check_header",
+        "Write check_header(header, max_size): the close code a server fails with, or None",
+        cases=_check_header_cases,
+        oracles="wslab's frames.parse_header(role='server')",
+        show_input=_show_header,
+        solution=solutions.check_header,
+        hints=[
+            "Every rule of lesson 03 and 05 that a header alone decides; all but one give 1002.",
+            "1002: RSV bits set; opcodes 3-7 and 11-15; MASK = 0 (a server receives); a control frame "
+            "(opcode >= 8) with FIN = 0 or more than 125 bytes; 126 carrying <= 125; 127 carrying <= 65535 "
+            "or with its top bit set.",
+            "1009 when payload_length > max_size; None when nothing is wrong.",
+        ],
+        explanation="Each §5 rule a header decides, in the order wslab checks them.",
+        rule="RFC 6455 §5.2",
+    ),
     FunctionExercise(
-        "05.reassemble", "Write reassemble(message, frame): join fragments; the whole message at FIN, 1002 if out of "
-        "order", cases=_reassemble_cases, call=_run_reassembly, show_input=_show_sequence,
-        oracles="wslab's Connection (one frame at a time)", solution=solutions.reassemble,
-        hints=["`message` is a list you keep between calls: append each data frame to it.",
-               "A CONTINUATION with an empty `message`, or a TEXT/BINARY with a non-empty one, is 1002.",
-               "At FIN: Frame(message[0].opcode, b''.join(f.payload for f in message)), then message.clear()."],
+        "05.reassemble",
+        "Write reassemble(message, frame): join fragments; the whole message at FIN, 1002 if out of order",
+        cases=_reassemble_cases,
+        call=_run_reassembly,
+        show_input=_show_sequence,
+        oracles="wslab's Connection (one frame at a time)",
+        solution=solutions.reassemble,
+        hints=[
+            "`message` is a list you keep between calls: append each data frame to it.",
+            "A CONTINUATION with an empty `message`, or a TEXT/BINARY with a non-empty one, is 1002.",
+            "At FIN: Frame(message[0].opcode, b''.join(f.payload for f in message)), then message.clear().",
+        ],
         explanation="The first frame's opcode, every payload joined, at the frame with FIN = 1.",
-        rule="RFC 6455 §5.4"),
+        rule="RFC 6455 §5.4",
+    ),
     FunctionExercise(
-        "05.first_invalid_utf8", "Write first_invalid_utf8(data, final=True): the index of the first invalid byte",
-        cases=_utf8_cases, oracles="Python's UTF-8 decoder and wslab's Connection",
+        "05.first_invalid_utf8",
+        "Write first_invalid_utf8(data, final=True): the index of the first invalid byte",
+        cases=_utf8_cases,
+        oracles="Python's UTF-8 decoder and wslab's Connection",
         solution=solutions.first_invalid_utf8,
-        hints=["Lead bytes: 00-7F alone; C2-DF + 1; E0-EF + 2; F0-F4 + 3 continuation bytes (80-BF). "
-               "80-C1 and F5-FF never start a character.",
-               "Narrower second bytes: E0 A0-BF (no overlong), ED 80-9F (no surrogate), F0 90-BF, F4 80-8F "
-               "(nothing above U+10FFFF).",
-               "Return the index where the bad sequence starts. At the end of data, a cut-short sequence is "
-               "an error only when final is True."],
+        hints=[
+            "Lead bytes: 00-7F alone; C2-DF + 1; E0-EF + 2; F0-F4 + 3 continuation bytes (80-BF). "
+            "80-C1 and F5-FF never start a character.",
+            "Narrower second bytes: E0 A0-BF (no overlong), ED 80-9F (no surrogate), F0 90-BF, F4 80-8F "
+            "(nothing above U+10FFFF).",
+            "Return the index where the bad sequence starts. At the end of data, a cut-short sequence is "
+            "an error only when final is True.",
+        ],
         explanation="Walk the sequences of RFC 3629 §4; fail at the start of the first that cannot be valid.",
-        rule="RFC 6455 §8.1"),
+        rule="RFC 6455 §8.1",
+    ),
     FunctionExercise(
-        "05.close_reply", "Write close_reply(payload): the payload of the Close frame a server sends back",
-        cases=_close_cases, oracles="wslab's frames.parse_close", solution=solutions.close_reply,
-        hints=["Empty stays empty (no code was given). A 1-byte payload is a protocol error.",
-               "Allowed codes: 1000-1003, 1007-1014, 3000-4999. Anything else: answer 1002.",
-               "A reason that is not UTF-8: 1007. Otherwise echo the 2-byte code."],
+        "05.close_reply",
+        "Write close_reply(payload): the payload of the Close frame a server sends back",
+        cases=_close_cases,
+        oracles="wslab's frames.parse_close",
+        solution=solutions.close_reply,
+        hints=[
+            "Empty stays empty (no code was given). A 1-byte payload is a protocol error.",
+            "Allowed codes: 1000-1003, 1007-1014, 3000-4999. Anything else: answer 1002.",
+            "A reason that is not UTF-8: 1007. Otherwise echo the 2-byte code.",
+        ],
         explanation="Echo the code; 1002 for a code that may not be sent; 1007 for a reason that is not UTF-8.",
-        rule="RFC 6455 §5.5.1, §7.4"),
+        rule="RFC 6455 §5.5.1, §7.4",
+    ),
     Predict(
-        "05.ping_between", "TEXT 'Hel' FIN=0, PING 'x', CONTINUATION 'lo': what does an echo server send back, "
-        "in order?", expected=_ping_between, source="wslab's Connection",
+        "05.ping_between",
+        "TEXT 'Hel' FIN=0, PING 'x', CONTINUATION 'lo': what does an echo server send back, in order?",
+        expected=_ping_between,
+        source="wslab's Connection",
         question="a list of opcode names, e.g. ['TEXT']",
-        hints=["Control frames may come between the fragments of a message (§5.4).",
-               "The Pong goes out at once; the echo waits for the message to be complete."],
+        hints=[
+            "Control frames may come between the fragments of a message (§5.4).",
+            "The Pong goes out at once; the echo waits for the message to be complete.",
+        ],
         explanation="['PONG', 'TEXT']: the Pong at once, the echo of 'Hello' at the end.",
-        rule="RFC 6455 §5.4, §5.5.2"),
+        rule="RFC 6455 §5.4, §5.5.2",
+    ),
     Predict(
-        "05.close_codes", "Choose the close code a server sends for each bad input",
-        expected=_close_codes, source="wslab's Connection", question="a dict: bad input -> close code",
-        hints=["Three codes are enough: 1002, 1007 and 1009.",
-               "1007 is for data that is not what the type says (text not UTF-8); 1009 for too big; the rest 1002."],
+        "05.close_codes",
+        "Choose the close code a server sends for each bad input",
+        expected=_close_codes,
+        source="wslab's Connection",
+        question="a dict: bad input -> close code",
+        hints=[
+            "Three codes are enough: 1002, 1007 and 1009.",
+            "1007 is for data that is not what the type says (text not UTF-8); 1009 for too big; the rest 1002.",
+        ],
         explanation="1002 for every broken framing rule, 1007 for invalid UTF-8, 1009 for a message too big.",
-        rule="RFC 6455 §7.4.1"),
+        rule="RFC 6455 §7.4.1",
+    ),
     Predict(
-        "05.never_sent", "Which codes from 1000 to 1015 may never appear in a Close frame?",
-        expected=lambda: {c for c in range(1000, 1016) if not close_code_allowed(c)}, source="wslab.codes",
+        "05.never_sent",
+        "Which codes from 1000 to 1015 may never appear in a Close frame?",
+        expected=lambda: {c for c in range(1000, 1016) if not close_code_allowed(c)},
+        source="wslab.codes",
         question="a set of ints",
-        hints=["Three of them are only reported by an endpoint: no status, connection lost, TLS failed.",
-               "And one is reserved without any meaning yet."],
-        explanation="1004 (reserved), 1005, 1006, 1015 (reported, never sent).", rule="RFC 6455 §7.4.1"),
+        hints=[
+            "Three of them are only reported by an endpoint: no status, connection lost, TLS failed.",
+            "And one is reserved without any meaning yet.",
+        ],
+        explanation="1004 (reserved), 1005, 1006, 1015 (reported, never sent).",
+        rule="RFC 6455 §7.4.1",
+    ),
     Checked(
-        "05.make_long_ping", "Make a ping a server must fail because of its length", kind="bytes",
-        checker=checks.frame_breaks("server", code=1002, field="payload length",
-                                    wanted="a 1002 close because the ping carries more than 125 bytes",
-                                    rule="RFC 6455 §5.5: control frames carry at most 125 bytes"),
+        "05.make_long_ping",
+        "Make a ping a server must fail because of its length",
+        kind="bytes",
+        checker=checks.frame_breaks(
+            "server",
+            code=1002,
+            field="payload length",
+            wanted="a 1002 close because the ping carries more than 125 bytes",
+            rule="RFC 6455 §5.5: control frames carry at most 125 bytes",
+        ),
         solution=solutions.long_ping,
-        hints=["frames.encode writes even an invalid frame exactly as given.",
-               "frames.encode(Frame(Opcode.PING, b'x' * 126), mask_key=...): masked, so only §5.5 is broken."],
-        explanation="A masked ping of 126 bytes: length field 126, which a control frame may not use."),
+        hints=[
+            "frames.encode writes even an invalid frame exactly as given.",
+            "frames.encode(Frame(Opcode.PING, b'x' * 126), mask_key=...): masked, so only §5.5 is broken.",
+        ],
+        explanation="A masked ping of 126 bytes: length field 126, which a control frame may not use.",
+    ),
 ]

@@ -22,8 +22,9 @@ RECV_TIMEOUT = 3.0
 
 def _not_coroutine(ex, answer, what: str):
     if not inspect.iscoroutinefunction(answer):
-        return fb.failed(ex.id, f"expected an async function ({what}), got {type(answer).__name__}: "
-                                "write it with async def")
+        return fb.failed(
+            ex.id, f"expected an async function ({what}), got {type(answer).__name__}: write it with async def"
+        )
     return None
 
 
@@ -37,7 +38,7 @@ class _Student:
     async def __call__(self, ws):
         try:
             await self.handler(ws)
-        except Exception as exc:   # kept for the feedback; not re-raised, so no traceback is logged
+        except Exception as exc:  # kept for the feedback; not re-raised, so no traceback is logged
             self.errors.append(exc)
             await ws.close(1011, "the handler raised an exception")
 
@@ -47,9 +48,11 @@ async def _exchange(url: str, messages, *, library: bool = False) -> list:
     ws: Any
     if library:
         import websockets
+
         ws = await websockets.connect(url, compression=None)
     else:
         from wslab.net import connect
+
         ws = await connect(url)
     answers: list[Any] = []
     try:
@@ -67,6 +70,7 @@ async def _exchange(url: str, messages, *, library: bool = False) -> list:
 
 def _live_handler_check(*, plan, expect, what: str):
     """Serve the student's handler with wslab, connect the plan's clients, compare what they received."""
+
     def check(ex, answer):
         wrong = _not_coroutine(ex, answer, "a handler: async def handler(ws)")
         if wrong:
@@ -75,9 +79,12 @@ def _live_handler_check(*, plan, expect, what: str):
 
         async def run():
             from wslab.net import serve
+
             async with serve(student) as server:
-                return await asyncio.gather(*(_exchange(server.url, messages, library=library)
-                                              for library, messages in plan))
+                return await asyncio.gather(
+                    *(_exchange(server.url, messages, library=library) for library, messages in plan)
+                )
+
         try:
             received = checks.run_live(run)
         except Exception as exc:
@@ -91,20 +98,32 @@ def _live_handler_check(*, plan, expect, what: str):
             for message, answer in zip(messages, answers + [None] * (len(messages) - len(answers)), strict=True):
                 wanted = expect(message, messages)
                 if answer != wanted:
-                    return fb.failed(ex.id, f"{client} sent {message!r} and got the wrong answer",
-                                     Case(f"{client} sends {message!r}", wanted,
-                                          described("no answer within 3 s") if answer is None else answer,
-                                          "", what))
+                    return fb.failed(
+                        ex.id,
+                        f"{client} sent {message!r} and got the wrong answer",
+                        Case(
+                            f"{client} sends {message!r}",
+                            wanted,
+                            described("no answer within 3 s") if answer is None else answer,
+                            "",
+                            what,
+                        ),
+                    )
         clients = len(plan)
         total = sum(len(m) for _, m in plan)
-        return fb.passed(ex.id, f"{clients} real clients on loopback (wslab and websockets) sent {total} messages; "
-                                f"every answer was right")
+        return fb.passed(
+            ex.id,
+            f"{clients} real clients on loopback (wslab and websockets) sent {total} messages; every answer was right",
+        )
+
     return check
 
 
 def _plan_text(plan) -> str:
-    return "; ".join(f"{'a websockets' if library else 'a wslab'} client sends " + ", ".join(map(repr, messages))
-                     for library, messages in plan)
+    return "; ".join(
+        f"{'a websockets' if library else 'a wslab'} client sends " + ", ".join(map(repr, messages))
+        for library, messages in plan
+    )
 
 
 _UPPER_PLAN = [(False, ["hello", "Grüße, ✓", b"\x00\x01binary"]), (True, ["websockets too", "", b"\xff"])]
@@ -132,6 +151,7 @@ def _round_trip_check(ex, answer):
         async def quiet(ws):
             async for _ in ws:
                 pass
+
         tap = Tap()
         async with serve(quiet, on_bytes=tap.server_hook) as server:
             try:
@@ -141,6 +161,7 @@ def _round_trip_check(ex, answer):
                 return None, []
             await asyncio.sleep(0.05)
             return value, [e.frame.opcode for e in tap.frames() if e.sender == "client" and e.frame]
+
     try:
         value, opcodes = checks.run_live(run)
     except Exception as exc:
@@ -149,14 +170,25 @@ def _round_trip_check(ex, answer):
         return fb.errored(ex.id, errors[0], "measure(url)")
     pings = opcodes.count(Opcode.PING)
     if pings != 1:
-        return fb.failed(ex.id, f"the server received {pings} Ping frames", Case(
-            "measure(url)", described("exactly one Ping"), described(f"{pings} Ping(s) among {len(opcodes)} frames"),
-            "RFC 6455 §5.5.2"))
+        return fb.failed(
+            ex.id,
+            f"the server received {pings} Ping frames",
+            Case(
+                "measure(url)",
+                described("exactly one Ping"),
+                described(f"{pings} Ping(s) among {len(opcodes)} frames"),
+                "RFC 6455 §5.5.2",
+            ),
+        )
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < checks.LIVE_TIMEOUT:
-        return fb.failed(ex.id, "the value returned is not a round trip in seconds",
-                         Case("measure(url)", described("a float, seconds, > 0"), value))
-    return fb.passed(ex.id, "a real server received exactly one Ping from your client, and you returned a round "
-                            "trip in seconds")
+        return fb.failed(
+            ex.id,
+            "the value returned is not a round trip in seconds",
+            Case("measure(url)", described("a float, seconds, > 0"), value),
+        )
+    return fb.passed(
+        ex.id, "a real server received exactly one Ping from your client, and you returned a round trip in seconds"
+    )
 
 
 def _tap_entries() -> int:
@@ -167,6 +199,7 @@ def _tap_entries() -> int:
         async def echo(ws):
             async for message in ws:
                 await ws.send(message)
+
         tap = Tap()
         async with serve(echo, on_bytes=tap.server_hook) as server:
             ws = await connect(server.url, mask_key=RFC_MASK_KEY)
@@ -176,54 +209,89 @@ def _tap_entries() -> int:
             count = len(tap.entries)
             await ws.close()
         return count
+
     return checks.run_live(run)
 
 
 def _header_sizes() -> dict:
-    return {"client": len(frames.encode(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)) - 5,
-            "server": len(frames.encode(Frame(Opcode.TEXT, b"Hello"))) - 5}
+    return {
+        "client": len(frames.encode(Frame(Opcode.TEXT, b"Hello"), RFC_MASK_KEY)) - 5,
+        "server": len(frames.encode(Frame(Opcode.TEXT, b"Hello"))) - 5,
+    }
 
 
 EXERCISES = [
     Choice(
-        "06.asyncio_run", "Why does asyncio.run(main()) fail in a notebook cell?",
-        options={"a": "the kernel already runs an event loop in this thread, and asyncio.run wants its own",
-                 "b": "notebooks cannot run asyncio code at all", "c": "the server has not been started yet"},
+        "06.asyncio_run",
+        "Why does asyncio.run(main()) fail in a notebook cell?",
+        options={
+            "a": "the kernel already runs an event loop in this thread, and asyncio.run wants its own",
+            "b": "notebooks cannot run asyncio code at all",
+            "c": "the server has not been started yet",
+        },
         answer="a",
-        why_not={"b": "They can: write await main() at the top level of a cell.",
-                 "c": "asyncio.run fails before any of your code runs."},
+        why_not={
+            "b": "They can: write await main() at the top level of a cell.",
+            "c": "asyncio.run fails before any of your code runs.",
+        },
         hints=["The error says: asyncio.run() cannot be called from a running event loop."],
-        explanation="ipykernel runs cells on its own loop; top-level await uses it.", rule=""),
+        explanation="ipykernel runs cells on its own loop; top-level await uses it.",
+        rule="",
+    ),
     Checked(
-        "06.upper_echo", "Write an echo handler that upper-cases text (binary comes back unchanged)", kind="live",
+        "06.upper_echo",
+        "Write an echo handler that upper-cases text (binary comes back unchanged)",
+        kind="live",
         checker=_live_handler_check(plan=_UPPER_PLAN, expect=_upper, what="text upper-cased, binary unchanged"),
         solution=solutions.upper_echo,
-        hints=["Start from the lesson's echo: async for message in ws: await ws.send(message).",
-               "A text message arrives as str, a binary one as bytes: isinstance(message, str)."],
-        explanation="Lesson 06's echo with one change."),
+        hints=[
+            "Start from the lesson's echo: async for message in ws: await ws.send(message).",
+            "A text message arrives as str, a binary one as bytes: isinstance(message, str).",
+        ],
+        explanation="Lesson 06's echo with one change.",
+    ),
     Checked(
-        "06.round_trip", "Write a client measure(url): connect, ping once, close, return the round trip in seconds",
-        kind="live", checker=_round_trip_check, solution=solutions.round_trip,
-        hints=["from wslab.net import connect; ws = await connect(url).",
-               "await ws.ping(b'...') returns when the Pong arrives; time.perf_counter() before and after.",
-               "Close with await ws.close() before you return."],
-        explanation="perf_counter around one ping.", rule="RFC 6455 §5.5.2"),
+        "06.round_trip",
+        "Write a client measure(url): connect, ping once, close, return the round trip in seconds",
+        kind="live",
+        checker=_round_trip_check,
+        solution=solutions.round_trip,
+        hints=[
+            "from wslab.net import connect; ws = await connect(url).",
+            "await ws.ping(b'...') returns when the Pong arrives; time.perf_counter() before and after.",
+            "Close with await ws.close() before you return.",
+        ],
+        explanation="perf_counter around one ping.",
+        rule="RFC 6455 §5.5.2",
+    ),
     Checked(
-        "06.counting_echo", "Write a handler that answers each message with how many this connection has sent",
-        kind="live", checker=_live_handler_check(plan=_COUNT_PLAN, expect=_count,
-                                                 what="'1', '2', ... counted per connection"),
+        "06.counting_echo",
+        "Write a handler that answers each message with how many this connection has sent",
+        kind="live",
+        checker=_live_handler_check(plan=_COUNT_PLAN, expect=_count, what="'1', '2', ... counted per connection"),
         solution=solutions.counting_echo,
-        hints=["The handler runs once per connection: a local variable in it belongs to that connection.",
-               "count = 0; async for _ in ws: count += 1; await ws.send(str(count))"],
-        explanation="A local counter: each connection has its own handler call."),
+        hints=[
+            "The handler runs once per connection: a local variable in it belongs to that connection.",
+            "count = 0; async for _ in ws: count += 1; await ws.send(str(count))",
+        ],
+        explanation="A local counter: each connection has its own handler call.",
+    ),
     Predict(
-        "06.tap_entries", "Connect, send 'Hello', receive the echo: how many entries has the server's tap recorded?",
-        expected=_tap_entries, source="a real wslab server and tap",
+        "06.tap_entries",
+        "Connect, send 'Hello', receive the echo: how many entries has the server's tap recorded?",
+        expected=_tap_entries,
+        source="a real wslab server and tap",
         hints=["Lesson 06 section 2: the handshake is two entries.", "Then one frame each way."],
-        explanation="4: the request, the 101, the client's frame, the server's frame."),
+        explanation="4: the request, the 101, the client's frame, the server's frame.",
+    ),
     Predict(
-        "06.header_sizes", "How many bytes of header has the frame carrying 'Hello' from each side?",
-        expected=_header_sizes, source="frames.encode", question="{'client': ..., 'server': ...}",
+        "06.header_sizes",
+        "How many bytes of header has the frame carrying 'Hello' from each side?",
+        expected=_header_sizes,
+        source="frames.encode",
+        question="{'client': ..., 'server': ...}",
         hints=["Both fit the 7-bit length; only one side masks."],
-        explanation="6 from the client (2 + 4 key bytes), 2 from the server.", rule="RFC 6455 §5.2, §5.3"),
+        explanation="6 from the client (2 + 4 key bytes), 2 from the server.",
+        rule="RFC 6455 §5.2, §5.3",
+    ),
 ]

@@ -28,6 +28,7 @@ def progress_path() -> Path:
     if override:
         return Path(override)
     from platformdirs import user_data_path
+
     return user_data_path("wslab", appauthor=False) / "progress.json"
 
 
@@ -110,14 +111,19 @@ class Progress:
         body = ""
         for r in self.rows:
             width = round(100 * r.passed / r.total) if r.total else 0
-            bar = (f"<div style='width:160px;height:10px;background:#eaeef2;border-radius:3px'>"
-                   f"<div style='width:{width}%;height:10px;background:#1a7f37;border-radius:3px'></div></div>")
-            body += (f"<tr><td>{escape(r.lesson)}</td><td>{escape(r.title)}</td>"
-                     f"<td style='text-align:right'>{r.passed}/{r.total}</td><td>{bar}</td></tr>")
-        body += f"<tr><td></td><td><b>all</b></td><td style='text-align:right'><b>{self.passed}/{self.total}</b></td>" \
-                "<td></td></tr>"
-        return ("<table style='font-size:13px'><tr><th>lesson</th><th></th><th>passed</th><th></th></tr>"
-                f"{body}</table>")
+            bar = (
+                f"<div style='width:160px;height:10px;background:#eaeef2;border-radius:3px'>"
+                f"<div style='width:{width}%;height:10px;background:#1a7f37;border-radius:3px'></div></div>"
+            )
+            body += (
+                f"<tr><td>{escape(r.lesson)}</td><td>{escape(r.title)}</td>"
+                f"<td style='text-align:right'>{r.passed}/{r.total}</td><td>{bar}</td></tr>"
+            )
+        body += (
+            f"<tr><td></td><td><b>all</b></td><td style='text-align:right'><b>{self.passed}/{self.total}</b></td>"
+            "<td></td></tr>"
+        )
+        return f"<table style='font-size:13px'><tr><th>lesson</th><th></th><th>passed</th><th></th></tr>{body}</table>"
 
 
 def table(lessons: dict[str, tuple[str, list[str]]]) -> Progress:

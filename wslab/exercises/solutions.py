@@ -28,6 +28,7 @@ GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
 
 # --- lesson 01 -----------------------------------------------------------------
 
+
 def frame_overhead(size: int, masked: bool) -> int:
     """Bytes of frame header for a payload of `size` bytes (§5.2); +4 for a masking key."""
     if size <= 125:
@@ -41,6 +42,7 @@ def frame_overhead(size: int, masked: bool) -> int:
 
 # --- lesson 02 -----------------------------------------------------------------
 
+
 def accept_key(key: str) -> str:
     """Sec-WebSocket-Accept: base64(SHA-1(key + GUID)) (§1.3, §4.2.2 item 5.4)."""
     digest = hashlib.sha1((key + GUID).encode("ascii")).digest()
@@ -53,8 +55,12 @@ def validate_request(request: Request) -> tuple[int, str] | None:
         return 405, "the method must be GET (§4.2.1 item 1)"
     name, _, number = request.version.partition("/")
     major, _, minor = number.partition(".")
-    if name != "HTTP" or not (major.isdigit() and minor.isdigit()) or (int(major), int(minor)) < (1, 1) \
-            or int(major) > 1:
+    if (
+        name != "HTTP"
+        or not (major.isdigit() and minor.isdigit())
+        or (int(major), int(minor)) < (1, 1)
+        or int(major) > 1
+    ):
         return 505, "HTTP/1.1 or a later 1.x is needed (§4.2.1 item 1)"
     hosts = request.header_values("Host")
     if len(hosts) != 1 or not hosts[0]:
@@ -93,6 +99,7 @@ def _is_16_bytes_of_base64(key: str) -> bool:
 
 # --- lesson 03 -----------------------------------------------------------------
 
+
 def parse_header(data: bytes) -> Header | None:
     """Read (not judge) the frame header at the start of `data` (§5.2); None while it is incomplete."""
     if len(data) < 2:
@@ -110,10 +117,19 @@ def parse_header(data: bytes) -> Header | None:
         payload_length = int.from_bytes(data[2:10], "big")
     else:
         payload_length = length_field
-    mask_key = bytes(data[2 + extra:size]) if masked else None
-    return Header(fin=bool(b0 & 0x80), rsv1=bool(b0 & 0x40), rsv2=bool(b0 & 0x20), rsv3=bool(b0 & 0x10),
-                  opcode=b0 & 0x0F, masked=masked, length_field=length_field, payload_length=payload_length,
-                  mask_key=mask_key, size=size)
+    mask_key = bytes(data[2 + extra : size]) if masked else None
+    return Header(
+        fin=bool(b0 & 0x80),
+        rsv1=bool(b0 & 0x40),
+        rsv2=bool(b0 & 0x20),
+        rsv3=bool(b0 & 0x10),
+        opcode=b0 & 0x0F,
+        masked=masked,
+        length_field=length_field,
+        payload_length=payload_length,
+        mask_key=mask_key,
+        size=size,
+    )
 
 
 def encode_length(length: int) -> bytes:
@@ -142,6 +158,7 @@ def non_minimal_length() -> bytes:
 
 # --- lesson 04 -----------------------------------------------------------------
 
+
 def unmask(payload: bytes, key: bytes) -> bytes:
     """payload[i] XOR key[i mod 4] (§5.3); the same function masks."""
     return bytes(b ^ key[i % 4] for i, b in enumerate(payload))
@@ -155,31 +172,32 @@ def masked_ping_text() -> bytes:
 
 # --- lesson 05 -----------------------------------------------------------------
 
+
 def check_header(header: Header, max_size: int) -> int | None:
     """The close code a server fails the connection with for this header, or None (§5.1, §5.2, §5.5, §10.4)."""
     if header.rsv1 or header.rsv2 or header.rsv3:
-        return 1002                      # no extension negotiated (§5.2)
+        return 1002  # no extension negotiated (§5.2)
     if header.opcode not in (0x0, 0x1, 0x2, 0x8, 0x9, 0xA):
-        return 1002                      # reserved opcode (§5.2)
+        return 1002  # reserved opcode (§5.2)
     if header.opcode >= 0x8 and (not header.fin or header.payload_length > 125):
-        return 1002                      # control frames: not fragmented, at most 125 bytes (§5.5)
+        return 1002  # control frames: not fragmented, at most 125 bytes (§5.5)
     if not header.masked:
-        return 1002                      # a client MUST mask (§5.1)
+        return 1002  # a client MUST mask (§5.1)
     if header.length_field == 126 and header.payload_length <= 125:
-        return 1002                      # not the minimal encoding (§5.2)
+        return 1002  # not the minimal encoding (§5.2)
     if header.length_field == 127 and (header.payload_length <= 0xFFFF or header.payload_length >> 63):
         return 1002
     if header.payload_length > max_size:
-        return 1009                      # too big for this server (§7.4.1, §10.4)
+        return 1009  # too big for this server (§7.4.1, §10.4)
     return None
 
 
 def reassemble(message: list[Frame], frame: Frame) -> Frame | int | None:
     """Add a data frame to the message in progress (§5.4): the whole message at FIN, 1002 out of order."""
     if frame.opcode == Opcode.CONTINUATION and not message:
-        return 1002                      # nothing to continue
+        return 1002  # nothing to continue
     if frame.opcode != Opcode.CONTINUATION and message:
-        return 1002                      # a new message before the last one ended
+        return 1002  # a new message before the last one ended
     message.append(frame)
     if not frame.fin:
         return None
@@ -208,7 +226,7 @@ def first_invalid_utf8(data: bytes, final: bool = True) -> int | None:
             need = 3
             low, high = {0xF0: (0x90, 0xBF), 0xF4: (0x80, 0x8F)}.get(b, (0x80, 0xBF))  # no overlong, <= U+10FFFF
         else:
-            return start                 # 80-C1 and F5-FF never start a character
+            return start  # 80-C1 and F5-FF never start a character
         for n in range(need):
             i += 1
             if i == len(data):
@@ -244,6 +262,7 @@ def long_ping() -> bytes:
 
 # --- lesson 06 -----------------------------------------------------------------
 
+
 async def upper_echo(ws):
     """Echo every message: text upper-cased, binary unchanged."""
     async for message in ws:
@@ -253,6 +272,7 @@ async def upper_echo(ws):
 async def round_trip(url: str) -> float:
     """Connect, ping once, close; the round trip in seconds."""
     from wslab.net import connect
+
     ws = await connect(url)
     start = time.perf_counter()
     await ws.ping(b"rtt")
@@ -271,6 +291,7 @@ async def counting_echo(ws):
 
 # --- lesson 07 -----------------------------------------------------------------
 
+
 def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
     """A server's Origin check (§10.2): no Origin (not a browser) passes; else it must be listed."""
     if origin is None or "*" in allowed:
@@ -284,6 +305,7 @@ def foreign_origin_request() -> bytes:
 
 
 # --- lesson 09 -----------------------------------------------------------------
+
 
 def event_packet(event: str, args: list, ack_id: int | None = None) -> str:
     """An EVENT as it travels: Engine.IO "4", Socket.IO "2", the ack id, then the JSON array."""
@@ -299,9 +321,27 @@ def on_connection(socket):
 
 
 __all__ = [
-    "frame_overhead", "accept_key", "validate_request", "parse_header", "encode_length", "unmask",
-    "request_without_upgrade_token", "rsv2_frame", "hello_in_two_fragments", "non_minimal_length",
-    "masked_ping_text", "long_ping", "foreign_origin_request",
-    "check_header", "reassemble", "first_invalid_utf8", "close_reply", "upper_echo", "round_trip",
-    "counting_echo", "origin_allowed", "event_packet", "on_connection",
+    "frame_overhead",
+    "accept_key",
+    "validate_request",
+    "parse_header",
+    "encode_length",
+    "unmask",
+    "request_without_upgrade_token",
+    "rsv2_frame",
+    "hello_in_two_fragments",
+    "non_minimal_length",
+    "masked_ping_text",
+    "long_ping",
+    "foreign_origin_request",
+    "check_header",
+    "reassemble",
+    "first_invalid_utf8",
+    "close_reply",
+    "upper_echo",
+    "round_trip",
+    "counting_echo",
+    "origin_allowed",
+    "event_packet",
+    "on_connection",
 ]

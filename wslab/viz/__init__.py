@@ -10,5 +10,18 @@ from wslab.viz.steps import decode_steps, encode_steps
 from wslab.viz.svg import Svg
 from wslab.viz.tap import sequence_diagram, tap_table
 
-__all__ = ["Svg", "decode_steps", "emit_diagram", "encode_steps", "frame_diagram", "handshake_view", "hexdump",
-           "masking_view", "overhead", "overhead_chart", "sequence_diagram", "tap_table", "timeline"]
+__all__ = [
+    "Svg",
+    "decode_steps",
+    "emit_diagram",
+    "encode_steps",
+    "frame_diagram",
+    "handshake_view",
+    "hexdump",
+    "masking_view",
+    "overhead",
+    "overhead_chart",
+    "sequence_diagram",
+    "tap_table",
+    "timeline",
+]

@@ -28,12 +28,22 @@ from wslab.handshake import parse_response
 TapEntry = Any
 CLIENT_TO_SERVER, SERVER_TO_CLIENT = "client->server", "server->client"
 
-__all__ = ["READY_STATES", "Check", "BrowserView", "browser_code_allowed", "describe_event", "agreement",
-           "connections_of", "wire_messages", "browser_view", "MAX_ROWS"]
+__all__ = [
+    "READY_STATES",
+    "Check",
+    "BrowserView",
+    "browser_code_allowed",
+    "describe_event",
+    "agreement",
+    "connections_of",
+    "wire_messages",
+    "browser_view",
+    "MAX_ROWS",
+]
 
 # WebSocket.readyState (WHATWG WebSockets Standard, "The WebSocket interface").
 READY_STATES = {0: "CONNECTING", 1: "OPEN", 2: "CLOSING", 3: "CLOSED"}
-MAX_ROWS = 40   # rows shown per side: the newest ones
+MAX_ROWS = 40  # rows shown per side: the newest ones
 MAX_REASON = 123  # bytes: a Close frame's payload is at most 125, 2 of them the code (RFC 6455 §5.5)
 
 
@@ -59,8 +69,10 @@ def describe_event(event: dict) -> str:
     if kind == "open":
         return f"open: protocol {event.get('protocol', '')!r}, extensions {event.get('extensions', '')!r}"
     if kind == "send":
-        return (f"send {event.get('kind')}: {_payload_text(event)} ({event.get('size', 0)} bytes); "
-                f"bufferedAmount right after: {event.get('bufferedAmount', 0)}")
+        return (
+            f"send {event.get('kind')}: {_payload_text(event)} ({event.get('size', 0)} bytes); "
+            f"bufferedAmount right after: {event.get('bufferedAmount', 0)}"
+        )
     if kind == "message":
         return f"message: {event.get('dataType', '?')} {_payload_text(event)} ({event.get('size', 0)} bytes)"
     if kind == "error":
@@ -84,10 +96,11 @@ def _payload_text(event: dict) -> str:
 
 
 def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- pairing the two records ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Check:
@@ -126,8 +139,9 @@ def wire_messages(entries: Sequence[TapEntry], direction: str) -> list[tuple[str
         parts.append(entry.frame.payload)
         if entry.frame.fin and kind is not None:
             payload = b"".join(parts)
-            messages.append(("text", payload.decode("utf-8", "replace")) if kind == Opcode.TEXT
-                            else ("binary", payload.hex(" ")))
+            messages.append(
+                ("text", payload.decode("utf-8", "replace")) if kind == Opcode.TEXT else ("binary", payload.hex(" "))
+            )
     return messages
 
 
@@ -165,25 +179,41 @@ def agreement(events: Sequence[dict], entries: Sequence[TapEntry]) -> list[Check
     page = attempts[-1]
     if len(tapped) < number:
         opened = any(e.get("type") == "open" for e in page)
-        return [Check(False if opened else None,
-                      f"connection attempt {number}: the tap has seen only {len(tapped)} connection(s)"
-                      + ("" if opened else " (the browser did not reach the server, or not yet)"))]
+        return [
+            Check(
+                False if opened else None,
+                f"connection attempt {number}: the tap has seen only {len(tapped)} connection(s)"
+                + ("" if opened else " (the browser did not reach the server, or not yet)"),
+            )
+        ]
     wire = [e for e in entries if e.connection == tapped[number - 1]]
     checks = [Check(None, f"connection attempt {number} is the tap's connection {tapped[number - 1]}")]
     checks += _handshake_checks(page, wire)
     negotiated = _header(wire, "Sec-WebSocket-Extensions") or ""
     if negotiated and any(e.kind in ("error", "data") for e in wire):
-        checks.append(Check(None, f"the frames are compressed ({negotiated!r}): the tap shows their bytes, "
-                                  "but does not inflate them, so only the page's side of the messages is readable"))
+        checks.append(
+            Check(
+                None,
+                f"the frames are compressed ({negotiated!r}): the tap shows their bytes, "
+                "but does not inflate them, so only the page's side of the messages is readable",
+            )
+        )
         return checks
-    for label, kind, direction in (("sent by the page", "send", CLIENT_TO_SERVER),
-                                   ("received by the page", "message", SERVER_TO_CLIENT)):
+    for label, kind, direction in (
+        ("sent by the page", "send", CLIENT_TO_SERVER),
+        ("received by the page", "message", SERVER_TO_CLIENT),
+    ):
         said, seen = _page_messages(page, kind), wire_messages(wire, direction)
         if not said and not seen:
             continue
         sender = "client" if direction == CLIENT_TO_SERVER else "server"
-        checks.append(Check(said == seen, f"{len(said)} message(s) {label}, {len(seen)} data message(s) "
-                                          f"in the {sender}'s frames" + ("" if said == seen else ": they differ")))
+        checks.append(
+            Check(
+                said == seen,
+                f"{len(said)} message(s) {label}, {len(seen)} data message(s) "
+                f"in the {sender}'s frames" + ("" if said == seen else ": they differ"),
+            )
+        )
     checks += _close_checks(page, wire)
     return checks
 
@@ -208,15 +238,15 @@ def _close_checks(page: Sequence[dict], wire: Sequence[TapEntry]) -> list[Check]
     calls = [e for e in page if e.get("type") == "call" and str(e.get("call", "")).startswith("close")]
     client_closes = _closes(wire, CLIENT_TO_SERVER)
     if refused:
-        checks.append(Check(None, f"{len(refused)} call(s) the browser refused itself; nothing of them is on "
-                                  f"the wire"))
+        checks.append(Check(None, f"{len(refused)} call(s) the browser refused itself; nothing of them is on the wire"))
     if calls:
         first = calls[0]
         expected = (first.get("code"), first.get("reason", ""))
         ok = bool(client_closes) and client_closes[0] == expected
         shown = client_closes[0] if client_closes else "none yet"
-        checks.append(Check(ok if client_closes else None,
-                            f"the page's {first.get('call')} → the client's Close frame: {shown}"))
+        checks.append(
+            Check(ok if client_closes else None, f"the page's {first.get('call')} → the client's Close frame: {shown}")
+        )
     closed = next((e for e in page if e.get("type") == "close"), None)
     if closed is not None:
         server_closes = _closes(wire, SERVER_TO_CLIENT)
@@ -224,15 +254,26 @@ def _close_checks(page: Sequence[dict], wire: Sequence[TapEntry]) -> list[Check]
             code, reason = server_closes[0]
             expected = (1005 if code is None else code, reason)
             ok = (closed.get("code"), closed.get("reason", "")) == expected
-            checks.append(Check(ok, f"CloseEvent code {closed.get('code')} reason {closed.get('reason', '')!r}: "
-                                    f"the server's Close frame said {expected[0]} {expected[1]!r}"))
+            checks.append(
+                Check(
+                    ok,
+                    f"CloseEvent code {closed.get('code')} reason {closed.get('reason', '')!r}: "
+                    f"the server's Close frame said {expected[0]} {expected[1]!r}",
+                )
+            )
         else:
-            checks.append(Check(None, f"CloseEvent code {closed.get('code')}: no Close frame from the server "
-                                      f"(1006 means the TCP connection ended without one)"))
+            checks.append(
+                Check(
+                    None,
+                    f"CloseEvent code {closed.get('code')}: no Close frame from the server "
+                    f"(1006 means the TCP connection ended without one)",
+                )
+            )
     return checks
 
 
 # --- the picture ---------------------------------------------------------------------
+
 
 class BrowserView:
     """HTML of both records side by side; displays itself in Jupyter (and on GitHub)."""
@@ -256,27 +297,44 @@ _LINE = "margin:1px 0;font-family:monospace;font-size:12px;white-space:pre-wrap;
 PAGE_INK, CLIENT_INK, SERVER_INK, ERROR_INK, MUTED_INK = "#6b21a8", "#1d4ed8", "#15803d", "#b91c1c", "#4b5563"
 
 
-def browser_view(events: Sequence[dict], entries: Sequence[TapEntry], *, state: dict | None = None,
-                 status: bool = True, notice: str = "") -> BrowserView:
+def browser_view(
+    events: Sequence[dict],
+    entries: Sequence[TapEntry],
+    *,
+    state: dict | None = None,
+    status: bool = True,
+    notice: str = "",
+) -> BrowserView:
     """The page's events (left), the kernel's tap (right), the checks under them;
     above them the socket's `state` (readyState, bufferedAmount, ...) unless `status` is False."""
     state = state or {}
-    left = "".join(_event_line(i, e) for i, e in list(enumerate(events, 1))[-MAX_ROWS:]) or \
-        _muted("no events yet: in JupyterLab, click connect (the page's JavaScript opens the WebSocket)")
-    right = "".join(_entry_lines(e) for e in entries[-MAX_ROWS:]) or \
-        _muted("no bytes yet: the server in the kernel has seen no connection")
-    checks = "".join(f'<div style="{_LINE};color:{_check_ink(c)}">{escape(str(c))}</div>'
-                     for c in agreement(events, entries))
+    left = "".join(_event_line(i, e) for i, e in list(enumerate(events, 1))[-MAX_ROWS:]) or _muted(
+        "no events yet: in JupyterLab, click connect (the page's JavaScript opens the WebSocket)"
+    )
+    right = "".join(_entry_lines(e) for e in entries[-MAX_ROWS:]) or _muted(
+        "no bytes yet: the server in the kernel has seen no connection"
+    )
+    checks = "".join(
+        f'<div style="{_LINE};color:{_check_ink(c)}">{escape(str(c))}</div>' for c in agreement(events, entries)
+    )
     line = f'<div style="{_LINE};color:{MUTED_INK}">{escape(_status(state))}</div>' if status else ""
-    warn = (f'<div class="wslab-notice" style="{_LINE};color:{ERROR_INK};font-weight:bold;margin:4px 0">'
-            f"{escape(notice)}</div>") if notice else ""
-    html = (f'<div class="wslab-browser-view" style="font-size:12px">{warn}'
-            f'{line}<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:4px">'
-            f'<div style="{_BOX}"><div style="font-weight:bold;color:{PAGE_INK};font-size:13px">'
-            f"in the browser: the page's WebSocket events</div>{left}</div>"
-            f'<div style="{_BOX}"><div style="font-weight:bold;color:{SERVER_INK};font-size:13px">'
-            f"on the wire: the kernel's tap (server side), byte for byte</div>{right}</div></div>"
-            f'<div style="margin-top:4px">{checks}</div></div>')
+    warn = (
+        (
+            f'<div class="wslab-notice" style="{_LINE};color:{ERROR_INK};font-weight:bold;margin:4px 0">'
+            f"{escape(notice)}</div>"
+        )
+        if notice
+        else ""
+    )
+    html = (
+        f'<div class="wslab-browser-view" style="font-size:12px">{warn}'
+        f'{line}<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:4px">'
+        f'<div style="{_BOX}"><div style="font-weight:bold;color:{PAGE_INK};font-size:13px">'
+        f"in the browser: the page's WebSocket events</div>{left}</div>"
+        f'<div style="{_BOX}"><div style="font-weight:bold;color:{SERVER_INK};font-size:13px">'
+        f"on the wire: the kernel's tap (server side), byte for byte</div>{right}</div></div>"
+        f'<div style="margin-top:4px">{checks}</div></div>'
+    )
     return BrowserView(html, f"{len(events)} page events, {len(entries)} tapped entries")
 
 
@@ -285,18 +343,21 @@ def _status(state: dict) -> str:
         return "readyState: no WebSocket yet"
     ready = state.get("readyState")
     name = READY_STATES.get(ready, "") if isinstance(ready, int) else ""
-    return (f"readyState {ready} {name} · bufferedAmount {state.get('bufferedAmount', 0)} · "
-            f"protocol {state.get('protocol', '')!r} · extensions {state.get('extensions', '')!r} · "
-            f"binaryType {state.get('binaryType', '')!r}")
+    return (
+        f"readyState {ready} {name} · bufferedAmount {state.get('bufferedAmount', 0)} · "
+        f"protocol {state.get('protocol', '')!r} · extensions {state.get('extensions', '')!r} · "
+        f"binaryType {state.get('binaryType', '')!r}"
+    )
 
 
 def _event_line(number: int, event: dict) -> str:
     kind = event.get("type")
-    ink = ERROR_INK if kind in ("exception", "error") else MUTED_INK if kind in ("readyState", "notice") \
-        else PAGE_INK
+    ink = ERROR_INK if kind in ("exception", "error") else MUTED_INK if kind in ("readyState", "notice") else PAGE_INK
     weight = "bold" if kind in ("open", "close", "exception") else "normal"
-    return (f'<div class="wslab-event" data-type="{escape(str(kind))}" style="{_LINE};color:{ink};'
-            f'font-weight:{weight}">{number:>2} {escape(describe_event(event))}</div>')
+    return (
+        f'<div class="wslab-event" data-type="{escape(str(kind))}" style="{_LINE};color:{ink};'
+        f'font-weight:{weight}">{number:>2} {escape(describe_event(event))}</div>'
+    )
 
 
 def _entry_lines(entry: TapEntry) -> str:
@@ -304,8 +365,10 @@ def _entry_lines(entry: TapEntry) -> str:
     ink = ERROR_INK if entry.kind == "error" else CLIENT_INK if entry.direction == CLIENT_TO_SERVER else SERVER_INK
     what = entry.describe() if entry.kind != "http" else f"HTTP {entry.describe()} ({len(entry.data)} bytes)"
     wire = _hex_lines(entry.data) if entry.kind in ("frame", "error", "data") else ""
-    return (f'<div class="wslab-entry" style="{_LINE};color:{ink}">#{entry.number} {entry.connection} {arrow} '
-            f"{escape(what)}</div>{wire}")
+    return (
+        f'<div class="wslab-entry" style="{_LINE};color:{ink}">#{entry.number} {entry.connection} {arrow} '
+        f"{escape(what)}</div>{wire}"
+    )
 
 
 def _hex_lines(data: bytes, limit: int = 48) -> str:

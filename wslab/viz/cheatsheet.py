@@ -25,14 +25,29 @@ LINE = 16
 
 # The frame header of §5.2 as (label, bits), row by row of 32 bits.
 FRAME_ROWS = [
-    [("FIN", 1), ("RSV1", 1), ("RSV2", 1), ("RSV3", 1), ("opcode", 4), ("MASK", 1), ("payload len", 7),
-     ("extended payload length (16 bits if 126)", 16)],
+    [
+        ("FIN", 1),
+        ("RSV1", 1),
+        ("RSV2", 1),
+        ("RSV3", 1),
+        ("opcode", 4),
+        ("MASK", 1),
+        ("payload len", 7),
+        ("extended payload length (16 bits if 126)", 16),
+    ],
     [("extended payload length, continued (64 bits if 127)", 32)],
     [("extended payload length, continued", 16), ("masking key (if M = 1)", 16)],
     [("masking key, continued", 16), ("payload data ...", 16)],
 ]
-FIELD_FILL = {"FIN": "FIN", "RSV1": "RSV1", "RSV2": "RSV2", "RSV3": "RSV3", "opcode": "opcode", "MASK": "MASK",
-              "payload len": "payload length"}
+FIELD_FILL = {
+    "FIN": "FIN",
+    "RSV1": "RSV1",
+    "RSV2": "RSV2",
+    "RSV3": "RSV3",
+    "opcode": "opcode",
+    "MASK": "MASK",
+    "payload len": "payload length",
+}
 
 
 def _fill(label: str) -> str:
@@ -90,8 +105,9 @@ class _Page:
 def cheatsheet() -> Svg:
     """The whole page."""
     page = _Page()
-    page.svg.text(MARGIN, page.y + 20, "WebSocket (RFC 6455) · Socket.IO — cheat sheet", size=20,
-                  font_weight="bold", fill=INK)
+    page.svg.text(
+        MARGIN, page.y + 20, "WebSocket (RFC 6455) · Socket.IO — cheat sheet", size=20, font_weight="bold", fill=INK
+    )
     page.y += 26
     page.line("wslab teaching kit · every value on this page is computed by wslab", fill=MUTED)
     _handshake(page)
@@ -114,8 +130,7 @@ def _handshake(page: _Page) -> None:
         page.line(text, x=WIDTH / 2 - 20)
     page.y = max(bottom, page.y) + 4
     page.line('Sec-WebSocket-Accept = base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))')
-    page.line("refused: 400 a rule of §4.2.1 · 403 Origin not allowed (§10.2) · 426 other version (§4.4)",
-              fill=MUTED)
+    page.line("refused: 400 a rule of §4.2.1 · 403 Origin not allowed (§10.2) · 426 other version (§4.4)", fill=MUTED)
 
 
 def _frame(page: _Page) -> None:
@@ -148,8 +163,11 @@ def _frame(page: _Page) -> None:
 def _close_codes(page: _Page) -> None:
     page.heading("Close codes (§7.4)")
     codes = [(f"{int(code)}  {code.name}", code.meaning) for code in CloseCode]
-    codes += [("3000-3999", "registered for libraries and frameworks (IANA)"), ("4000-4999", "private use"),
-              ("other", "invalid in a Close frame: the receiver answers 1002")]
+    codes += [
+        ("3000-3999", "registered for libraries and frameworks (IANA)"),
+        ("4000-4999", "private use"),
+        ("other", "invalid in a Close frame: the receiver answers 1002"),
+    ]
     page.columns(codes, split=230)
 
 
@@ -169,5 +187,11 @@ def _opcodes_and_emits(page: _Page) -> None:
 
 
 SHORT = {"FIN": "FIN", "RSV1": "R1", "RSV2": "R2", "RSV3": "R3", "MASK": "M"}
-_OPCODE_SHORT = {Opcode.CONTINUATION: "continues a message", Opcode.TEXT: "text (UTF-8)",
-                 Opcode.BINARY: "binary", Opcode.CLOSE: "close", Opcode.PING: "ping", Opcode.PONG: "pong"}
+_OPCODE_SHORT = {
+    Opcode.CONTINUATION: "continues a message",
+    Opcode.TEXT: "text (UTF-8)",
+    Opcode.BINARY: "binary",
+    Opcode.CLOSE: "close",
+    Opcode.PING: "ping",
+    Opcode.PONG: "pong",
+}

@@ -22,16 +22,20 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _arrow(svg: Svg, x1: float, y1: float, x2: float, y2: float, *, width: float = 1.6,
-           dash: str | None = None) -> None:
+def _arrow(
+    svg: Svg, x1: float, y1: float, x2: float, y2: float, *, width: float = 1.6, dash: str | None = None
+) -> None:
     """A line from (x1, y1) to (x2, y2) with a filled head at the end."""
     svg.line(x1, y1, x2, y2, stroke=INK, stroke_width=width, stroke_dasharray=dash)
     dx, dy = x2 - x1, y2 - y1
     length = (dx * dx + dy * dy) ** 0.5 or 1.0
     ux, uy = dx / length, dy / length
     back_x, back_y = x2 - 9 * ux, y2 - 9 * uy
-    svg.path(f"M{num(x2)},{num(y2)} L{num(back_x - 4 * uy)},{num(back_y + 4 * ux)} "
-             f"L{num(back_x + 4 * uy)},{num(back_y - 4 * ux)} Z", fill=INK)
+    svg.path(
+        f"M{num(x2)},{num(y2)} L{num(back_x - 4 * uy)},{num(back_y + 4 * ux)} "
+        f"L{num(back_x + 4 * uy)},{num(back_y - 4 * ux)} Z",
+        fill=INK,
+    )
 
 
 def _hopping_arrow(svg: Svg, x1: float, x2: float, y: float, passed: list[float], *, dash: str | None) -> None:
@@ -91,13 +95,29 @@ def emit_diagram(io: Server, delivery: Delivery | None = None, *, title: str | N
         client = io.clients[name]
         x = cx - box_w / 2
         received = name in recipients
-        svg.rect(x, box_y, box_w, box_h, rx=4, fill="white", stroke=INK,
-                 stroke_width=2.5 if received else 1, stroke_dasharray=None if received else "4 3")
+        svg.rect(
+            x,
+            box_y,
+            box_w,
+            box_h,
+            rx=4,
+            fill="white",
+            stroke=INK,
+            stroke_width=2.5 if received else 1,
+            stroke_dasharray=None if received else "4 3",
+        )
         if name == sender:
             svg.rect(x + 3, box_y + 3, box_w - 6, box_h - 6, rx=3, fill="none", stroke=INK, stroke_width=1)
         size = 12
-        svg.text(cx, box_y + 17, _short(name, int(box_w / (size * 0.62))), size=size, anchor="middle",
-                 font_weight="bold" if received else None, fill=INK)
+        svg.text(
+            cx,
+            box_y + 17,
+            _short(name, int(box_w / (size * 0.62))),
+            size=size,
+            anchor="middle",
+            font_weight="bold" if received else None,
+            fill=INK,
+        )
         status = ("sender" if name == sender else "") + (" ✓" if received else "")
         if not client.connected:
             status = (status + " offline").strip()
@@ -116,15 +136,24 @@ def emit_diagram(io: Server, delivery: Delivery | None = None, *, title: str | N
                 run.append(centres[name])
                 continue
             if run:
-                svg.rect(run[0] - box_w / 2, band_y, run[-1] - run[0] + box_w, 14, rx=7, fill=GREY, stroke=INK,
-                         stroke_width=1)
+                svg.rect(
+                    run[0] - box_w / 2,
+                    band_y,
+                    run[-1] - run[0] + box_w,
+                    14,
+                    rx=7,
+                    fill=GREY,
+                    stroke=INK,
+                    stroke_width=1,
+                )
                 svg.text((run[0] + run[-1]) / 2, band_y + 11, room, size=12, anchor="middle", fill=INK)
                 run = []
         band_y += 22
     if hidden:
         got = sum(1 for name in hidden if name in recipients)
-        svg.text(12, band_y + 10, f"+ {len(hidden)} more clients not drawn ({got} of them received it)",
-                 size=12, fill=INK)
+        svg.text(
+            12, band_y + 10, f"+ {len(hidden)} more clients not drawn ({got} of them received it)", size=12, fill=INK
+        )
     return svg
 
 
@@ -143,14 +172,25 @@ def timeline(io: Server, *, last: int | None = None) -> Svg:
     step = (WIDTH - gutter - 50) / max(len(names) - 1, 1)
     xs = {name: gutter + 10 + i * step for i, name in enumerate(names)}
     # Each row: the call and its packet in the gutter (wrapped, never over a lifeline), then the arrows.
-    rows = [wrap(f"#{d.step} {d.call}", gutter - 20, 12) + wrap(d.packet, gutter - 20, 12)
-            + ([] if d.recipients else ["→ nobody"]) for d in deliveries]
+    rows = [
+        wrap(f"#{d.step} {d.call}", gutter - 20, 12)
+        + wrap(d.packet, gutter - 20, 12)
+        + ([] if d.recipients else ["→ nobody"])
+        for d in deliveries
+    ]
     height = top + sum(line * len(r) + 10 for r in rows) + 16
     svg = Svg(WIDTH, height, title=f"timeline of {len(deliveries)} packets")
     svg.rect(0, 0, WIDTH, height, fill="white")
     for name, x in xs.items():
-        svg.text(x, 20, _short(name, int(step / (12 * 0.602)) if len(names) > 1 else 20), size=12,
-                 anchor="middle", font_weight="bold", fill=INK)
+        svg.text(
+            x,
+            20,
+            _short(name, int(step / (12 * 0.602)) if len(names) > 1 else 20),
+            size=12,
+            anchor="middle",
+            font_weight="bold",
+            fill=INK,
+        )
         svg.line(x, 28, x, height - 8, stroke=INK, stroke_width=1, stroke_dasharray="2 3")
     y = top
     for d, text in zip(deliveries, rows, strict=True):

@@ -26,8 +26,7 @@ from wslab.codes import Opcode
 from wslab.events.packets import PacketType as SocketIOType
 from wslab.stream import CLIENT_TO_SERVER, TapEntry
 
-ENGINEIO_MEANING = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message", "5": "upgrade",
-                    "6": "noop"}
+ENGINEIO_MEANING = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message", "5": "upgrade", "6": "noop"}
 _SID = re.compile(r'("sid":"|sid=)([A-Za-z0-9_-]+)')
 _T = re.compile(r"([?&])t=[^& ]*(&?)")
 
@@ -59,28 +58,45 @@ class EngineIOView:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>"
-                       for h in ("TCP", "", "on the wire", "Engine.IO packet", "meaning"))
+        head = "".join(
+            f"<th style='text-align:left;padding:2px 8px'>{h}</th>"
+            for h in ("TCP", "", "on the wire", "Engine.IO packet", "meaning")
+        )
         body = []
         for row in self.rows:
             arrow = "client → server" if row.direction == CLIENT_TO_SERVER else "server → client"
             packets = row.packets or [("", "")]
             cells = [(row.connection, arrow, row.what)] + [("", "", "")] * (len(packets) - 1)
             for (conn, direction, what), (packet, meaning) in zip(cells, packets, strict=True):
-                body.append("<tr>" + "".join(f"<td style='padding:1px 8px;white-space:pre'>{html.escape(v)}</td>"
-                                             for v in (conn, direction, what, packet, meaning)) + "</tr>")
-        return ("<table class='wslab-engineio' style='border-collapse:collapse;font-family:monospace;"
-                f"font-size:12px'><tr>{head}</tr>{''.join(body)}</table>")
+                body.append(
+                    "<tr>"
+                    + "".join(
+                        f"<td style='padding:1px 8px;white-space:pre'>{html.escape(v)}</td>"
+                        for v in (conn, direction, what, packet, meaning)
+                    )
+                    + "</tr>"
+                )
+        return (
+            "<table class='wslab-engineio' style='border-collapse:collapse;font-family:monospace;"
+            f"font-size:12px'><tr>{head}</tr>{''.join(body)}</table>"
+        )
 
 
-def engineio_view(tap: Iterable[TapEntry], *, since: int = 0, heartbeat: bool = True,
-                  headers: Sequence[str] = (), first: int | None = None, refusals: bool = False) -> EngineIOView:
+def engineio_view(
+    tap: Iterable[TapEntry],
+    *,
+    since: int = 0,
+    heartbeat: bool = True,
+    headers: Sequence[str] = (),
+    first: int | None = None,
+    refusals: bool = False,
+) -> EngineIOView:
     """The view of the tap's entries numbered above `since` (`first`: only that many rows;
     `refusals`: only the answers with a 4xx status, and their bodies).
     `heartbeat=False` leaves out pings and pongs (they come whenever the interval says, so a page that
     must read the same every run can hide them); `headers` names HTTP headers to show under their
     request or status line."""
-    entries = [e for e in tap if e.number > since and e.kind != "eof"]   # a Tap iterates over its entries
+    entries = [e for e in tap if e.number > since and e.kind != "eof"]  # a Tap iterates over its entries
     names = _Names()
     rows: list[Row] = []
     for group in _messages(entries):
@@ -90,7 +106,7 @@ def engineio_view(tap: Iterable[TapEntry], *, since: int = 0, heartbeat: bool = 
         if heartbeat or not _only_heartbeat(row):
             rows.append(row)
     rows = rows[:first]
-    for row in rows:                       # TCP connections numbered as they appear in this view
+    for row in rows:  # TCP connections numbered as they appear in this view
         row.connection = names.connection(row.connection)
     return EngineIOView(rows)
 
@@ -127,6 +143,7 @@ class _Names:
         def sid(match: re.Match) -> str:
             name = self.sids.setdefault(match.group(2), f"SID{len(self.sids) + 1}")
             return match.group(1) + name
+
         return _SID.sub(sid, _T.sub(lambda m: m.group(1) if m.group(2) else "", text))
 
 
@@ -150,8 +167,12 @@ def _row(group: list[TapEntry], names: _Names, headers: Sequence[str]) -> Row:
             text = frame.payload.decode("utf-8", "replace")
             return Row(connection, first.direction, "WebSocket text frame", [_packet(text, names)])
         if frame.opcode == Opcode.BINARY:
-            return Row(connection, first.direction, "WebSocket binary frame",
-                       [(f"<{len(frame.payload)} bytes>", "binary attachment of the packet before")])
+            return Row(
+                connection,
+                first.direction,
+                "WebSocket binary frame",
+                [(f"<{len(frame.payload)} bytes>", "binary attachment of the packet before")],
+            )
         return Row(connection, first.direction, f"WebSocket {first.describe()}")
     return Row(connection, first.direction, first.describe())
 

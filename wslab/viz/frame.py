@@ -22,16 +22,19 @@ from wslab.frames import Frame, announced_length, header_fields
 from wslab.viz import style
 from wslab.viz.svg import Svg
 
-BIT = 23            # width of one bit cell: two ruler digits at 12 px fit
+BIT = 23  # width of one bit cell: two ruler digits at 12 px fit
 LEFT = 12
-RULER = 18          # height of the bit-number ruler
-ROW = 70            # height of one 32-bit row: the bits, then up to three 12-px lines (name, value)
-TEXT = 12           # no text under 12 px (readable at 100% zoom)
-LINE = 17           # table line height
+RULER = 18  # height of the bit-number ruler
+ROW = 70  # height of one 32-bit row: the bits, then up to three 12-px lines (name, value)
+TEXT = 12  # no text under 12 px (readable at 100% zoom)
+LINE = 17  # table line height
 WIDTH = LEFT * 2 + 32 * BIT
 PAYLOAD_BYTES_DRAWN = 8
-SHORT = {"payload length": "payload len", "extended payload length": "extended payload length",
-         "masking key": "masking key"}
+SHORT = {
+    "payload length": "payload len",
+    "extended payload length": "extended payload length",
+    "masking key": "masking key",
+}
 
 
 def frame_bytes(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) -> bytes:
@@ -65,10 +68,12 @@ def _check_compressed_bit(data: bytes) -> None:
         return
     opcode = data[0] & 0x0F
     if opcode >= 0x8:
-        problem = "RSV1 (\"Per-Message Compressed\") set on a control frame: control frames are never compressed"
+        problem = 'RSV1 ("Per-Message Compressed") set on a control frame: control frames are never compressed'
     elif opcode == 0x0:
-        problem = ("RSV1 (\"Per-Message Compressed\") set on a continuation frame: only the first frame "
-                   "of a compressed message carries it")
+        problem = (
+            'RSV1 ("Per-Message Compressed") set on a continuation frame: only the first frame '
+            "of a compressed message carries it"
+        )
     else:
         return
     raise ProtocolError(problem, rfc_section="6.1", rfc="RFC 7692", field="RSV1")
@@ -81,8 +86,13 @@ def error_field(error: WslabError | None) -> str | None:
     return getattr(error, "field", None)
 
 
-def frame_diagram(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, *,
-                  role: frames.Role | None = None, compressed: bool = False) -> Svg:
+def frame_diagram(
+    frame_or_bytes: Frame | bytes,
+    mask_key: bytes | None = None,
+    *,
+    role: frames.Role | None = None,
+    compressed: bool = False,
+) -> Svg:
     """Draw a frame (or raw bytes) in the §5.2 layout, with bits, names and values.
 
     `role` is the receiving endpoint ("server" or "client") when the masking
@@ -109,14 +119,16 @@ def frame_diagram(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, 
     _write_table(svg, table, table_top)
     y = table_top + LINE * len(table) + 8
     for line in message:
-        svg.text(LEFT, y + 12, line, size=TEXT, fill=style.ERROR if error is not None else style.INK,
-                 font_weight="bold")
+        svg.text(
+            LEFT, y + 12, line, size=TEXT, fill=style.ERROR if error is not None else style.INK, font_weight="bold"
+        )
         y += LINE
     svg.text(LEFT, height - 8, _summary(fields, data), size=TEXT, fill=style.MUTED)
     return svg
 
 
 # --- layout --------------------------------------------------------------------
+
 
 def _segments(fields, data: bytes):
     """(row, first bit in row, width in bits, field name, label, value text, bits) per box."""
@@ -132,8 +144,7 @@ def _segments(fields, data: bytes):
             width = min(left, 32 - col)
             done = field.width - left
             label = SHORT.get(field.name, field.name) if first else f"{SHORT.get(field.name, field.name)} (cont.)"
-            yield (row, col, width, field.name, label, _value_text(field) if first else "",
-                   bits[done:done + width])
+            yield (row, col, width, field.name, label, _value_text(field) if first else "", bits[done : done + width])
             offset += width
             left -= width
             first = False
@@ -180,16 +191,21 @@ def _value_text(field) -> str:
 
 # --- drawing -------------------------------------------------------------------
 
+
 def _ruler(svg: Svg) -> None:
     for i in range(32):
         svg.text(LEFT + i * BIT + BIT / 2, 13, i, size=TEXT, anchor="middle", fill=style.MUTED)
 
 
-def _box(svg: Svg, row: int, col: int, width: int, name: str, label: str, value: str, bits: str,
-         *, marked: bool) -> None:
+def _box(
+    svg: Svg, row: int, col: int, width: int, name: str, label: str, value: str, bits: str, *, marked: bool
+) -> None:
     x, y, w = LEFT + col * BIT, RULER + row * ROW, width * BIT
-    stroke = {"stroke": style.ERROR, "stroke_width": 3, "stroke_dasharray": "5 3"} if marked else \
-        {"stroke": style.INK, "stroke_width": 1}
+    stroke = (
+        {"stroke": style.ERROR, "stroke_width": 3, "stroke_dasharray": "5 3"}
+        if marked
+        else {"stroke": style.INK, "stroke_width": 1}
+    )
     svg.rect(x, y, w, ROW - 4, fill=style.FIELD_FILL[name], **stroke)
     for i, bit in enumerate(bits):
         if i:
@@ -199,17 +215,25 @@ def _box(svg: Svg, row: int, col: int, width: int, name: str, label: str, value:
     if width == 1:
         # One bit is too narrow for a name at 12 px: the name runs upwards, the bit above says the value.
         cx, cy = x + w / 2 + 4, y + 20 + (ROW - 24) / 2
-        svg.text(cx, cy, ("✗" if marked else "") + label, size=TEXT, anchor="middle",
-                 transform=f"rotate(-90 {cx:g} {cy:g})", **ink)
+        svg.text(
+            cx,
+            cy,
+            ("✗" if marked else "") + label,
+            size=TEXT,
+            anchor="middle",
+            transform=f"rotate(-90 {cx:g} {cy:g})",
+            **ink,
+        )
         return
     lines = [(text, True) for text in style.wrap(("✗ " if marked else "") + label, w - 2, TEXT)]
     lines += [(text, False) for text in (style.wrap(value, w - 2, TEXT) if value else [])]
     for i, (text, is_name) in enumerate(lines[:3]):
-        svg.text(x + w / 2, y + 34 + 14 * i, text, size=TEXT, anchor="middle",
-                 **(ink if is_name else {"fill": style.INK}))
+        svg.text(
+            x + w / 2, y + 34 + 14 * i, text, size=TEXT, anchor="middle", **(ink if is_name else {"fill": style.INK})
+        )
 
 
-VALUE_COLUMN = 2 + 24 + 23        # characters before the meaning: mark, field, value
+VALUE_COLUMN = 2 + 24 + 23  # characters before the meaning: mark, field, value
 
 
 def _table_lines(fields, data: bytes, bad: str | None) -> list[tuple[str, bool]]:
@@ -232,9 +256,15 @@ def _table_lines(fields, data: bytes, bad: str | None) -> list[tuple[str, bool]]
 
 def _write_table(svg: Svg, lines: list[tuple[str, bool]], top: float) -> None:
     for i, (line, marked) in enumerate(lines):
-        svg.text(LEFT, top + LINE * i + 12, line, size=TEXT,
-                 fill=style.ERROR if marked else style.INK, font_weight="bold" if (marked or i == 0) else None,
-                 style="white-space:pre")
+        svg.text(
+            LEFT,
+            top + LINE * i + 12,
+            line,
+            size=TEXT,
+            fill=style.ERROR if marked else style.INK,
+            font_weight="bold" if (marked or i == 0) else None,
+            style="white-space:pre",
+        )
 
 
 def _error_lines(error: WslabError) -> list[str]:
@@ -269,8 +299,7 @@ def _compressed_meaning(field):
     """RSV1 as permessage-deflate defines it (RFC 7692 §6)."""
     if field.name != "RSV1":
         return field
-    meaning = ("1: compressed (permessage-deflate, §6)" if field.value
-               else "0: not compressed (deflate negotiated)")
+    meaning = "1: compressed (permessage-deflate, §6)" if field.value else "0: not compressed (deflate negotiated)"
     return replace(field, meaning=meaning)
 
 
@@ -282,15 +311,23 @@ def _inflated_lines(fields, data: bytes) -> list[str]:
         return []
     from wslab.deflate import inflate_steps
 
-    payload = data[payload_field.offset // 8:]
+    payload = data[payload_field.offset // 8 :]
     key = next((f.value for f in fields if f.name == "masking key"), None)
     if key is not None:
         payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
     try:
         message = inflate_steps(payload, limit=1 << 20).message
     except WslabError:
-        return style.wrap("RSV1 = 1: the payload does not inflate on its own: with context takeover it needs "
-                          "the window of the messages before it (RFC 7692 §7.1.1)", WIDTH - 2 * LEFT, TEXT)
+        return style.wrap(
+            "RSV1 = 1: the payload does not inflate on its own: with context takeover it needs "
+            "the window of the messages before it (RFC 7692 §7.1.1)",
+            WIDTH - 2 * LEFT,
+            TEXT,
+        )
     shown = message.decode("utf-8", "replace") if values.get("opcode") == frames.Opcode.TEXT else message.hex(" ")
-    return style.wrap(f"RSV1 = 1: payload + 00 00 ff ff inflates to {shown[:60]!r} ({len(message)} bytes, "
-                      f"{len(payload)} on the wire; RFC 7692 §7.2.2)", WIDTH - 2 * LEFT, TEXT)
+    return style.wrap(
+        f"RSV1 = 1: payload + 00 00 ff ff inflates to {shown[:60]!r} ({len(message)} bytes, "
+        f"{len(payload)} on the wire; RFC 7692 §7.2.2)",
+        WIDTH - 2 * LEFT,
+        TEXT,
+    )

@@ -15,7 +15,8 @@ from wslab.viz.svg import Svg
 
 WIDTH = 760
 LINE = 17
-TEXT = 12           # no text under 12 px
+TEXT = 12  # no text under 12 px
+
 
 def verdicts(request: bytes, response: bytes) -> tuple[HandshakeError | None, HandshakeError | None]:
     """The server's error about the request (§4.2.1) and the client's about the response (§4.1), or None."""
@@ -39,19 +40,40 @@ def handshake_view(request: bytes, response: bytes) -> Svg:
     for heading, lines, bad in blocks:
         svg.text(12, y + 13, heading, size=TEXT, font_weight="bold")
         y += LINE
-        rows = [(name, style.wrap(("✗ " if bad is not None and name == bad else "") + text, WIDTH - 32, TEXT),
-                 style.wrap(meaning, WIDTH - 48, TEXT) if meaning else []) for name, text, meaning in lines]
+        rows = [
+            (
+                name,
+                style.wrap(("✗ " if bad is not None and name == bad else "") + text, WIDTH - 32, TEXT),
+                style.wrap(meaning, WIDTH - 48, TEXT) if meaning else [],
+            )
+            for name, text, meaning in lines
+        ]
         height = sum(LINE * (len(head) + len(note)) for _, head, note in rows)
         svg.rect(10, y + 1, WIDTH - 20, height + 4, fill="#f7f7f7", stroke=style.GRID, stroke_width=0.5)
         for name, head, note in rows:
             # The header line in full, what it does on the line(s) under it: nothing cut off.
             marked = bad is not None and name == bad
             if marked:
-                svg.rect(11, y + 3, WIDTH - 22, LINE * (len(head) + len(note)), fill="#fde2e4",
-                         stroke=style.ERROR, stroke_width=2, stroke_dasharray="5 3")
+                svg.rect(
+                    11,
+                    y + 3,
+                    WIDTH - 22,
+                    LINE * (len(head) + len(note)),
+                    fill="#fde2e4",
+                    stroke=style.ERROR,
+                    stroke_width=2,
+                    stroke_dasharray="5 3",
+                )
             for part in head:
-                svg.text(16, y + 15, part, size=TEXT, fill=style.ERROR if marked else style.INK,
-                         font_weight="bold" if marked else None, style="white-space:pre")
+                svg.text(
+                    16,
+                    y + 15,
+                    part,
+                    size=TEXT,
+                    fill=style.ERROR if marked else style.INK,
+                    font_weight="bold" if marked else None,
+                    style="white-space:pre",
+                )
                 y += LINE
             for part in note:
                 svg.text(36, y + 15, part, size=TEXT, fill=style.MUTED)
@@ -121,8 +143,11 @@ def _annotated(data: bytes) -> list[tuple[str, str, str]]:
     """(lowercase header name or "(status line)", the line, what it means) per line of a head."""
     first, *rest = _head_lines(data)
     if first.startswith("HTTP/"):
-        meaning = ("101: the server switches this connection to WebSocket (§4.2.2)" if " 101 " in f"{first} "
-                   else "not 101: the handshake is refused or failed (§4.1)")
+        meaning = (
+            "101: the server switches this connection to WebSocket (§4.2.2)"
+            if " 101 " in f"{first} "
+            else "not 101: the handshake is refused or failed (§4.1)"
+        )
     else:
         meaning = "an HTTP/1.1 GET for the resource (§4.1 items 2-3)"
     lines = [("(status line)", first, meaning)]
@@ -147,8 +172,9 @@ def _accept_lines(key: str | None) -> list[str]:
     ]
 
 
-def _verdict_lines(request_error: HandshakeError | None,
-                   response_error: HandshakeError | None) -> list[tuple[str, bool]]:
+def _verdict_lines(
+    request_error: HandshakeError | None, response_error: HandshakeError | None
+) -> list[tuple[str, bool]]:
     lines = []
     if request_error is None:
         lines.append(("✓ server (§4.2.1): the request is a valid opening handshake", True))

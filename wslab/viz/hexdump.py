@@ -19,8 +19,9 @@ LINE = 20
 MAX_ROWS = 12
 
 
-def hexdump(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, *, header_size: int | None = None,
-            per_row: int = 16) -> Svg:
+def hexdump(
+    frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, *, header_size: int | None = None, per_row: int = 16
+) -> Svg:
     """Draw the bytes of a frame, 16 to a row, header and masking key marked.
 
     `header_size` overrides where the header ends (for bytes that are not a
@@ -34,21 +35,22 @@ def hexdump(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None, *, hea
     width = ascii_x + per_row * 8 + 12
     height = TOP + shown_rows * LINE + (LINE if rows > shown_rows else 0) + 42
     counts = {k: kinds.count(k) for k in ("header", "key", "payload")}
-    svg = Svg(width, height, title=f"hex dump: {len(data)} bytes ({counts['header'] + counts['key']} header, "
-                                   f"{counts['payload']} payload)")
+    svg = Svg(
+        width,
+        height,
+        title=f"hex dump: {len(data)} bytes ({counts['header'] + counts['key']} header, {counts['payload']} payload)",
+    )
     for i in range(per_row):
         svg.text(_x(i), 12, f"{i:x}", size=12, anchor="middle", fill=style.MUTED)
     for row in range(shown_rows):
         y = TOP + row * LINE
         svg.text(LEFT - 8, y + 14, f"{row * per_row:04x}", size=12, anchor="end", fill=style.MUTED)
-        for i, b in enumerate(data[row * per_row:(row + 1) * per_row]):
+        for i, b in enumerate(data[row * per_row : (row + 1) * per_row]):
             _cell(svg, _x(i), y, b, kinds[row * per_row + i])
-            svg.text(ascii_x + i * 8, y + 14, style.byte_char(b), size=12, fill=style.INK,
-                     style="white-space:pre")
+            svg.text(ascii_x + i * 8, y + 14, style.byte_char(b), size=12, fill=style.INK, style="white-space:pre")
     y = TOP + shown_rows * LINE
     if rows > shown_rows:
-        svg.text(LEFT, y + 14, f"… {len(data) - shown_rows * per_row} more bytes not shown", size=12,
-                 fill=style.MUTED)
+        svg.text(LEFT, y + 14, f"… {len(data) - shown_rows * per_row} more bytes not shown", size=12, fill=style.MUTED)
         y += LINE
     _legend(svg, y + 10, counts)
     return svg
@@ -78,13 +80,27 @@ def _byte_kinds(data: bytes, header_size: int | None) -> list[str]:
 
 def _cell(svg: Svg, cx: float, y: float, b: int, kind: str) -> None:
     if kind == "header":
-        svg.rect(cx - CELL / 2 + 1, y + 2, CELL - 2, LINE - 3, fill=style.HEADER_FILL, stroke=style.INK,
-                 stroke_width=1)
+        svg.rect(cx - CELL / 2 + 1, y + 2, CELL - 2, LINE - 3, fill=style.HEADER_FILL, stroke=style.INK, stroke_width=1)
     elif kind == "key":
-        svg.rect(cx - CELL / 2 + 1, y + 2, CELL - 2, LINE - 3, fill=style.KEY_FILL, stroke=style.INK,
-                 stroke_width=1, stroke_dasharray="2 2")
-    svg.text(cx, y + 14, f"{b:02x}", size=12, anchor="middle", fill=style.INK,
-             font_weight="bold" if kind != "payload" else None)
+        svg.rect(
+            cx - CELL / 2 + 1,
+            y + 2,
+            CELL - 2,
+            LINE - 3,
+            fill=style.KEY_FILL,
+            stroke=style.INK,
+            stroke_width=1,
+            stroke_dasharray="2 2",
+        )
+    svg.text(
+        cx,
+        y + 14,
+        f"{b:02x}",
+        size=12,
+        anchor="middle",
+        fill=style.INK,
+        font_weight="bold" if kind != "payload" else None,
+    )
 
 
 def _legend(svg: Svg, y: float, counts: dict[str, int]) -> None:

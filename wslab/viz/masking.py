@@ -8,8 +8,8 @@ from wslab.viz.svg import Svg
 
 WIDTH = 720
 ROW = 20
-BIT_ROWS = 4      # bytes whose XOR is written out bit by bit
-TABLE_ROWS = 12   # bytes listed in the table
+BIT_ROWS = 4  # bytes whose XOR is written out bit by bit
+TABLE_ROWS = 12  # bytes listed in the table
 
 
 def masking_view(payload: bytes, key: bytes, *, bit_rows: int = BIT_ROWS, limit: int = TABLE_ROWS) -> Svg:
@@ -31,11 +31,18 @@ def masking_view(payload: bytes, key: bytes, *, bit_rows: int = BIT_ROWS, limit:
         fill = style.FIELD_FILL["masking key"] if j % 2 == 0 else "#ffffff"
         svg.rect(10, y + 2, WIDTH - 20, ROW - 2, fill=fill, stroke="none")
         bits = i < bit_rows
-        cells = [(40, f"{i}", "end"), (100, f"{j}", "end"),
-                 (120, f"{p:08b}" if bits else "", "start"), (190, f"0x{p:02x} '{style.byte_char(p)}'", "start"),
-                 (290, "XOR", "start"), (325, f"{k:08b}" if bits else "", "start"), (395, f"0x{k:02x}", "start"),
-                 (450, "=", "start"), (475, f"{m:08b}" if bits else "", "start"),
-                 (545, f"0x{m:02x} '{style.byte_char(m)}'", "start")]
+        cells = [
+            (40, f"{i}", "end"),
+            (100, f"{j}", "end"),
+            (120, f"{p:08b}" if bits else "", "start"),
+            (190, f"0x{p:02x} '{style.byte_char(p)}'", "start"),
+            (290, "XOR", "start"),
+            (325, f"{k:08b}" if bits else "", "start"),
+            (395, f"0x{k:02x}", "start"),
+            (450, "=", "start"),
+            (475, f"{m:08b}" if bits else "", "start"),
+            (545, f"0x{m:02x} '{style.byte_char(m)}'", "start"),
+        ]
         for x, text, anchor in cells:
             if text:
                 svg.text(x, y + 15, text, size=12, anchor=anchor, style="white-space:pre")
@@ -44,8 +51,14 @@ def masking_view(payload: bytes, key: bytes, *, bit_rows: int = BIT_ROWS, limit:
         svg.text(12, y + 15, f"… {len(payload) - len(rows)} more bytes, same rule", size=12, fill=style.MUTED)
     y += ROW + 10
     for line, ok in lines:
-        svg.text(12, y + 12, style.fit(line, WIDTH - 24, 12), size=12,
-                 fill=(style.OK if ok else style.ERROR) if ok is not None else style.INK, style="white-space:pre")
+        svg.text(
+            12,
+            y + 12,
+            style.fit(line, WIDTH - 24, 12),
+            size=12,
+            fill=(style.OK if ok else style.ERROR) if ok is not None else style.INK,
+            style="white-space:pre",
+        )
         y += 18
     return svg
 
@@ -64,10 +77,11 @@ def _key_strip(svg: Svg, key: bytes) -> None:
 def _summary(payload: bytes, key: bytes, masked: bytes, back: bytes) -> list[tuple[str, bool | None]]:
     def show(data: bytes) -> str:
         return data[:24].hex(" ") + (" …" if len(data) > 24 else "")
+
     same = back == payload
     return [
         (f"payload : {show(payload)}", None),
-        (f"key x n : {show((key * (len(payload) // 4 + 1))[:len(payload)])}", None),
+        (f"key x n : {show((key * (len(payload) // 4 + 1))[: len(payload)])}", None),
         (f"masked  : {show(masked)}", None),
         (f"unmasked: {show(back)}", None),
         (f"masking twice gives back the payload: {same}" + (" (XOR is its own inverse)" if same else ""), same),

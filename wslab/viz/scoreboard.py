@@ -21,9 +21,17 @@ def _text_width(text: str, size: float) -> float:
     """Width of `text` in the kit's monospace font at `size` px."""
     return len(text) * size * style.CHAR_WIDTH
 
+
 GRADES = ["OK", "NON-STRICT", "WRONG CODE", "UNCLEAN", "FAILED", "UNIMPLEMENTED", "NOT DONE"]
-GRADE_FILL = {"OK": "#2e7d32", "NON-STRICT": "#9ccc65", "WRONG CODE": "#f9a825", "UNCLEAN": "#ef6c00",
-              "FAILED": "#c62828", "UNIMPLEMENTED": "#90a4ae", "NOT DONE": "#d0d0d0"}
+GRADE_FILL = {
+    "OK": "#2e7d32",
+    "NON-STRICT": "#9ccc65",
+    "WRONG CODE": "#f9a825",
+    "UNCLEAN": "#ef6c00",
+    "FAILED": "#c62828",
+    "UNIMPLEMENTED": "#90a4ae",
+    "NOT DONE": "#d0d0d0",
+}
 
 BOX, GAP, ROW = 11, 2, 24
 LEFT, PAD = 132, 12
@@ -62,8 +70,9 @@ def scoreboard(board: _Board, *, title: str = "Your server against the conforman
     for category, grades in rows.items():
         svg.text(PAD, y + BOX, category, size=SIZE, fill=style.INK)
         for i, grade in enumerate(grades):
-            svg.rect(LEFT + i * (BOX + GAP), y, BOX, BOX + 3, fill=GRADE_FILL[grade], stroke="#555555",
-                     stroke_width=0.5)
+            svg.rect(
+                LEFT + i * (BOX + GAP), y, BOX, BOX + 3, fill=GRADE_FILL[grade], stroke="#555555", stroke_width=0.5
+            )
         svg.text(words_x, y + BOX, words[category], size=SIZE, fill=style.INK)
         y += ROW
     x: float = PAD

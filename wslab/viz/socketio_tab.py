@@ -53,16 +53,23 @@ class BrowserTab:
     @property
     def script(self) -> str:
         shown = ", ".join(self.transports) if self.transports else "polling, then websocket (the default)"
-        return _SCRIPT % {"id": json.dumps(self.id), "url": json.dumps(self.url), "cdn": json.dumps(self.cdn),
-                          "transports": json.dumps(self.transports), "shown": json.dumps(shown)}
+        return _SCRIPT % {
+            "id": json.dumps(self.id),
+            "url": json.dumps(self.url),
+            "cdn": json.dumps(self.cdn),
+            "transports": json.dumps(self.transports),
+            "shown": json.dumps(shown),
+        }
 
     def __repr__(self) -> str:
         which = ", ".join(self.transports) if self.transports else "default transports"
         return f"<browser tab: socket.io-client connects to {self.url} ({which}); runs in JupyterLab>"
 
     def _repr_html_(self) -> str:
-        return (f'<div id="{self.id}" style="font-family:monospace;font-size:12px">'
-                f"<div>{html.escape(repr(self))}</div></div><script>{self.script}</script>")
+        return (
+            f'<div id="{self.id}" style="font-family:monospace;font-size:12px">'
+            f"<div>{html.escape(repr(self))}</div></div><script>{self.script}</script>"
+        )
 
 
 def browser_tab(url: str, transports: Sequence[str] | None = None) -> BrowserTab:

@@ -57,9 +57,12 @@ def encode_steps(frame: Frame, mask_key: bytes | None = None) -> list[Step]:
     wire = encode(frame, mask_key)
     b0, b1 = wire[0], wire[1]
     opcode = int(frame.opcode)
-    step("first byte: FIN, RSV1-3, opcode",
-         f"FIN={int(frame.fin)} RSV={int(frame.rsv1)}{int(frame.rsv2)}{int(frame.rsv3)} "
-         f"opcode={opcode:04b} ({header_fields(wire)[4].meaning}) -> {b0:#04x}", wire[:1])
+    step(
+        "first byte: FIN, RSV1-3, opcode",
+        f"FIN={int(frame.fin)} RSV={int(frame.rsv1)}{int(frame.rsv2)}{int(frame.rsv3)} "
+        f"opcode={opcode:04b} ({header_fields(wire)[4].meaning}) -> {b0:#04x}",
+        wire[:1],
+    )
     length = len(frame.payload)
     masked = mask_key is not None
     length_field = b1 & 0x7F
@@ -72,14 +75,21 @@ def encode_steps(frame: Frame, mask_key: bytes | None = None) -> list[Step]:
     step("second byte: MASK, payload length", f"MASK={int(masked)}, {why} -> {b1:#04x}", wire[1:2])
     pos = header_size(length, masked=False)
     if pos > 2:
-        step("extended payload length", f"{length} as a {8 * (pos - 2)}-bit big-endian integer -> "
-             f"{wire[2:pos].hex(' ')}", wire[2:pos])
+        step(
+            "extended payload length",
+            f"{length} as a {8 * (pos - 2)}-bit big-endian integer -> {wire[2:pos].hex(' ')}",
+            wire[2:pos],
+        )
     if mask_key is not None:
-        step("masking key", f"4 bytes the client picks at random for this frame (§5.3): {mask_key.hex(' ')}",
-             bytes(mask_key))
+        step(
+            "masking key",
+            f"4 bytes the client picks at random for this frame (§5.3): {mask_key.hex(' ')}",
+            bytes(mask_key),
+        )
         pos += 4
-        step("mask the payload", f"payload[i] XOR key[i mod 4]: {_hex(frame.payload)} -> {_hex(wire[pos:])}",
-             wire[pos:])
+        step(
+            "mask the payload", f"payload[i] XOR key[i mod 4]: {_hex(frame.payload)} -> {_hex(wire[pos:])}", wire[pos:]
+        )
     else:
         step("payload", f"{length} bytes as they are (not masked): {_hex(frame.payload)}", wire[pos:])
     return steps
@@ -109,16 +119,14 @@ def decode_steps(data: bytes, role: Role | None = None, *, max_size: int | None 
         if len(data) < end:
             raise IncompleteFrame(end - len(data))
         payload = data[size:end]
-        step("payload", f"{payload_length} bytes, {'masked' if masked else 'not masked'}: {_hex(payload)}",
-             payload)
+        step("payload", f"{payload_length} bytes, {'masked' if masked else 'not masked'}: {_hex(payload)}", payload)
         key = values.get("masking key")
         if isinstance(key, bytes):
             payload = mask(payload, key)
             step("unmask", f"payload[i] XOR key[i mod 4] -> {_hex(payload)}", payload)
         if opcode == Opcode.CLOSE:
             code, reason = parse_close(payload)
-            said = ("no code (reported as 1005)" if code is None
-                    else f"code {close_code_name(code)}, reason {reason!r}")
+            said = "no code (reported as 1005)" if code is None else f"code {close_code_name(code)}, reason {reason!r}"
             step("close payload: 2-byte code, UTF-8 reason", said, payload)
     except (ProtocolError, IncompleteFrame) as error:
         title = "incomplete" if isinstance(error, IncompleteFrame) else f"error in {error.field or 'the frame'}"
@@ -132,14 +140,20 @@ def _header_step(item: Field, data: bytes, step) -> None:
     """The step a header field completes, if it completes one (a byte, a length, the key)."""
     if item.name == "opcode":
         b0 = data[0]
-        step("first byte: FIN, RSV1-3, opcode", f"{b0:#04x} -> FIN={b0 >> 7} RSV={(b0 >> 4) & 0b111:03b} "
-             f"opcode={b0 & 0x0F:04b} ({item.meaning})", data[:1])
+        step(
+            "first byte: FIN, RSV1-3, opcode",
+            f"{b0:#04x} -> FIN={b0 >> 7} RSV={(b0 >> 4) & 0b111:03b} opcode={b0 & 0x0F:04b} ({item.meaning})",
+            data[:1],
+        )
     elif item.name == "payload length":
         b1 = data[1]
-        step("second byte: MASK, payload length", f"{b1:#04x} -> MASK={b1 >> 7}, payload length field "
-             f"{item.value} ({item.meaning})", data[1:2])
+        step(
+            "second byte: MASK, payload length",
+            f"{b1:#04x} -> MASK={b1 >> 7}, payload length field {item.value} ({item.meaning})",
+            data[1:2],
+        )
     elif item.name == "extended payload length":
-        raw = data[2:2 + item.width // 8]
+        raw = data[2 : 2 + item.width // 8]
         step("extended payload length", f"{raw.hex(' ')} -> {item.value} ({item.width}-bit big-endian)", raw)
     elif item.name == "masking key":
         key = bytes(item.value)  # type: ignore[call-overload]

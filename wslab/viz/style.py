@@ -38,7 +38,7 @@ def fit(text: str, width: float, size: float) -> str:
     room = int(width / (size * CHAR_WIDTH))
     if len(text) <= room:
         return text
-    return text[:max(room - 1, 0)] + "…"
+    return text[: max(room - 1, 0)] + "…"
 
 
 def wrap(text: str, width: float, size: float) -> list[str]:

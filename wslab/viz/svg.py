@@ -50,15 +50,20 @@ class Svg:
     def path(self, d: str, **style: object) -> None:
         self.add(f"<path {attrs(d=d, **style)}/>")
 
-    def text(self, x: float, y: float, content: object, *, size: float = 12, anchor: str = "start",
-             **style: object) -> None:
-        self.add(f"<text {attrs(x=x, y=y, font_size=size, text_anchor=anchor, **style)}>"
-                 f"{escape(str(content), quote=False)}</text>")
+    def text(
+        self, x: float, y: float, content: object, *, size: float = 12, anchor: str = "start", **style: object
+    ) -> None:
+        self.add(
+            f"<text {attrs(x=x, y=y, font_size=size, text_anchor=anchor, **style)}>"
+            f"{escape(str(content), quote=False)}</text>"
+        )
 
     def to_string(self) -> str:
         title = f"<title>{escape(self.title, quote=False)}</title>" if self.title else ""
-        head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{num(self.width)}" height="{num(self.height)}" '
-                f'viewBox="0 0 {num(self.width)} {num(self.height)}" font-family="{FONT}">')
+        head = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{num(self.width)}" height="{num(self.height)}" '
+            f'viewBox="0 0 {num(self.width)} {num(self.height)}" font-family="{FONT}">'
+        )
         return head + title + "".join(self.elements) + "</svg>"
 
     def _repr_svg_(self) -> str:
@@ -82,7 +87,9 @@ def stack(pictures: list[Svg], *, gap: float = 12, title: str = "") -> Svg:
     joined = Svg(width, height, title=title or " + ".join(p.title for p in pictures if p.title))
     y = 0.0
     for picture in pictures:
-        joined.add(f'<svg {attrs(x=0, y=y, width=picture.width, height=picture.height)} '
-                   f'viewBox="0 0 {num(picture.width)} {num(picture.height)}">{"".join(picture.elements)}</svg>')
+        joined.add(
+            f"<svg {attrs(x=0, y=y, width=picture.width, height=picture.height)} "
+            f'viewBox="0 0 {num(picture.width)} {num(picture.height)}">{"".join(picture.elements)}</svg>'
+        )
         y += picture.height + gap
     return joined

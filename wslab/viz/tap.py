@@ -19,9 +19,9 @@ from wslab.viz.svg import Svg, num
 
 __all__ = ["TapTable", "tap_table", "sequence_diagram", "entry_diagram"]
 
-CLIENT_COLOR = "#dbeafe"   # client -> server rows and arrows: blue
-SERVER_COLOR = "#dcfce7"   # server -> client: green
-ERROR_COLOR = "#fee2e2"    # bytes that break a rule: red
+CLIENT_COLOR = "#dbeafe"  # client -> server rows and arrows: blue
+SERVER_COLOR = "#dcfce7"  # server -> client: green
+ERROR_COLOR = "#fee2e2"  # bytes that break a rule: red
 CLIENT_INK = "#1d4ed8"
 SERVER_INK = "#15803d"
 ERROR_INK = "#b91c1c"
@@ -58,8 +58,10 @@ def tap_table(entries: Iterable[TapEntry], *, limit: int = 24, keys: bool = True
     entries = list(entries)
     head = "".join(f'<th style="{_CELL}text-align:left">{escape(c)}</th>' for c in _COLUMNS)
     rows = "".join(_row(e, limit, keys) for e in entries)
-    html = (f'<table class="wslab-tap" style="border-collapse:collapse;font-family:monospace;font-size:12px">'
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    html = (
+        f'<table class="wslab-tap" style="border-collapse:collapse;font-family:monospace;font-size:12px">'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
     return TapTable(html, len(entries))
 
 
@@ -67,8 +69,9 @@ _CELL = "border:1px solid #d1d5db;padding:2px 6px;"
 
 
 def _row(entry: TapEntry, limit: int, keys: bool) -> str:
-    color = ERROR_COLOR if entry.kind == "error" else CLIENT_COLOR if entry.direction == CLIENT_TO_SERVER \
-        else SERVER_COLOR
+    color = (
+        ERROR_COLOR if entry.kind == "error" else CLIENT_COLOR if entry.direction == CLIENT_TO_SERVER else SERVER_COLOR
+    )
     arrow = "client → server" if entry.direction == CLIENT_TO_SERVER else "client ← server"
     what, fin, length, mask, detail = _cells(entry, limit, keys)
     cells = (f"#{entry.number}", entry.connection, arrow, what, fin, length, mask, detail)
@@ -100,8 +103,8 @@ def _cells(entry: TapEntry, limit: int, keys: bool) -> tuple[str, str, str, str,
 TOP = 46
 LANE_GAP = 70
 SPAN = 520  # distance from the last client lifeline to the server's: the labels live there
-LINE = 15   # one label line (12 px text)
-TEXT = 12   # no text under 12 px
+LINE = 15  # one label line (12 px text)
+TEXT = 12  # no text under 12 px
 
 
 def sequence_diagram(entries: Iterable[TapEntry], *, title: str = "", limit: int = 160) -> Svg:
@@ -140,20 +143,36 @@ def sequence_diagram(entries: Iterable[TapEntry], *, title: str = "", limit: int
     return svg
 
 
-def _arrow(svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float, lines: list[str],
-           label_x: float) -> None:
+def _arrow(
+    svg: Svg, entry: TapEntry, client_x: float, server_x: float, y: float, lines: list[str], label_x: float
+) -> None:
     to_server = entry.direction == CLIENT_TO_SERVER
     start, end = (client_x, server_x) if to_server else (server_x, client_x)
-    ink = ERROR_INK if entry.kind == "error" else MUTED_INK if entry.kind == "eof" \
-        else CLIENT_INK if to_server else SERVER_INK
+    ink = (
+        ERROR_INK
+        if entry.kind == "error"
+        else MUTED_INK
+        if entry.kind == "eof"
+        else CLIENT_INK
+        if to_server
+        else SERVER_INK
+    )
     dash = "5 3" if entry.kind in ("eof", "data", "body") else None
     svg.line(start, y, end - (6 if to_server else -6), y, stroke=ink, stroke_width=1.5, stroke_dasharray=dash)
     tip = -1 if to_server else 1
     svg.path(f"M {_n(end)} {_n(y)} l {6 * tip} -4 l 0 8 z", fill=ink)
     weight = "bold" if entry.kind == "http" else None
     for i, line in enumerate(lines):
-        svg.text(label_x, y - 5 - LINE * (len(lines) - 1 - i), line, anchor="middle", size=TEXT,
-                 fill=ink, font_weight=weight if i == 0 else None, style="white-space:pre")
+        svg.text(
+            label_x,
+            y - 5 - LINE * (len(lines) - 1 - i),
+            line,
+            anchor="middle",
+            size=TEXT,
+            fill=ink,
+            font_weight=weight if i == 0 else None,
+            style="white-space:pre",
+        )
 
 
 def _label_lines(entry: TapEntry, limit: int, room: float) -> list[str]:
@@ -175,7 +194,7 @@ def _label_lines(entry: TapEntry, limit: int, room: float) -> list[str]:
 
 
 def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _n(x: float) -> str:
@@ -183,6 +202,7 @@ def _n(x: float) -> str:
 
 
 # --- one entry in full ---------------------------------------------------------------
+
 
 def entry_diagram(entry: TapEntry, *, hide: Iterable[str] = ()) -> Svg:
     """The full picture of one entry: `wslab.viz.frame_diagram` for a frame or a

@@ -38,9 +38,11 @@ class StaticCopy:
 
 def error_box(message: str) -> str:
     """What a widget shows in place of its picture when its input cannot be drawn."""
-    return (f'<div class="wslab-input-error" style="border:2px dashed {style.ERROR};padding:8px 12px;'
-            f'font-family:monospace;font-size:13px;color:{style.ERROR}">✗ {escape(message)}<br>'
-            f'<span style="color:{style.MUTED}">no picture until the input above is fixed</span></div>')
+    return (
+        f'<div class="wslab-input-error" style="border:2px dashed {style.ERROR};padding:8px 12px;'
+        f'font-family:monospace;font-size:13px;color:{style.ERROR}">✗ {escape(message)}<br>'
+        f'<span style="color:{style.MUTED}">no picture until the input above is fixed</span></div>'
+    )
 
 
 class Explorer(StaticCopy, W.VBox):

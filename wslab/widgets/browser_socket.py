@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["BrowserSocket", "STATIC"]
 
 STATIC = Path(__file__).parent / "static"
-MAX_EVENTS = 200   # the page keeps the newest 200 events; the kernel never holds more
+MAX_EVENTS = 200  # the page keeps the newest 200 events; the kernel never holds more
 
 
 class BrowserSocket(anywidget.AnyWidget):
@@ -46,18 +46,26 @@ class BrowserSocket(anywidget.AnyWidget):
     _css = STATIC / "browser_socket.css"
 
     url = t.Unicode("").tag(sync=True)
-    protocols = t.Unicode("").tag(sync=True)          # comma-separated, as typed
+    protocols = t.Unicode("").tag(sync=True)  # comma-separated, as typed
     binary_type = t.Enum(("blob", "arraybuffer"), default_value="blob").tag(sync=True)
     message = t.Unicode("hello").tag(sync=True)
-    close_code = t.Unicode("1000").tag(sync=True)     # text: the browser judges the number, not the widget
+    close_code = t.Unicode("1000").tag(sync=True)  # text: the browser judges the number, not the widget
     close_reason = t.Unicode("").tag(sync=True)
-    events = t.List(t.Dict()).tag(sync=True)          # written by the page, in order
-    state = t.Dict().tag(sync=True)                   # readyState, bufferedAmount, protocol, extensions, ...
-    page = t.Dict().tag(sync=True)                    # the page's origin, and whether it is loopback
-    picture = t.Unicode("").tag(sync=True)            # drawn here, shown by the page
+    events = t.List(t.Dict()).tag(sync=True)  # written by the page, in order
+    state = t.Dict().tag(sync=True)  # readyState, bufferedAmount, protocol, extensions, ...
+    page = t.Dict().tag(sync=True)  # the page's origin, and whether it is loopback
+    picture = t.Unicode("").tag(sync=True)  # drawn here, shown by the page
 
-    def __init__(self, url: str, *, tap: Tap | None = None, protocols: Iterable[str] = (),
-                 binary_type: str = "blob", message: str = "hello", server: Server | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        tap: Tap | None = None,
+        protocols: Iterable[str] = (),
+        binary_type: str = "blob",
+        message: str = "hello",
+        server: Server | None = None,
+    ) -> None:
         self.tap = tap if tap is not None else Tap()
         self.server = server
         super().__init__(url=url, protocols=", ".join(protocols), binary_type=binary_type, message=message)
@@ -66,8 +74,9 @@ class BrowserSocket(anywidget.AnyWidget):
         self._redraw()
 
     @classmethod
-    async def start(cls, host: str = "127.0.0.1", port: int = 0, *, protocols: Iterable[str] = (),
-                    **serve_options: Any) -> BrowserSocket:
+    async def start(
+        cls, host: str = "127.0.0.1", port: int = 0, *, protocols: Iterable[str] = (), **serve_options: Any
+    ) -> BrowserSocket:
         """Start an echo server with a tap (`wslab.net.serve`) and a widget pointed at it.
 
         The server declines permessage-deflate unless `serve_options` say otherwise
@@ -105,14 +114,19 @@ class BrowserSocket(anywidget.AnyWidget):
 
     def view(self, *, status: bool = True) -> BrowserView:
         """The picture of both records now (static HTML: what a viewer without a kernel sees)."""
-        return browser_view(self.events, self.tap.entries[-MAX_ROWS:], state=self.state if status else None,
-                            status=status, notice=self.page.get("notice", ""))
+        return browser_view(
+            self.events,
+            self.tap.entries[-MAX_ROWS:],
+            state=self.state if status else None,
+            status=status,
+            notice=self.page.get("notice", ""),
+        )
 
     def _on_entry(self, entry: TapEntry) -> None:
         self._redraw()
 
     def _redraw(self, change: dict | None = None) -> None:
-        self.picture = self.view(status=False).html   # the page draws its own live status line
+        self.picture = self.view(status=False).html  # the page draws its own live status line
 
     # --- display: one output, the live widget or its static copy ---------------------------
 
@@ -122,8 +136,9 @@ class BrowserSocket(anywidget.AnyWidget):
         return data, metadata
 
     def __repr__(self) -> str:
-        return (f"BrowserSocket(url={self.url!r}, {len(self.events)} page events, "
-                f"{len(self.tap.entries)} tapped entries)")
+        return (
+            f"BrowserSocket(url={self.url!r}, {len(self.events)} page events, {len(self.tap.entries)} tapped entries)"
+        )
 
 
 def _static(widget: BrowserSocket) -> str:
@@ -132,6 +147,8 @@ def _static(widget: BrowserSocket) -> str:
 
     protocols = ", ".join(repr(p.strip()) for p in widget.protocols.split(",") if p.strip())
     settings = f"new WebSocket({widget.url!r}, [{protocols}]) · binaryType {widget.binary_type!r}"
-    return (f'<div class="wslab-browser-static" style="font-size:12px">'
-            f'<div style="font-family:monospace;font-size:12px;color:#4b5563">BrowserSocket (live in JupyterLab '
-            f"with a running kernel): {escape(settings, quote=False)}</div>{widget.view().html}</div>")
+    return (
+        f'<div class="wslab-browser-static" style="font-size:12px">'
+        f'<div style="font-family:monospace;font-size:12px;color:#4b5563">BrowserSocket (live in JupyterLab '
+        f"with a running kernel): {escape(settings, quote=False)}</div>{widget.view().html}</div>"
+    )

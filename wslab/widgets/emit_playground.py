@@ -48,26 +48,41 @@ class EmitPlayground(StaticCopy, W.VBox):
         self.room = W.Text(value="lobby", description="room", layout=layout)
         self.join_button = W.Button(description="join")
         self.leave_button = W.Button(description="leave")
-        self.pattern = W.Dropdown(options=list(PATTERN_CALLS), value="socket.broadcast.emit", description="pattern",
-                                  layout=W.Layout(width="300px"))
+        self.pattern = W.Dropdown(
+            options=list(PATTERN_CALLS),
+            value="socket.broadcast.emit",
+            description="pattern",
+            layout=W.Layout(width="300px"),
+        )
         self.event = W.Text(value="chat", description="event", layout=layout)
-        self.payload = W.Text(value='"hi"', description="JSON", layout=W.Layout(width="220px"),
-                              tooltip="the payload, as JSON")
+        self.payload = W.Text(
+            value='"hi"', description="JSON", layout=W.Layout(width="220px"), tooltip="the payload, as JSON"
+        )
         self.emit_button = W.Button(description="emit", button_style="primary")
         self.status = W.HTML()
         self.diagram = W.HTML()
         self.log_view = W.HTML()
         bind: list[tuple[W.Button, Callable[[], Any]]] = [
-            (self.add_button, self.add_client), (self.remove_button, self.remove_client),
-            (self.connect_button, self.connect), (self.disconnect_button, self.disconnect),
-            (self.join_button, self.join), (self.leave_button, self.leave), (self.emit_button, self.emit)]
+            (self.add_button, self.add_client),
+            (self.remove_button, self.remove_client),
+            (self.connect_button, self.connect),
+            (self.disconnect_button, self.disconnect),
+            (self.join_button, self.join),
+            (self.leave_button, self.leave),
+            (self.emit_button, self.emit),
+        ]
         for button, action in bind:
             button.on_click(self._safely(action))
-        super().__init__([
-            W.HBox([self.name, self.add_button, self.client, self.remove_button]),
-            W.HBox([self.connect_button, self.disconnect_button, self.room, self.join_button, self.leave_button]),
-            W.HBox([self.pattern, self.event, self.payload, self.emit_button]),
-            self.status, self.diagram, self.log_view])
+        super().__init__(
+            [
+                W.HBox([self.name, self.add_button, self.client, self.remove_button]),
+                W.HBox([self.connect_button, self.disconnect_button, self.room, self.join_button, self.leave_button]),
+                W.HBox([self.pattern, self.event, self.payload, self.emit_button]),
+                self.status,
+                self.diagram,
+                self.log_view,
+            ]
+        )
         self.add_class("wslab-emit-playground")
         self._refresh("ready: choose a sender, a pattern and a payload, then press emit")
 
@@ -114,7 +129,7 @@ class EmitPlayground(StaticCopy, W.VBox):
         try:
             payload = json.loads(self.payload.value)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"the payload is not valid JSON ({exc.msg}); e.g. \"hi\" or {{\"x\": 1}}") from None
+            raise ValueError(f'the payload is not valid JSON ({exc.msg}); e.g. "hi" or {{"x": 1}}') from None
         self.received.clear()
         room = self.room.value.strip() or None
         emit_as(self.io, self.pattern.value, self._selected(), self.event.value, payload, room=room)
@@ -150,19 +165,24 @@ class EmitPlayground(StaticCopy, W.VBox):
                 action()
             except Exception as exc:  # shown in the widget: nothing may escape to the notebook
                 self._show_stale(exc)
+
         return run
 
     def _show_stale(self, exc: Exception) -> None:
         """The error, and the last picture greyed out and labelled stale: it no longer shows the input."""
         what = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-        self.status.value = (f'<span style="color:#b00020"><b>✗ error:</b> {escape(what)}</span>'
-                             '<br><i>Nothing happened; the picture below is stale: it shows the state before.</i>')
+        self.status.value = (
+            f'<span style="color:#b00020"><b>✗ error:</b> {escape(what)}</span>'
+            "<br><i>Nothing happened; the picture below is stale: it shows the state before.</i>"
+        )
         try:
             picture = emit_diagram(self.io).to_string()
         except Exception:  # noqa: BLE001 - a picture must never take the widget down
             picture = ""
-        self.diagram.value = (f'<div class="wslab-stale" style="opacity:0.35;filter:grayscale(1)" '
-                              f'title="stale: the last emit that worked">{picture}</div>')
+        self.diagram.value = (
+            f'<div class="wslab-stale" style="opacity:0.35;filter:grayscale(1)" '
+            f'title="stale: the last emit that worked">{picture}</div>'
+        )
 
     def _refresh(self, message: str) -> None:
         self.status.value = escape(message)

@@ -33,28 +33,44 @@ class FrameInspector(Explorer):
     then means "compressed" (RFC 7692 §6), and a frame built with RSV1 carries
     its payload compressed (DEFLATE, the tail 00 00 ff ff removed, §7.2.1)."""
 
-    def __init__(self, payload: str = "Hello", *, opcode: int = Opcode.TEXT, fin: bool = True,
-                 mask_key: bytes | None = b"\x37\xfa\x21\x3d", raw: str = "", deflate: bool = False,
-                 rsv1: bool = False) -> None:
+    def __init__(
+        self,
+        payload: str = "Hello",
+        *,
+        opcode: int = Opcode.TEXT,
+        fin: bool = True,
+        mask_key: bytes | None = b"\x37\xfa\x21\x3d",
+        raw: str = "",
+        deflate: bool = False,
+        rsv1: bool = False,
+    ) -> None:
         small = W.Layout(width="auto")
         self.fin = W.Checkbox(value=fin, description="FIN", indent=False, layout=small)
         self.rsv1 = W.Checkbox(value=rsv1, description="RSV1", indent=False, layout=small)
         self.rsv2 = W.Checkbox(value=False, description="RSV2", indent=False, layout=small)
         self.rsv3 = W.Checkbox(value=False, description="RSV3", indent=False, layout=small)
         self.opcode = W.Dropdown(options=_opcode_options(), value=int(opcode), description="opcode")
-        self.deflate = W.Checkbox(value=deflate, description="permessage-deflate negotiated", indent=False,
-                                  layout=small)
+        self.deflate = W.Checkbox(
+            value=deflate, description="permessage-deflate negotiated", indent=False, layout=small
+        )
         self.masked = W.Checkbox(value=mask_key is not None, description="MASK", indent=False, layout=small)
         self.key = W.Text(value=(mask_key or b"\x37\xfa\x21\x3d").hex(" "), description="masking key")
         self.payload = W.Text(value=payload, description="payload")
         self.payload_as = W.ToggleButtons(options=["text", "hex"], value="text", description="payload as")
         self.source = W.ToggleButtons(options=[FIELDS, RAW], value=RAW if raw else FIELDS, description="show")
-        self.raw = W.Text(value=raw, description="raw bytes", placeholder="hex, e.g. 81 05 48 65 6c 6c 6f",
-                          layout=W.Layout(width="95%"))
+        self.raw = W.Text(
+            value=raw,
+            description="raw bytes",
+            placeholder="hex, e.g. 81 05 48 65 6c 6c 6f",
+            layout=W.Layout(width="95%"),
+        )
         self.data = b""
-        self.build_controls = [W.HBox([self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode]),
-                               W.HBox([self.masked, self.key]), W.HBox([self.payload, self.payload_as])]
-        super().__init__([self.source, self.deflate, *self.build_controls, self.raw])   # deflate: both modes
+        self.build_controls = [
+            W.HBox([self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode]),
+            W.HBox([self.masked, self.key]),
+            W.HBox([self.payload, self.payload_as]),
+        ]
+        super().__init__([self.source, self.deflate, *self.build_controls, self.raw])  # deflate: both modes
         self.add_class("wslab-frame-inspector")
         self.raw.observe(self._raw_typed, names="value")
         self.source.observe(self._show_mode, names="value")
@@ -67,9 +83,15 @@ class FrameInspector(Explorer):
         if self.deflate.value and self.rsv1.value and self.opcode.value in (Opcode.TEXT, Opcode.BINARY):
             from wslab.deflate import deflate_steps
 
-            payload = deflate_steps(payload).payload   # a fresh window: the message's first compression
-        return Frame(self.opcode.value, payload, fin=self.fin.value, rsv1=self.rsv1.value,
-                     rsv2=self.rsv2.value, rsv3=self.rsv3.value)
+            payload = deflate_steps(payload).payload  # a fresh window: the message's first compression
+        return Frame(
+            self.opcode.value,
+            payload,
+            fin=self.fin.value,
+            rsv1=self.rsv1.value,
+            rsv2=self.rsv2.value,
+            rsv3=self.rsv3.value,
+        )
 
     def mask_key(self) -> bytes | None:
         return parse_key(self.key.value) if self.masked.value else None
@@ -80,6 +102,7 @@ class FrameInspector(Explorer):
             return [frame_diagram(self.data, compressed=self.deflate.value), hexdump(self.data)]
         frame, key = self.frame(), self.mask_key()
         from wslab.frames import encode
+
         self.data = encode(frame, key)
         return [frame_diagram(self.data, compressed=self.deflate.value), hexdump(self.data)]
 

@@ -48,14 +48,19 @@ def head_to_text(head: bytes) -> str:
 class HandshakeExplorer(Explorer):
     """The request (editable), the key, and a way to tamper with the server's response."""
 
-    def __init__(self, host: str = "example.com", path: str = "/chat", key: str = handshake.RFC_KEY,
-                 origin: str | None = "http://example.com") -> None:
+    def __init__(
+        self,
+        host: str = "example.com",
+        path: str = "/chat",
+        key: str = handshake.RFC_KEY,
+        origin: str | None = "http://example.com",
+    ) -> None:
         request = handshake.build_request(host, path, origin=origin, key=key)
         self.key = W.Text(value=key, description="key", layout=W.Layout(width="60%"))
-        self.request = W.Textarea(value=head_to_text(request), description="request",
-                                  layout=W.Layout(width="95%", height="9em"))
-        self.tamper = W.Dropdown(options=list(TAMPERING), description="response",
-                                 layout=W.Layout(width="60%"))
+        self.request = W.Textarea(
+            value=head_to_text(request), description="request", layout=W.Layout(width="95%", height="9em")
+        )
+        self.tamper = W.Dropdown(options=list(TAMPERING), description="response", layout=W.Layout(width="60%"))
         self.response = b""
         self._request_bytes = request
         super().__init__([self.key, self.request, self.tamper])

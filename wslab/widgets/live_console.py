@@ -35,36 +35,44 @@ CLOSE_CODES = (1000, 1001, 1003, 1008, 1011, 3000, 4000, 1005)
 class LiveConsole(StaticCopy, widgets.VBox):
     """A live WebSocket client (wslab.net) with buttons, and the tap of its connection.
 
-        console = LiveConsole(server.url)
-        console                       # in a cell: shows it
-        await console.connect()       # or click "connect"; the same for send/ping/close
+    console = LiveConsole(server.url)
+    console                       # in a cell: shows it
+    await console.connect()       # or click "connect"; the same for send/ping/close
     """
 
-    def __init__(self, url: str, *, tap: Tap | None = None, origin: str | None = None,
-                 mask_key: bytes | None = None) -> None:
+    def __init__(
+        self, url: str, *, tap: Tap | None = None, origin: str | None = None, mask_key: bytes | None = None
+    ) -> None:
         self.tap = tap if tap is not None else Tap()
         self.origin = origin
-        self.mask_key = mask_key   # None: a fresh random key per frame, as §5.3 asks
+        self.mask_key = mask_key  # None: a fresh random key per frame, as §5.3 asks
         self.ws = None
-        self.lines: list[str] = []   # what happened, oldest first
-        self._tasks: set[asyncio.Future] = set()       # actions in flight: idle() waits for these
-        self._receiver: asyncio.Future | None = None   # reads messages until the connection closes
+        self.lines: list[str] = []  # what happened, oldest first
+        self._tasks: set[asyncio.Future] = set()  # actions in flight: idle() waits for these
+        self._receiver: asyncio.Future | None = None  # reads messages until the connection closes
         self._loop = _current_loop()
 
         self.url = widgets.Text(value=url, description="server")
         self.message = widgets.Text(value="hello", description="message")
-        self.close_code = widgets.Dropdown(options=[(close_code_name(c), c) for c in CLOSE_CODES],
-                                           value=1000, description="close code")
+        self.close_code = widgets.Dropdown(
+            options=[(close_code_name(c), c) for c in CLOSE_CODES], value=1000, description="close code"
+        )
         self.close_reason = widgets.Text(value="", description="reason")
-        self.buttons = {name: widgets.Button(description=name) for name in
-                        ("connect", "send text", "send binary", "ping", "close")}
+        self.buttons = {
+            name: widgets.Button(description=name) for name in ("connect", "send text", "send binary", "ping", "close")
+        }
         self.status = widgets.HTML()
         self.table = widgets.HTML()
         self.sequence = widgets.HTML()
         self.entry_number = widgets.BoundedIntText(value=1, min=1, max=1, description="entry #")
         self.detail = widgets.HTML()
-        actions = {"connect": self.connect, "send text": self.send_text, "send binary": self.send_binary,
-                   "ping": self.ping, "close": self.close}
+        actions = {
+            "connect": self.connect,
+            "send text": self.send_text,
+            "send binary": self.send_binary,
+            "ping": self.ping,
+            "close": self.close,
+        }
         for name, button in self.buttons.items():
             button.on_click(lambda _button, action=actions[name]: self.spawn(action))
         self.entry_number.observe(lambda _change: self._show_detail(), names="value")
@@ -73,13 +81,15 @@ class LiveConsole(StaticCopy, widgets.VBox):
         views = widgets.Tab(children=[self.table, self.sequence, widgets.VBox([self.entry_number, self.detail])])
         views.titles = ("frames", "sequence", "one entry")
         b = self.buttons
-        super().__init__([
-            widgets.HBox([self.url, b["connect"]]),
-            widgets.HBox([self.message, b["send text"], b["send binary"], b["ping"]]),
-            widgets.HBox([self.close_code, self.close_reason, b["close"]]),
-            self.status,
-            views,
-        ])
+        super().__init__(
+            [
+                widgets.HBox([self.url, b["connect"]]),
+                widgets.HBox([self.message, b["send text"], b["send binary"], b["ping"]]),
+                widgets.HBox([self.close_code, self.close_reason, b["close"]]),
+                self.status,
+                views,
+            ]
+        )
         self.add_class("wslab-live-console")
         self._refresh()
 
@@ -92,11 +102,14 @@ class LiveConsole(StaticCopy, widgets.VBox):
             self._say("already connected: close first")
             return
         try:
-            self.ws = await connect(self.url.value, origin=self.origin, mask_key=self.mask_key,
-                                    on_bytes=self.tap.client_hook)
+            self.ws = await connect(
+                self.url.value, origin=self.origin, mask_key=self.mask_key, on_bytes=self.tap.client_hook
+            )
         except ConnectionRefusedError:
-            raise ConnectionRefusedError(f"nothing listens at {self.url.value}: was its server stopped? Run the "
-                                         "cell that starts it again (or restart the kernel and run all)") from None
+            raise ConnectionRefusedError(
+                f"nothing listens at {self.url.value}: was its server stopped? Run the "
+                "cell that starts it again (or restart the kernel and run all)"
+            ) from None
         self._say(f"connected to {self.url.value}")
         self._receiver = self.spawn(self._receive, background=True)
 
@@ -115,13 +128,15 @@ class LiveConsole(StaticCopy, widgets.VBox):
             raise ValueError(f"a ping payload is at most 125 bytes (RFC 6455 §5.5), this one is {len(payload)}")
         ws = self._open()
         self._say(f"sent ping {payload!r}")
-        await ws.ping(payload)   # returns when the Pong arrives (the tap logs it)
+        await ws.ping(payload)  # returns when the Pong arrives (the tap logs it)
 
     async def close(self) -> None:
         code, reason = self.close_code.value, self.close_reason.value
         await self._open().close(code, reason)
-        self._say(f"closed: {close_code_name(self.ws.close_code) if self.ws.close_code else 'no code'}"
-                  f"{' ' + repr(self.ws.close_reason) if self.ws.close_reason else ''}")
+        self._say(
+            f"closed: {close_code_name(self.ws.close_code) if self.ws.close_code else 'no code'}"
+            f"{' ' + repr(self.ws.close_reason) if self.ws.close_reason else ''}"
+        )
 
     async def _receive(self) -> None:
         """Read every message, so the connection never stalls (they are logged from the tap)."""
@@ -180,22 +195,29 @@ class LiveConsole(StaticCopy, widgets.VBox):
     def _say(self, line: str) -> None:
         self.lines.append(line)
         shown = self.lines[-8:]
-        self.status.value = ("<pre style='margin:0;font-size:13px'>"
-                             + "\n".join(escape(text) for text in shown) + "</pre>")
+        self.status.value = (
+            "<pre style='margin:0;font-size:13px'>" + "\n".join(escape(text) for text in shown) + "</pre>"
+        )
 
     def _on_entry(self, entry: TapEntry) -> None:
         # Logged as the bytes arrive, frame by frame, so the log's order is the wire's.
-        if entry.kind == "frame" and entry.sender == "server" and self.ws is not None \
-                and entry.connection == self.ws.id:
+        if (
+            entry.kind == "frame"
+            and entry.sender == "server"
+            and self.ws is not None
+            and entry.connection == self.ws.id
+        ):
             self._say(f"received {entry.describe()}")
         self._refresh()
 
     def empty_state(self) -> str:
         """What the console shows before any traffic: what to do, not an empty table."""
-        return ('<div class="wslab-empty" style="padding:10px 12px;border:1px dashed #999;font-size:13px;'
-                f'color:#444">No traffic yet. Click <b>connect</b> to open a connection to '
-                f'<code>{escape(self.url.value)}</code>; every byte of it (the handshake, then each frame) '
-                'will appear here, numbered in the order it crossed the wire.</div>')
+        return (
+            '<div class="wslab-empty" style="padding:10px 12px;border:1px dashed #999;font-size:13px;'
+            f'color:#444">No traffic yet. Click <b>connect</b> to open a connection to '
+            f"<code>{escape(self.url.value)}</code>; every byte of it (the handshake, then each frame) "
+            "will appear here, numbered in the order it crossed the wire.</div>"
+        )
 
     def _refresh(self) -> None:
         entries = self.tap.entries
