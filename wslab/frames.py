@@ -300,13 +300,13 @@ def parse_header(
         bool(values["RSV1"]),
         bool(values["RSV2"]),
         bool(values["RSV3"]),
-        int(values["opcode"]),
+        int(values["opcode"]),  # type: ignore[call-overload]
         masked,
         length_field,
-        payload_length,  # type: ignore[call-overload]
-        values.get("masking key"),
+        payload_length,
+        values.get("masking key"),  # type: ignore[arg-type]
         header_size(payload_length, masked=masked),
-    )  # type: ignore[arg-type]
+    )
 
 
 def header_fields(frame_or_bytes: Frame | bytes, mask_key: bytes | None = None) -> list[Field]:

@@ -30,7 +30,7 @@ from wslab.events.packets import Packet, PacketType, js_stringify, to_wire
 from wslab.events.trace import SERVER, Trace
 
 if TYPE_CHECKING:
-    from wslab.engineio_net import EngineIOServer, Handshake
+    from wslab.engineio_net import EngineIOServer, Handshake, OriginPolicy
     from wslab.events.remote import RemoteConnection
 
 DEFAULT_URL = "http://localhost:3000"
@@ -624,7 +624,7 @@ class Server:
         connect_timeout: float = 45,
         max_http_buffer_size: int = 1_000_000,
         allow_request: Callable[[Handshake], bool] | None = None,
-        origin_policy: str = "node",
+        origin_policy: OriginPolicy = "node",
         cors_credentials: bool = False,
         url: str = DEFAULT_URL,
         seed: str = "wslab",
@@ -868,7 +868,7 @@ class Server:
             allow_request=self.allow_request,
             origin_policy=self.origin_policy,
             on_bytes=on_bytes,
-        )  # type: ignore[arg-type]
+        )
         await engine.start(host, port)
         self.engines.append(engine)
         return engine
