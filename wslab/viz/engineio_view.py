@@ -26,7 +26,6 @@ from wslab.codes import Opcode
 from wslab.events.packets import PacketType as SocketIOType
 from wslab.stream import CLIENT_TO_SERVER, TapEntry
 
-ENGINEIO_MEANING = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message", "5": "upgrade", "6": "noop"}
 _SID = re.compile(r'("sid":"|sid=)([A-Za-z0-9_-]+)')
 _T = re.compile(r"([?&])t=[^& ]*(&?)")
 
@@ -194,7 +193,8 @@ def _body_packets(body: bytes, names: _Names) -> list[tuple[str, str]]:
 
 
 def _packet(text: str, names: _Names) -> tuple[str, str]:
-    meaning = ENGINEIO_MEANING.get(text[:1], "(not an Engine.IO packet)")
+    types = {str(t.value): t.name.lower() for t in engineio.PacketType}
+    meaning = types.get(text[:1], "(not an Engine.IO packet)")
     if text == "2probe" or text == "3probe":
         meaning += " (the upgrade's probe)"
     elif text[:1] == "4" and text[1:2].isdigit():
