@@ -193,6 +193,16 @@ def test_judge_failed_when_a_message_is_lost_or_changed():
     assert "expected TEXT 'something else'" in result.detail and "got TEXT ''" in result.detail
 
 
+@pytest.mark.parametrize("opcode", [PING, PONG, CLOSE, CONT])
+def test_judge_fails_a_server_that_sets_rsv1_out_of_place(opcode):
+    """RFC 7692 §6.1, as the client reads the server: RSV1 on a control or continuation frame."""
+    session = runner._Session(probe=None, timeout=1.0)  # note() reads no socket
+    with pytest.raises(runner._Judged) as judged:
+        session.note(Frame(opcode, b"", rsv1=True))
+    assert judged.value.verdict is Verdict.FAILED and "RFC 7692 §6.1" in judged.value.detail
+    assert session.received == [f"{opcode.name} with RSV1 = 1"]
+
+
 def test_judge_fail_fast_is_non_strict_with_a_server_that_waits_for_the_whole_frame(monkeypatch):
     """The websockets library checks UTF-8 once a frame is complete: 1007, but NON-STRICT."""
     websockets = pytest.importorskip("websockets")

@@ -34,10 +34,18 @@ def test_context_takeover_is_named_when_a_payload_needs_the_earlier_window():
     assert "context takeover" in words
 
 
-@pytest.mark.parametrize("frame, where", [("c9 00", "control frame"), ("c0 01 00", "continuation frame")])
+@pytest.mark.parametrize(
+    "frame, where",
+    [("c9 00", "control frame"), ("cb 00", "control frame"), ("c0 01 00", "continuation frame")],
+)
 def test_rsv1_only_on_a_data_messages_first_frame(frame, where):
     error = frame_error(bytes.fromhex(frame), compressed=True)
     assert where in str(error) and error.rfc == "RFC 7692" and error.close_code == 1002 and error.field == "RSV1"
+
+
+def test_rsv1_on_a_reserved_non_control_opcode_is_the_opcode_error():
+    error = frame_error(bytes.fromhex("c3 00"), compressed=True)
+    assert error.field == "opcode" and "reserved" in str(error)
 
 
 def test_frame_inspector_compresses_when_rsv1_is_set():
