@@ -5,10 +5,9 @@ import re
 import pytest
 
 from wslab.deflate import deflate_steps
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz.frame import frame_diagram, frame_error
 from wslab.widgets import FrameInspector
-
-KEY = b"\x37\xfa\x21\x3d"
 
 
 def texts(svg) -> list[str]:
@@ -25,7 +24,7 @@ def test_rfc_7692_hello_is_drawn_compressed_and_inflated():
 
 
 def test_a_masked_compressed_frame_is_unmasked_then_inflated():
-    frame = deflate_steps("Hello", mask_key=KEY).frame
+    frame = deflate_steps("Hello", mask_key=RFC_MASK_KEY).frame
     assert frame[1] & 0x80 and "inflates to 'Hello'" in " ".join(texts(frame_diagram(frame, compressed=True)))
 
 
