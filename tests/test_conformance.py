@@ -22,21 +22,13 @@ import pytest
 from netutil import LogRecorder, ServerThread, echo, run
 
 from wslab import conformance, frames, handshake
-from wslab.codes import Opcode
 from wslab.conformance import Verdict, runner
+from wslab.conformance.case import BINARY, CLOSE, CONT, PING, PONG, TEXT
 from wslab.connection import BinaryMessage, Connection, ConnectionFailed, TextMessage
 from wslab.frames import Frame
 from wslab.probe import PROBE_KEY, Probe
 
 MAX = 16 * 1024 * 1024  # the module server's max_message_size
-TEXT, BINARY, CONT, CLOSE, PING, PONG = (
-    Opcode.TEXT,
-    Opcode.BINARY,
-    Opcode.CONTINUATION,
-    Opcode.CLOSE,
-    Opcode.PING,
-    Opcode.PONG,
-)
 CASES = conformance.all_cases(MAX)
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -330,19 +322,10 @@ def test_handshake_slow_client_is_dropped(url):
 
     async def go():
         probe = await Probe.open(url)
-        request = probe.request()
-        answer = asyncio.ensure_future(probe.reader.read(1 << 16))
         loop = asyncio.get_running_loop()
         started = loop.time()
-        for i in range(len(request)):  # 10 bytes/s: the ~200-byte request would take 20 s
-            if answer.done():
-                break
-            try:
-                await probe.send(request[i : i + 1])
-            except (ConnectionError, OSError):
-                break
-            await asyncio.sleep(0.1)
-        assert await answer == b""  # TCP closed, no HTTP answer
+        # 10 bytes/s: the ~200-byte request would take 20 s
+        assert await probe.send_slowly(probe.request(), 0.1) == b""  # TCP closed, no HTTP answer
         return loop.time() - started
 
     assert 0.8 < run(go()) < 3
