@@ -102,6 +102,7 @@ def test_nbgrader_cells_have_markers_and_points():
     assert all(c.get("outputs", []) == [] for c in graded["cells"])
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)  # nbgrader runs each notebook in a kernel of its own: slow on a loaded machine
 @pytest.mark.skipif(
     shutil.which("nbgrader", path=str(Path(sys.executable).parent)) is None,
