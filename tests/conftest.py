@@ -49,6 +49,13 @@ def browser():
 def pytest_configure(config):
     import tempfile
 
+    # Every process started from here on (the xdist workers, JupyterLab, kernels, nbgrader, the CLI)
+    # finds tests/fast_imports first: see tests/fast_imports/rfc3987_syntax.py for why.
+    fast = os.path.join(os.path.dirname(__file__), "fast_imports")
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if fast not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([fast, *paths])
+
     folder = tempfile.mkdtemp(prefix="wslab-progress-")
     os.environ["WSLAB_PROGRESS"] = os.path.join(folder, "progress.json")
     config._wslab_progress_folder = folder
