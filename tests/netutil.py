@@ -102,6 +102,12 @@ async def until(predicate, timeout: float = 10) -> None:
         await asyncio.sleep(0.02)
 
 
+def ws_url(server) -> str:
+    """The ws:// URL of a loopback server: a wslab one (`.port`) or an asyncio one, as `websockets` serves."""
+    port = server.sockets[0].getsockname()[1] if hasattr(server, "sockets") else server.port
+    return f"ws://127.0.0.1:{port}/"
+
+
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:  # no line per request in the test output
         pass
