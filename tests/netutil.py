@@ -102,6 +102,24 @@ async def until(predicate, timeout: float = 10) -> None:
         await asyncio.sleep(0.02)
 
 
+def socketio_test_app(**options):
+    """The server of socket.io-protocol's test suite on a `wslab.events.Server(**options)`: on connection (to "/"
+    and to "/custom") it emits "auth" with the client's auth; "message" comes back as "message-back", and
+    "message-with-ack" is acknowledged with its own arguments."""
+    from wslab.events import Server
+
+    io = Server(**options)
+
+    @io.on("connection")
+    def on_connection(socket):
+        socket.emit("auth", socket.handshake.auth)
+        socket.on("message", lambda *args: socket.emit("message-back", *args))
+        socket.on("message-with-ack", lambda *args: args)
+
+    io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
+    return io
+
+
 def ws_url(server) -> str:
     """The ws:// URL of a loopback server: a wslab one (`.port`) or an asyncio one, as `websockets` serves."""
     port = server.sockets[0].getsockname()[1] if hasattr(server, "sockets") else server.port
