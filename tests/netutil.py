@@ -1,7 +1,10 @@
-"""Helpers shared by the network tests: a wslab server on its own loop in a thread, pages over loopback HTTP.
+"""Helpers shared by the network tests.
 
-Tests are plain functions that call `asyncio.run`; a server that lives for a
-whole module (or that Playwright's sync API talks to) runs on a loop of its own.
+Tests are plain functions that call `run` (asyncio.run with a time limit); a server
+that lives for a whole module (or that Playwright's sync API talks to) runs on a
+loop of its own (`ServerThread`). Also here: `until` (wait for a condition),
+`socketio_test_app` (socket.io-protocol's test server), `ws_url`, and the pages of
+the browser tests over loopback HTTP (`http_site`, `static_site`).
 """
 
 from __future__ import annotations
