@@ -439,7 +439,7 @@ def _decode_common(
         payload = mask(data[pos + 4 : end], bytes(data[pos : pos + 4]))
     else:
         payload = bytes(data[pos:end])
-    return _OPCODES[opcode], payload, bool(b0 & 0x80), bool(b0 & 0x40), end
+    return _OPCODES[opcode], payload, b0 >= 0x80, (b0 & 0x40) != 0, end
 
 
 def _checked_frame(opcode: Opcode, payload: bytes, fin: bool, rsv1: bool) -> Frame:
