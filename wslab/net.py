@@ -376,7 +376,9 @@ class WebSocket(asyncio.BufferedProtocol):
         if self._on_bytes is not None:
             self._tap("received", data)
         if self._phase is _FRAMES:
-            self._handle(self._open_connection.receive_data(data))
+            connection = self.connection
+            assert connection is not None  # (not `_open_connection`: this runs for every chunk read)
+            self._handle(connection.receive_data(data))
         elif self._phase is _HEAD:
             self._head += data
             self._wake_head_reader()
@@ -485,7 +487,7 @@ class WebSocket(asyncio.BufferedProtocol):
         if self._phase is _HEAD:
             full = len(self._head) >= handshake.MAX_HEAD
         elif self._phase is _FRAMES:
-            queue_full = bool(self._backlog) or len(self._messages) >= self.max_queue
+            queue_full = len(self._backlog) > 0 or len(self._messages) >= self.max_queue
             full = self._output_blocked or (queue_full and not self._closing)
         else:
             full = False
