@@ -106,17 +106,7 @@ async def bad_frame(url: str, kind: str) -> tuple[str, int]:
 
 async def slow_handshake(url: str) -> tuple[str, int]:
     probe = await Probe.open(url)
-    request = probe.request()
-    answer = asyncio.ensure_future(probe.reader.read(1 << 16))
-    for i in range(len(request)):
-        if answer.done():
-            break
-        try:
-            await probe.send(request[i : i + 1])
-        except (ConnectionError, OSError):
-            break
-        await asyncio.sleep(0.2)
-    data = await answer
+    data = await probe.send_slowly(probe.request(), 0.2)
     await probe.close()
     return ("slow handshake: dropped" if data == b"" else "slow handshake: answered!"), 0
 

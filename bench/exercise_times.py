@@ -15,13 +15,11 @@ no student was timed. Prints a table; the teacher's guide (docs/teaching.md) quo
 
 from __future__ import annotations
 
-import argparse
-import math
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lesson_times import RATE, ROUND_TO, lesson_time  # noqa: E402  (the lessons' script, beside this one)
+from lesson_times import arguments, lesson_time, rounded  # noqa: E402  (the lessons' script, beside this one)
 
 REPO = Path(__file__).resolve().parents[1]
 SOLVING = {"choice": 1, "predict": 3, "bytes": 5, "function": 8, "live": 8}  # minutes per exercise
@@ -40,18 +38,13 @@ def solving_minutes(path: Path) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", type=Path)
-    parser.add_argument("--rate", type=float, default=RATE, help=f"reading rate, words per minute ({RATE})")
-    parser.add_argument("--no-run", action="store_true", help="do not run the notebooks")
-    args = parser.parse_args(argv)
-    paths = args.paths or sorted((REPO / "notebooks" / "exercises").glob("*.ipynb"))
+    paths, args = arguments(argv, __doc__, REPO / "notebooks" / "exercises")
     print(f"{'exercise set':<28} {'count':>5} {'reading':>8} {'running':>8} {'solving':>8} {'figure (min)':>13}")
     for path in paths:
         read = lesson_time(path, rate=args.rate, run=not args.no_run)
         count, solving = solving_minutes(path)
         total = read.reading_minutes + (read.run_seconds or 0) / 60 + solving
-        figure = max(ROUND_TO, math.ceil(total / ROUND_TO) * ROUND_TO)
+        figure = rounded(total)
         running = "—" if read.run_seconds is None else f"{read.run_seconds:.0f} s"
         print(
             f"{path.stem:<28} {count or '':>5} {read.reading_minutes:>6.1f} m {running:>8} {solving:>6} m {figure:>13}"

@@ -42,8 +42,12 @@ class LessonTime:
     @property
     def minutes(self) -> int:
         """Reading plus running, rounded up to ROUND_TO minutes."""
-        total = self.reading_minutes + (self.run_seconds or 0) / 60
-        return max(ROUND_TO, math.ceil(total / ROUND_TO) * ROUND_TO)
+        return rounded(self.reading_minutes + (self.run_seconds or 0) / 60)
+
+
+def rounded(minutes: float) -> int:
+    """A figure as the tables give it: rounded up to ROUND_TO minutes, and at least ROUND_TO."""
+    return max(ROUND_TO, math.ceil(minutes / ROUND_TO) * ROUND_TO)
 
 
 def word_count(path: Path) -> int:
@@ -83,13 +87,18 @@ def table(times: list[LessonTime], rate: float = RATE) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(argv: list[str] | None, doc: str, folder: Path) -> tuple[list[Path], argparse.Namespace]:
+    """The command line both scripts take: notebooks (default: every one in `folder`), --rate, --no-run."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--rate", type=float, default=RATE, help=f"reading rate, words per minute ({RATE})")
-    parser.add_argument("--no-run", action="store_true", help="reading time only; do not run the notebooks")
+    parser.add_argument("--no-run", action="store_true", help="do not run the notebooks (no running time)")
     args = parser.parse_args(argv)
-    paths = args.paths or sorted((REPO / "notebooks").glob("*.ipynb"))
+    return args.paths or sorted(folder.glob("*.ipynb")), args
+
+
+def main(argv: list[str] | None = None) -> int:
+    paths, args = arguments(argv, __doc__, REPO / "notebooks")
     times = [lesson_time(p, rate=args.rate, run=not args.no_run) for p in paths]
     print(table(times, args.rate))
     return 0

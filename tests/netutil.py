@@ -86,3 +86,13 @@ def run(coro, timeout: float = 30):
         return asyncio.run(asyncio.wait_for(coro, timeout))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, asyncio.wait_for(coro, timeout)).result()
+
+
+async def until(predicate, timeout: float = 10) -> None:
+    """Wait until `predicate()` holds, for at most `timeout` seconds; the caller then asserts it (what a
+    peer reports comes a moment after the action)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.02)

@@ -53,15 +53,6 @@ async def node_lines(script: str, *args: str, timeout: float = 60) -> list[dict[
     return [json.loads(line) for line in out.decode().split("\n") if line.strip()]  # not splitlines: U+2028
 
 
-async def until(predicate, timeout: float = 10) -> None:
-    """Wait until `predicate()` holds (server-side reports come a moment after the client is done)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            return
-        await asyncio.sleep(0.02)
-
-
 class NodeServer:
     """`node_server.mjs` running: `.url`, and `.reports` (its server-side JSON lines so far)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import traitlets
-from liveutil import run
+from netutil import run
 
 from wslab import capture
 from wslab.net import connect

@@ -4,7 +4,7 @@ import json
 
 import pytest
 import websockets
-from liveutil import run
+from netutil import run
 
 from wslab.chat import ChatClient, ChatServer, envelope
 from wslab.tap import CLIENT_TO_SERVER, wiretap

@@ -22,21 +22,13 @@ import pytest
 from netutil import LogRecorder, ServerThread, echo, run
 
 from wslab import conformance, frames, handshake
-from wslab.codes import Opcode
 from wslab.conformance import Verdict, runner
+from wslab.conformance.case import BINARY, CLOSE, CONT, PING, PONG, TEXT
 from wslab.connection import BinaryMessage, Connection, ConnectionFailed, TextMessage
 from wslab.frames import Frame
 from wslab.probe import PROBE_KEY, Probe
 
 MAX = 16 * 1024 * 1024  # the module server's max_message_size
-TEXT, BINARY, CONT, CLOSE, PING, PONG = (
-    Opcode.TEXT,
-    Opcode.BINARY,
-    Opcode.CONTINUATION,
-    Opcode.CLOSE,
-    Opcode.PING,
-    Opcode.PONG,
-)
 CASES = conformance.all_cases(MAX)
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,6 +185,16 @@ def test_judge_failed_when_a_message_is_lost_or_changed():
     assert "expected TEXT 'something else'" in result.detail and "got TEXT ''" in result.detail
 
 
+@pytest.mark.parametrize("opcode", [PING, PONG, CLOSE, CONT])
+def test_judge_fails_a_server_that_sets_rsv1_out_of_place(opcode):
+    """RFC 7692 §6.1, as the client reads the server: RSV1 on a control or continuation frame."""
+    session = runner._Session(probe=None, timeout=1.0)  # note() reads no socket
+    with pytest.raises(runner._Judged) as judged:
+        session.note(Frame(opcode, b"", rsv1=True))
+    assert judged.value.verdict is Verdict.FAILED and "RFC 7692 §6.1" in judged.value.detail
+    assert session.received == [f"{opcode.name} with RSV1 = 1"]
+
+
 def test_judge_fail_fast_is_non_strict_with_a_server_that_waits_for_the_whole_frame(monkeypatch):
     """The websockets library checks UTF-8 once a frame is complete: 1007, but NON-STRICT."""
     websockets = pytest.importorskip("websockets")
@@ -320,19 +322,10 @@ def test_handshake_slow_client_is_dropped(url):
 
     async def go():
         probe = await Probe.open(url)
-        request = probe.request()
-        answer = asyncio.ensure_future(probe.reader.read(1 << 16))
         loop = asyncio.get_running_loop()
         started = loop.time()
-        for i in range(len(request)):  # 10 bytes/s: the ~200-byte request would take 20 s
-            if answer.done():
-                break
-            try:
-                await probe.send(request[i : i + 1])
-            except (ConnectionError, OSError):
-                break
-            await asyncio.sleep(0.1)
-        assert await answer == b""  # TCP closed, no HTTP answer
+        # 10 bytes/s: the ~200-byte request would take 20 s
+        assert await probe.send_slowly(probe.request(), 0.1) == b""  # TCP closed, no HTTP answer
         return loop.time() - started
 
     assert 0.8 < run(go()) < 3

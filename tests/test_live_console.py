@@ -3,7 +3,7 @@ against a live wslab server, by clicking its buttons."""
 
 import asyncio
 
-from liveutil import run
+from netutil import run
 
 from wslab.codes import Opcode
 from wslab.masking import RFC_MASK_KEY

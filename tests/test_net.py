@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 
 import pytest
@@ -112,30 +113,41 @@ def test_on_bytes_sees_every_byte_both_ways():
     assert {i for i, _, _ in seen["client"]} == {"c9"} and {i for i, _, _ in seen["server"]} == {"c1"}
 
 
-def test_unread_messages_stop_the_reading():
-    """Backpressure: a handler that never reads holds at most MAX_QUEUE messages, and the
-    rest waits in TCP buffers rather than in the server's memory."""
+@contextlib.asynccontextmanager
+async def flooded(data: bytes, most: int):
+    """A server whose handler never reads, and a client that sends `data` to it until one send stalls
+    for 0.5 s (or `most` sends went through): yields (sends that went through, the server's WebSocket)."""
     holder = {}
 
     async def lazy(ws):
         holder["ws"] = ws
         await asyncio.sleep(3600)
 
-    async def go():
-        async with serve(lazy, close_timeout=0.5) as server:
-            probe = await Probe.open(server.url)
-            await probe.handshake()
-            frame = frames.encode(frames.Frame(frames.Opcode.BINARY, b"x" * 60000), RFC_MASK_KEY)
-            sent = 0
-            try:
-                while sent < 400:  # 24 MB, far more than the queue
-                    await asyncio.wait_for(probe.send(frame), 0.5)
-                    sent += 1
-            except asyncio.TimeoutError:
-                pass
-            assert sent < 400, "the server kept reading although nobody consumed the messages"
-            assert len(holder["ws"]._messages) <= MAX_QUEUE
+    async with serve(lazy, close_timeout=0.5) as server:
+        probe = await Probe.open(server.url)
+        await probe.handshake()
+        sent = 0
+        try:
+            while sent < most:
+                await asyncio.wait_for(probe.send(data), 0.5)
+                sent += 1
+        except asyncio.TimeoutError:
+            pass
+        try:
+            yield sent, holder["ws"]
+        finally:
             probe.writer.transport.abort()
+
+
+def test_unread_messages_stop_the_reading():
+    """Backpressure: a handler that never reads holds at most MAX_QUEUE messages, and the
+    rest waits in TCP buffers rather than in the server's memory."""
+
+    async def go():
+        frame = frames.encode(frames.Frame(frames.Opcode.BINARY, b"x" * 60000), RFC_MASK_KEY)
+        async with flooded(frame, 400) as (sent, ws):  # 24 MB, far more than the queue
+            assert sent < 400, "the server kept reading although nobody consumed the messages"
+            assert len(ws._messages) <= MAX_QUEUE
 
     run(go())
 
@@ -211,27 +223,12 @@ def test_both_sides_send_a_large_message_at_once():
 def test_pongs_nobody_reads_stop_the_reading():
     """A peer that floods pings and never reads the pongs: the server stops reading
     rather than piling up pongs in its write buffer (§10.4: bounded memory)."""
-    holder = {}
-
-    async def lazy(ws):
-        holder["ws"] = ws
-        await asyncio.sleep(3600)
 
     async def go():
-        async with serve(lazy, close_timeout=0.5) as server:
-            probe = await Probe.open(server.url)
-            await probe.handshake()
-            pings = frames.encode(frames.Frame(frames.Opcode.PING, b"p" * 125), RFC_MASK_KEY) * 100
-            sent = 0
-            try:
-                while sent < 200_000:  # 26 MB of pings, 26 MB of pongs
-                    await asyncio.wait_for(probe.send(pings), 0.5)
-                    sent += 100
-            except asyncio.TimeoutError:
-                pass
-            assert sent < 200_000, "the server kept reading although nobody read its pongs"
-            assert holder["ws"]._transport.get_write_buffer_size() < 1024 * 1024
-            probe.writer.transport.abort()
+        pings = frames.encode(frames.Frame(frames.Opcode.PING, b"p" * 125), RFC_MASK_KEY) * 100
+        async with flooded(pings, 2000) as (sent, ws):  # 26 MB of pings, 26 MB of pongs
+            assert sent < 2000, "the server kept reading although nobody read its pongs"
+            assert ws._transport.get_write_buffer_size() < 1024 * 1024
 
     run(go())
 

@@ -65,6 +65,12 @@ class SocketIOThread:
         self.loop.call_soon_threadsafe(self.stop.set)
         self.thread.join(10)
 
+    def __enter__(self) -> SocketIOThread:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
 
 @pytest.fixture(scope="module")
 def page(browser, origins):
@@ -82,23 +88,17 @@ def open_page(page, origin):
 @pytest.mark.parametrize("transports", [None, ["websocket"]], ids=["default", "websocket-only"])
 def test_story_in_chromium(page, origins, transports):
     home, _ = origins
-    server = SocketIOThread(cors_allowed_origins=[home], **TIMINGS)
-    try:
+    with SocketIOThread(cors_allowed_origins=[home], **TIMINGS) as server:
         lines = open_page(page, home).evaluate("([url, t]) => story(url, t)", [server.url, transports])
-    finally:
-        server.close()
     check(lines, "websocket" if transports else "polling")
 
 
 def test_cors_decides_whether_a_foreign_page_may_poll(page, origins):
     home, foreign = origins
-    server = SocketIOThread(cors_allowed_origins=[home], **TIMINGS)
-    try:
+    with SocketIOThread(cors_allowed_origins=[home], **TIMINGS) as server:
         from_home = open_page(page, home).evaluate("(url) => connectOnce(url, ['polling'])", server.url)
         from_foreign = open_page(page, foreign).evaluate("(url) => connectOnce(url, ['polling'])", server.url)
         default_foreign = page.evaluate("(url) => connectOnce(url, null)", server.url)
-    finally:
-        server.close()
     assert from_home == {"result": "connect", "transport": "polling"}
     # The server answered; the browser would not let the foreign page read it (no Access-Control-Allow-Origin).
     assert from_foreign == {"result": "connect_error", "message": "xhr poll error"}
@@ -107,21 +107,15 @@ def test_cors_decides_whether_a_foreign_page_may_poll(page, origins):
 
 def test_cors_star_lets_any_page_poll(page, origins):
     _, foreign = origins
-    server = SocketIOThread(cors_allowed_origins="*", **TIMINGS)
-    try:
+    with SocketIOThread(cors_allowed_origins="*", **TIMINGS) as server:
         result = open_page(page, foreign).evaluate("(url) => connectOnce(url, ['polling'])", server.url)
-    finally:
-        server.close()
     assert result == {"result": "connect", "transport": "polling"}
 
 
 def test_cors_does_not_stop_a_foreign_websocket(page, origins):
     home, foreign = origins
-    server = SocketIOThread(cors_allowed_origins=[home], **TIMINGS)
-    try:
+    with SocketIOThread(cors_allowed_origins=[home], **TIMINGS) as server:
         result = open_page(page, foreign).evaluate("(url) => connectOnce(url, ['websocket'])", server.url)
-    finally:
-        server.close()
     assert result == {"result": "connect", "transport": "websocket"}
 
 
@@ -133,13 +127,10 @@ def test_allow_request_is_the_origin_check(page, origins):
         seen.append(handshake.headers.get("origin"))
         return handshake.headers.get("origin") == home
 
-    server = SocketIOThread(cors_allowed_origins=[home], allow_request=allow_request, **TIMINGS)
-    try:
+    with SocketIOThread(cors_allowed_origins=[home], allow_request=allow_request, **TIMINGS) as server:
         from_foreign = open_page(page, foreign).evaluate("(url) => connectOnce(url, ['websocket'])", server.url)
         from_home = open_page(page, home).evaluate("(url) => connectOnce(url, ['websocket'])", server.url)
         upgraded_home = page.evaluate("(url) => connectAndUpgrade(url)", server.url)
-    finally:
-        server.close()
     assert from_foreign == {"result": "connect_error", "message": "websocket error"}
     assert from_home == {"result": "connect", "transport": "websocket"}
     assert upgraded_home == {"result": "upgraded", "transport": "websocket"}
@@ -156,16 +147,13 @@ def test_lesson_10_browser_tab(page, origins, transports, last):
     # Lesson 10's browser_tab output, with the client bundle served locally instead of from the CDN; like
     # JupyterLab's page, this page's origin is not the server's, and the server has no cors.
     home, _ = origins
-    server = SocketIOThread(**TIMINGS)
-    tab = BrowserTab(server.url, transports, cdn=f"{home}/node_modules/socket.io-client/dist/socket.io.min.js")
-    try:
+    with SocketIOThread(**TIMINGS) as server:
+        tab = BrowserTab(server.url, transports, cdn=f"{home}/node_modules/socket.io-client/dist/socket.io.min.js")
         page.goto(f"{home}/blank.html")
         page.evaluate("(html) => { document.body.innerHTML = html; }", tab._repr_html_().split("<script>")[0])
         page.add_script_tag(content=tab.script)
         page.wait_for_function("(id) => document.getElementById(id).children.length >= 3", arg=tab.id)
         lines = page.evaluate("(id) => Array.from(document.getElementById(id).children, d => d.textContent)", tab.id)
-    finally:
-        server.close()
     assert lines[1] == f"page origin {home}: connecting with transports " + (
         "websocket" if transports else "polling, then websocket (the default)"
     )

@@ -10,7 +10,8 @@ against Node's own `socket.io` server, so every expectation below is first of al
 import asyncio
 
 import pytest
-from sio_jsutil import need_node, node_lines, node_server, until, wslab_server
+from netutil import until
+from sio_jsutil import need_node, node_lines, node_server, wslab_server
 
 pytestmark = pytest.mark.timeout(90)
 

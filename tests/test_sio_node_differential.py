@@ -13,7 +13,8 @@ named in DELIBERATE below together with the lesson that explains it.
 import asyncio
 
 import pytest
-from sio_jsutil import need_node, node_lines, node_server, until, wslab_server
+from netutil import until
+from sio_jsutil import need_node, node_lines, node_server, wslab_server
 
 pytestmark = pytest.mark.timeout(120)
 

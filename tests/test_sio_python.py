@@ -6,12 +6,18 @@ import asyncio
 
 import pytest
 import socketio
-from netutil import run
+from netutil import run, until
 
 from wslab.events import ConnectionRefused, Server
 from wslab.net import connect
 
 TRANSPORTS = {"polling+upgrade": None, "websocket": ["websocket"]}
+
+
+@pytest.fixture(params=TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def transports(request):
+    """Each test below runs twice: polling then the upgrade, and websocket only."""
+    return request.param
 
 
 def make_server(**options):
@@ -51,16 +57,19 @@ class Recorder:
     async def next(self, timeout=3.0):
         return await asyncio.wait_for(self.events.get(), timeout)
 
+    async def connect(self, url, transports, **options):
+        """Connect, and return the first event the server sends (its connection handler's)."""
+        await self.client.connect(url, transports=transports, wait_timeout=3, **options)
+        return await self.next()
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+
 def test_connect_with_auth_emits_and_acks_both_ways(transports):
     async def go():
         io = make_server()
         server = await io.listen("127.0.0.1", 0)
         rec = Recorder()
         rec.client.on("question", lambda q: f"because {q}")
-        await rec.client.connect(server.url, auth={"token": "123"}, transports=transports, wait_timeout=3)
-        assert await rec.next() == ("/", "auth", ({"token": "123"},))
+        assert await rec.connect(server.url, transports, auth={"token": "123"}) == ("/", "auth", ({"token": "123"},))
         await rec.client.emit("message", [1, "2", {"3": [False]}])
         assert await rec.next() == ("/", "message-back", ([1, "2", {"3": [False]}],))
         assert await rec.client.call("message-with-ack", (1, "2", {"3": [False]}), timeout=3) == (
@@ -74,10 +83,7 @@ def test_connect_with_auth_emits_and_acks_both_ways(transports):
         assert socket.id == rec.client.get_sid("/") and socket.handshake.auth == {"token": "123"}
         assert socket.handshake.query["EIO"] == "4" and socket.handshake.address == "127.0.0.1"
         if transports is None:
-            for _ in range(50):
-                if rec.client.transport() == "websocket":
-                    break
-                await asyncio.sleep(0.05)
+            await until(lambda: rec.client.transport() == "websocket", 2.5)
             assert rec.client.transport() == "websocket"
             kinds = [d.pattern for d in io.trace if d.kind == "engine.io"]
             assert kinds[:1] == ["open"] and "upgrade" in kinds and "noop" in kinds
@@ -88,14 +94,12 @@ def test_connect_with_auth_emits_and_acks_both_ways(transports):
     run(go())
 
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 def test_binary_both_ways(transports):
     async def go():
         io = make_server()
         server = await io.listen("127.0.0.1", 0)
         rec = Recorder()
-        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
-        await rec.next()
+        await rec.connect(server.url, transports)
         await rec.client.emit("message", {"file": b"\x00\x01\xff", "name": "x"})
         assert await rec.next() == ("/", "message-back", ({"file": b"\x00\x01\xff", "name": "x"},))
         assert await rec.client.call("message-with-ack", (b"a", b"b"), timeout=3) == (b"a", b"b")
@@ -107,15 +111,13 @@ def test_binary_both_ways(transports):
     run(go())
 
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 def test_rooms_and_a_simulated_client_on_the_same_server(transports):
     async def go():
         io = make_server()
         server = await io.listen("127.0.0.1", 0)
         a, b, c = Recorder(), Recorder(), Recorder()
         for rec in (a, b, c):
-            await rec.client.connect(server.url, transports=transports, wait_timeout=3)
-            await rec.next()
+            await rec.connect(server.url, transports)
         sim = io.client("sim").connect()
         heard = []
         sim.on("said", heard.append)
@@ -136,17 +138,13 @@ def test_rooms_and_a_simulated_client_on_the_same_server(transports):
     run(go())
 
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 def test_namespaces_and_an_unknown_namespace(transports):
     async def go():
         io = make_server()
         server = await io.listen("127.0.0.1", 0)
         rec = Recorder(namespaces=("/", "/custom"))
-        await rec.client.connect(
-            server.url, auth={"k": 1}, namespaces=["/", "/custom"], transports=transports, wait_timeout=3
-        )
-        got = sorted([await rec.next(), await rec.next()])
-        assert got == [("/", "auth", ({"k": 1},)), ("/custom", "auth", ({"k": 1},))]
+        first = await rec.connect(server.url, transports, auth={"k": 1}, namespaces=["/", "/custom"])
+        assert sorted([first, await rec.next()]) == [("/", "auth", ({"k": 1},)), ("/custom", "auth", ({"k": 1},))]
         assert len(io.of("/custom").sockets) == 1
         await rec.client.disconnect()
         bad = socketio.AsyncClient(reconnection=False)
@@ -158,7 +156,6 @@ def test_namespaces_and_an_unknown_namespace(transports):
     run(go())
 
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 def test_middleware_refusal_reaches_connect_error(transports):
     async def go():
         io = make_server()
@@ -181,7 +178,6 @@ def test_middleware_refusal_reaches_connect_error(transports):
     run(go())
 
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 def test_disconnect_from_either_side_with_node_reasons(transports):
     async def go():
         io = make_server()
@@ -189,25 +185,19 @@ def test_disconnect_from_either_side_with_node_reasons(transports):
         io.on("connection", lambda socket: socket.on("disconnect", reasons.append))
         server = await io.listen("127.0.0.1", 0)
         rec = Recorder()
-        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
-        await rec.next()
+        await rec.connect(server.url, transports)
         socket = next(iter(io.sockets.values()))
         socket.disconnect()  # the server's side: 41 to the client
         assert (await rec.next())[1] == "disconnect"
         assert reasons == ["server namespace disconnect"]
         await rec.client.disconnect()
         rec2 = Recorder()
-        await rec2.client.connect(server.url, transports=transports, wait_timeout=3)
-        await rec2.next()
+        await rec2.connect(server.url, transports)
         await rec2.client.disconnect()  # python-socketio closes its transport
-        for _ in range(40):
-            if len(reasons) == 2:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: len(reasons) == 2, 2)
         assert reasons[1] in ("client namespace disconnect", "transport close")
         rec3 = Recorder()
-        await rec3.client.connect(server.url, transports=transports, wait_timeout=3)
-        await rec3.next()
+        await rec3.connect(server.url, transports)
         await io.close()  # io.close(): "server shutting down" on the server's side
         assert reasons[2] == "server shutting down"
         assert (await rec3.next(timeout=5))[1] == "disconnect"
@@ -216,14 +206,12 @@ def test_disconnect_from_either_side_with_node_reasons(transports):
     run(go())
 
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 def test_heartbeat_keeps_an_idle_connection_alive(transports):
     async def go():
         io = make_server(ping_interval=0.2, ping_timeout=0.3)
         server = await io.listen("127.0.0.1", 0)
         rec = Recorder()
-        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
-        await rec.next()
+        await rec.connect(server.url, transports)
         await asyncio.sleep(1.2)  # several ping intervals, nothing else said
         assert rec.client.connected and len(io.sockets) == 1
         pings = [d for d in io.trace if d.kind == "engine.io" and d.packet == "2"]
@@ -236,7 +224,6 @@ def test_heartbeat_keeps_an_idle_connection_alive(transports):
     run(go())
 
 
-@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 def test_a_client_that_stops_answering_pings_is_dropped_after_ping_timeout(transports):
     async def go():
         io = make_server(ping_interval=0.2, ping_timeout=0.2)
@@ -244,8 +231,7 @@ def test_a_client_that_stops_answering_pings_is_dropped_after_ping_timeout(trans
         io.on("connection", lambda socket: socket.on("disconnect", reasons.append))
         server = await io.listen("127.0.0.1", 0)
         rec = Recorder()
-        await rec.client.connect(server.url, transports=transports, wait_timeout=3)
-        await rec.next()
+        await rec.connect(server.url, transports)
         eio = rec.client.eio
         original = eio._send_packet
 
@@ -254,10 +240,7 @@ def test_a_client_that_stops_answering_pings_is_dropped_after_ping_timeout(trans
                 await original(packet)
 
         eio._send_packet = no_pongs
-        for _ in range(40):
-            if reasons:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: reasons, 2)
         assert reasons == ["ping timeout"] and not io.sockets
         await rec.client.disconnect()
         await server.close()
@@ -283,8 +266,7 @@ def test_async_handlers_and_a_failing_handler_do_not_stop_the_server():
 
         server = await io.listen()
         rec = Recorder()
-        await rec.client.connect(server.url, transports=["websocket"], wait_timeout=3)
-        assert await rec.next() == ("/", "said", ("welcome",))
+        assert await rec.connect(server.url, ["websocket"]) == ("/", "said", ("welcome",))
         assert await rec.client.call("double", 21, timeout=3) == 42
         await rec.client.emit("fail")  # logged; the connection stays
         assert await rec.client.call("double", 1, timeout=3) == 2
@@ -305,15 +287,11 @@ def test_server_disconnect_with_close_leaves_every_namespace_then_closes():
             )
         server = await io.listen()
         rec = Recorder(namespaces=("/", "/custom"))
-        await rec.client.connect(server.url, namespaces=["/", "/custom"], transports=["websocket"], wait_timeout=3)
-        await rec.next(), await rec.next()
+        await rec.connect(server.url, ["websocket"], namespaces=["/", "/custom"]), await rec.next()
         next(iter(io.sockets.values())).disconnect(True)
         assert sorted(reasons) == [("/", "server namespace disconnect"), ("/custom", "server namespace disconnect")]
         assert [d.packet for d in io.trace if d.kind == "disconnect"] == ["41", "41/custom,"]
-        for _ in range(40):
-            if not server.sessions:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: not server.sessions, 2)
         assert not server.sessions
         await server.close()
 
@@ -330,8 +308,7 @@ def test_broadcast_and_single_acks_with_timeout_to_real_clients():
         answering.client.on("q", lambda: "answer")
         silent.client.on("q", lambda: None)  # python-socketio acks None as an empty ACK
         for rec in (answering, silent):
-            await rec.client.connect(server.url, transports=["websocket"], wait_timeout=3)
-            await rec.next()
+            await rec.connect(server.url, ["websocket"])
         done = asyncio.get_running_loop().create_future()
         io.timeout(2).emit("q", callback=lambda err, responses: done.set_result((err, sorted(map(str, responses)))))
         assert await asyncio.wait_for(done, 3) == (None, ["None", "answer"])

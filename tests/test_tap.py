@@ -4,7 +4,7 @@ import asyncio
 import random
 
 import websockets
-from liveutil import run
+from netutil import run
 
 from wslab.codes import Opcode
 from wslab.errors import InvalidUTF8, ProtocolError

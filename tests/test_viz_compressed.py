@@ -5,10 +5,9 @@ import re
 import pytest
 
 from wslab.deflate import deflate_steps
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz.frame import frame_diagram, frame_error
 from wslab.widgets import FrameInspector
-
-KEY = b"\x37\xfa\x21\x3d"
 
 
 def texts(svg) -> list[str]:
@@ -25,7 +24,7 @@ def test_rfc_7692_hello_is_drawn_compressed_and_inflated():
 
 
 def test_a_masked_compressed_frame_is_unmasked_then_inflated():
-    frame = deflate_steps("Hello", mask_key=KEY).frame
+    frame = deflate_steps("Hello", mask_key=RFC_MASK_KEY).frame
     assert frame[1] & 0x80 and "inflates to 'Hello'" in " ".join(texts(frame_diagram(frame, compressed=True)))
 
 
@@ -34,10 +33,18 @@ def test_context_takeover_is_named_when_a_payload_needs_the_earlier_window():
     assert "context takeover" in words
 
 
-@pytest.mark.parametrize("frame, where", [("c9 00", "control frame"), ("c0 01 00", "continuation frame")])
+@pytest.mark.parametrize(
+    "frame, where",
+    [("c9 00", "control frame"), ("cb 00", "control frame"), ("c0 01 00", "continuation frame")],
+)
 def test_rsv1_only_on_a_data_messages_first_frame(frame, where):
     error = frame_error(bytes.fromhex(frame), compressed=True)
     assert where in str(error) and error.rfc == "RFC 7692" and error.close_code == 1002 and error.field == "RSV1"
+
+
+def test_rsv1_on_a_reserved_non_control_opcode_is_the_opcode_error():
+    error = frame_error(bytes.fromhex("c3 00"), compressed=True)
+    assert error.field == "opcode" and "reserved" in str(error)
 
 
 def test_frame_inspector_compresses_when_rsv1_is_set():

@@ -4,7 +4,7 @@ lifelines, a broadcast arrow hops over the excluded sender (issue 13 §3)."""
 import re
 
 import pytest
-from liveutil import run
+from netutil import run
 
 from wslab import chat, handshake
 from wslab.events import Server

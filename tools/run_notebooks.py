@@ -5,8 +5,9 @@
 
 Each notebook runs in a fresh kernel with its own folder as the working
 directory (as JupyterLab runs it), widget state is stored so GitHub and
-nbviewer can draw the widgets, and the per-cell timing metadata nbclient adds
-is dropped so a re-run changes only what really changed.
+nbviewer can draw the widgets, the per-cell timing metadata nbclient adds is
+dropped, and a cell's consecutive prints are saved as one output (as Jupyter
+shows them), so a re-run changes only what really changed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,22 @@ def run(path: Path, timeout: int = 600) -> None:
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = coalesced(cell.outputs)
     nbformat.write(nb, path)
+
+
+def coalesced(outputs: list) -> list:
+    """Consecutive stream outputs of one stream as one, as Jupyter shows them (and nbval compares them):
+    where a busy kernel happened to flush its prints must not change a saved lesson."""
+    merged: list = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if last is not None and output.output_type == last.output_type == "stream" and output.name == last.name:
+            last.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
-from wslab.frames import MAX_CONTROL_PAYLOAD, FrameParser, Role, close_payload, encode_fields, parse_close
+from wslab.frames import MAX_CONTROL_PAYLOAD, FrameParser, Role, check_rsv1, close_payload, encode_fields, parse_close
 
 if TYPE_CHECKING:  # the core does not import the extension; it only calls what it is given
     from wslab.deflate import PerMessageDeflate
@@ -330,15 +330,8 @@ class Connection:
             raise ProtocolError(
                 "a continuation frame arrived but no fragmented message was started", rfc_section="5.4", field="opcode"
             )
-        if rsv1 and opcode not in _MESSAGE_OPCODES:  # only reaches here with permessage-deflate on
-            kind = "a control frame" if opcode >= 0x8 else "a continuation frame"
-            raise ProtocolError(
-                f'RSV1 ("compressed") is set on {kind} ({Opcode(opcode).name}); it may be set '
-                "only on the first frame of a compressed message",
-                rfc_section="6.1",
-                rfc="RFC 7692",
-                field="RSV1",
-            )
+        if rsv1:  # only reaches here with permessage-deflate on
+            check_rsv1(opcode)
         if opcode == _CONTINUATION:
             self._fragments += 1
             if self.max_fragments is not None and self._fragments > self.max_fragments:

@@ -49,6 +49,7 @@ __all__ = [
     "parse_header",
     "header_size",
     "check_frame",
+    "check_rsv1",
     "FrameParser",
     "close_payload",
     "parse_close",
@@ -462,6 +463,29 @@ def check_frame(frame: Frame) -> None:
         _check_control(int(frame.opcode), frame.fin, min(len(frame.payload), 127), len(frame.payload))
     if frame.opcode == Opcode.CLOSE:
         parse_close(frame.payload)
+
+
+def check_rsv1(opcode: int) -> None:
+    """RFC 7692 §6.1: with permessage-deflate, RSV1 ("Per-Message Compressed") belongs on the first frame
+    of a message only; on a control frame or a continuation frame the receiver fails (1002).
+
+    Call it for a frame whose RSV1 is set: `wslab.connection` does on a live stream, `wslab.viz.frame`
+    for the one frame a picture shows.
+    """
+    if opcode == Opcode.CONTINUATION:
+        kind = "a continuation frame"
+    elif opcode >= 0x8:
+        kind = "a control frame"
+    else:
+        return  # the first frame of a message (a reserved opcode 3-7 is `_check_opcode`'s to report)
+    name = _OPCODES[opcode].name if opcode in _OPCODES else f"reserved opcode {opcode}"
+    raise ProtocolError(
+        f'RSV1 ("Per-Message Compressed") is set on {kind} ({name}); only the first frame '
+        "of a compressed message carries it",
+        rfc_section="6.1",
+        rfc="RFC 7692",
+        field="RSV1",
+    )
 
 
 def parse_close(payload: bytes) -> tuple[int | None, str]:

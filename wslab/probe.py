@@ -70,6 +70,20 @@ class Probe:
             if pause:
                 await asyncio.sleep(pause)
 
+    async def send_slowly(self, data: bytes, pause: float) -> bytes:
+        """Send `data` one byte every `pause` seconds (a "slowloris" client) until the server answers
+        or closes the connection; returns what it answered, b"" if it closed TCP without a word."""
+        answer = asyncio.ensure_future(self.reader.read(1 << 16))
+        for i in range(len(data)):
+            if answer.done():
+                break
+            try:
+                await self.send(data[i : i + 1])
+            except (ConnectionError, OSError):
+                break
+            await asyncio.sleep(pause)
+        return await answer
+
     async def send_frame(
         self,
         opcode: int,

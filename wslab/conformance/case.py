@@ -34,6 +34,16 @@ from wslab.probe import PROBE_KEY
 
 __all__ = ["Verdict", "Sent", "Deflated", "Case", "Result", "frame", "raw", "close_frame", "PASSING"]
 
+# The opcodes by the short names the case tables write them with.
+TEXT, BINARY, CONT, CLOSE, PING, PONG = (
+    Opcode.TEXT,
+    Opcode.BINARY,
+    Opcode.CONTINUATION,
+    Opcode.CLOSE,
+    Opcode.PING,
+    Opcode.PONG,
+)
+
 
 class Verdict(str, enum.Enum):
     """Autobahn's verdicts, best first."""

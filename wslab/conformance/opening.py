@@ -15,7 +15,7 @@ __all__ = ["cases", "CATEGORY", "request"]
 
 CATEGORY = "handshake"
 HOST = "127.0.0.1"  # the Host header's value; a server must accept any (it is not checked against itself)
-KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # the RFC's example key: the same bytes every run
+KEY = handshake.RFC_KEY  # the RFC's example key: the same bytes every run
 # Without the Upgrade tokens the request is plain HTTP; "426 Upgrade Required" (RFC 7231 §6.5.15) says as much
 UPGRADE_REQUIRED = (426,)
 

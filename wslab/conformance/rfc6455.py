@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import struct
 
-from wslab.codes import Opcode
-from wslab.conformance.case import Case, Sent, close_frame, frame, raw
+from wslab.conformance.case import BINARY, CLOSE, CONT, PING, PONG, TEXT, Case, Sent, close_frame, frame, raw
 from wslab.masking import mask
 from wslab.probe import PROBE_KEY
 
 __all__ = ["cases", "CATEGORIES"]
 
-TEXT, BINARY, CONT, CLOSE, PING, PONG = (
-    Opcode.TEXT,
-    Opcode.BINARY,
-    Opcode.CONTINUATION,
-    Opcode.CLOSE,
-    Opcode.PING,
-    Opcode.PONG,
-)
 BYE = (close_frame(1000),)  # our Close once the expected answer is in: the server echoes 1000
 
 CATEGORIES = {

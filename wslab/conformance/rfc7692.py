@@ -13,22 +13,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wslab.codes import Opcode
-from wslab.conformance.case import Case, Deflated, close_frame, frame, raw
+from wslab.conformance.case import BINARY, CLOSE, CONT, PING, PONG, TEXT, Case, Deflated, close_frame, frame, raw
 from wslab.deflate import PerMessageDeflate
 from wslab.frames import Frame, encode
 from wslab.probe import PROBE_KEY
 
 __all__ = ["cases", "CATEGORIES"]
 
-TEXT, BINARY, CONT, PING, PONG, CLOSE = (
-    Opcode.TEXT,
-    Opcode.BINARY,
-    Opcode.CONTINUATION,
-    Opcode.PING,
-    Opcode.PONG,
-    Opcode.CLOSE,
-)
 BYE = (close_frame(1000),)
 OFFER = "permessage-deflate; client_max_window_bits"  # what browsers offer
 

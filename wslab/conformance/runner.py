@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from wslab import deflate, frames, handshake
 from wslab.codes import Opcode, close_code_name
 from wslab.conformance.case import Case, Message, Result, Verdict, _payload_text
-from wslab.errors import IncompleteFrame, NegotiationError, WslabError
+from wslab.errors import IncompleteFrame, NegotiationError, ProtocolError, WslabError
 from wslab.probe import PROBE_KEY, Probe
 
 __all__ = ["run_case", "run_cases", "select", "FAST_WAIT", "CLOSE_WAIT"]
@@ -76,13 +76,12 @@ class _Session:
         """Record a frame; a whole message (or a pong) once one is complete. A compressed
         message is inflated as agreed (RFC 7692 §6.2); RSV1 out of place is the server's fault."""
         opcode = frame.opcode
-        if frame.rsv1 and (opcode >= 0x8 or opcode == Opcode.CONTINUATION):
-            self.received.append(f"{Opcode(opcode).name} with RSV1 = 1")
-            raise _Judged(
-                Verdict.FAILED,
-                f"the server set RSV1 on a {Opcode(opcode).name} frame; RFC 7692 §6.1 "
-                "allows it only on the first frame of a compressed message",
-            )
+        if frame.rsv1:
+            try:
+                frames.check_rsv1(opcode)
+            except ProtocolError as error:
+                self.received.append(f"{Opcode(opcode).name} with RSV1 = 1")
+                raise _Judged(Verdict.FAILED, f"the server broke RFC 7692 §6.1: {error.message}") from None
         if opcode == Opcode.PONG:
             self.received.append(f"PONG {_payload_text(frame.payload)}")
             return (Opcode.PONG, frame.payload)

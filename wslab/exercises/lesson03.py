@@ -230,7 +230,8 @@ EXERCISES = [
         hints=[
             "RSV2 is bit 0x20 of the first byte.",
             "Mask it too: a client frame without a mask breaks a second rule (§5.1).",
-            "frames.encode(Frame(Opcode.TEXT, b'hi', rsv2=True), mask_key=b'\\x37\\xfa\\x21\\x3d')",
+            "frames.encode(Frame(Opcode.TEXT, b'hi', rsv2=True), mask_key=RFC_MASK_KEY), after "
+            "from wslab.masking import RFC_MASK_KEY (the key of §5.7)",
         ],
         explanation="0xa1 = FIN + RSV2 + text, masked, so RSV2 is the only broken rule.",
     ),

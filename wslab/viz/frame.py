@@ -51,32 +51,12 @@ def frame_error(data: bytes, role: frames.Role | None = None, *, compressed: boo
     "Per-Message Compressed" bit (RFC 7692 §6), allowed on the first frame of a data message only.
     """
     try:
-        if compressed:
-            _check_compressed_bit(data)
+        if compressed and data and data[0] & 0x40:
+            frames.check_rsv1(data[0] & 0x0F)
         frames.decode(data, role=role, rsv1_allowed=compressed)
     except (ProtocolError, IncompleteFrame) as error:
         return error
     return None
-
-
-def _check_compressed_bit(data: bytes) -> None:
-    """RFC 7692 §6.1: RSV1 never on a control frame nor on a non-first fragment (the receiver fails with 1002).
-
-    `wslab.connection` applies the same rule to a live stream; this is its one-frame form, for a picture
-    that has no connection around it."""
-    if not data or not data[0] & 0x40:
-        return
-    opcode = data[0] & 0x0F
-    if opcode >= 0x8:
-        problem = 'RSV1 ("Per-Message Compressed") set on a control frame: control frames are never compressed'
-    elif opcode == 0x0:
-        problem = (
-            'RSV1 ("Per-Message Compressed") set on a continuation frame: only the first frame '
-            "of a compressed message carries it"
-        )
-    else:
-        return
-    raise ProtocolError(problem, rfc_section="6.1", rfc="RFC 7692", field="RSV1")
 
 
 def error_field(error: WslabError | None) -> str | None:

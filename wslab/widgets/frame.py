@@ -6,6 +6,7 @@ import ipywidgets as W
 
 from wslab.codes import Opcode
 from wslab.frames import Frame
+from wslab.masking import RFC_MASK_KEY
 from wslab.viz.frame import frame_diagram, frame_error
 from wslab.viz.hexdump import hexdump
 from wslab.viz.svg import Svg
@@ -39,7 +40,7 @@ class FrameInspector(Explorer):
         *,
         opcode: int = Opcode.TEXT,
         fin: bool = True,
-        mask_key: bytes | None = b"\x37\xfa\x21\x3d",
+        mask_key: bytes | None = RFC_MASK_KEY,
         raw: str = "",
         deflate: bool = False,
         rsv1: bool = False,
@@ -54,7 +55,7 @@ class FrameInspector(Explorer):
             value=deflate, description="permessage-deflate negotiated", indent=False, layout=small
         )
         self.masked = W.Checkbox(value=mask_key is not None, description="MASK", indent=False, layout=small)
-        self.key = W.Text(value=(mask_key or b"\x37\xfa\x21\x3d").hex(" "), description="masking key")
+        self.key = W.Text(value=(mask_key or RFC_MASK_KEY).hex(" "), description="masking key")
         self.payload = W.Text(value=payload, description="payload")
         self.payload_as = W.ToggleButtons(options=["text", "hex"], value="text", description="payload as")
         self.source = W.ToggleButtons(options=[FIELDS, RAW], value=RAW if raw else FIELDS, description="show")
