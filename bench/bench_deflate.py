@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchutil import cpu_seconds  # beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -99,12 +101,6 @@ def start(kind: str) -> tuple[subprocess.Popen, str]:
     )
     port = process.stdout.readline().strip()
     return process, f"ws://127.0.0.1:{port}/"
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process `pid` so far, from the OS (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- the load ------------------------------------------------------------------------

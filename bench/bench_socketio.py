@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
+from benchutil import cpu_seconds  # beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 NODE_SERVER = REPO / "tests" / "js" / "bench_server.mjs"
@@ -266,11 +266,6 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(ms):8.2f} ms  ({low:.2f}-{high:.2f})"
 
 
-def cpu_seconds(process: subprocess.Popen) -> float:
-    times = psutil.Process(process.pid).cpu_times()
-    return times.user + times.system
-
-
 async def run(names: list[str], clients: int, rounds: int, round_trips: int) -> dict:
     servers = {name: start(name) for name in names}
     crowds = {}
@@ -281,9 +276,9 @@ async def run(names: list[str], clients: int, rounds: int, round_trips: int) -> 
         results = {name: {"broadcast": [], "cpu": 0.0} for name in names}
         for n in range(rounds):
             for name in names:
-                before = cpu_seconds(servers[name][0])
+                before = cpu_seconds(servers[name][0].pid)
                 results[name]["broadcast"].append(await crowds[name].broadcast(n))
-                results[name]["cpu"] += cpu_seconds(servers[name][0]) - before
+                results[name]["cpu"] += cpu_seconds(servers[name][0].pid) - before
         for name in names:
             results[name]["websocket"] = [await crowds[name].websocket_round_trip(i) for i in range(round_trips)]
             results[name]["polling"] = await polling_round_trips(servers[name][1], round_trips)

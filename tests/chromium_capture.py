@@ -13,19 +13,15 @@ the events the page saw.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import sys
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from netutil import ServerThread, echo  # noqa: E402
+from netutil import ServerThread, echo, static_site  # noqa: E402
 
 from wslab.capture import CAPTURES  # noqa: E402
 from wslab.tap import Tap  # noqa: E402
@@ -74,22 +70,9 @@ SESSION = """async ([url, protocols]) => {
 }"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
 def page_server():
     """The test page over loopback HTTP: yields its origin."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(PAGE_DIR)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        thread.join(5)
+    return static_site(PAGE_DIR)
 
 
 def capture(browser, origin: str, protocols: list[str] = (), **serve_options) -> dict:

@@ -1,15 +1,22 @@
-"""Helpers shared by the network tests: a wslab server on its own loop in a thread.
+"""Helpers shared by the network tests.
 
-Tests are plain functions that call `asyncio.run`; a server that lives for a
-whole module (or that Playwright's sync API talks to) runs on a loop of its own.
+Tests are plain functions that call `run` (asyncio.run with a time limit); a server
+that lives for a whole module (or that Playwright's sync API talks to) runs on a
+loop of its own (`ServerThread`). Also here: `until` (wait for a condition),
+`socketio_test_app` (socket.io-protocol's test server), `ws_url`, and the pages of
+the browser tests over loopback HTTP (`http_site`, `static_site`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import functools
+import http.server
 import logging
 import threading
+from collections.abc import Iterator
 
 from wslab.net import echo, serve  # noqa: F401  (echo: the one echo handler, for the tests)
 
@@ -96,3 +103,51 @@ async def until(predicate, timeout: float = 10) -> None:
         if asyncio.get_running_loop().time() > deadline:
             return
         await asyncio.sleep(0.02)
+
+
+def socketio_test_app(**options):
+    """The server of socket.io-protocol's test suite on a `wslab.events.Server(**options)`: on connection (to "/"
+    and to "/custom") it emits "auth" with the client's auth; "message" comes back as "message-back", and
+    "message-with-ack" is acknowledged with its own arguments."""
+    from wslab.events import Server
+
+    io = Server(**options)
+
+    @io.on("connection")
+    def on_connection(socket):
+        socket.emit("auth", socket.handshake.auth)
+        socket.on("message", lambda *args: socket.emit("message-back", *args))
+        socket.on("message-with-ack", lambda *args: args)
+
+    io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
+    return io
+
+
+def ws_url(server) -> str:
+    """The ws:// URL of a loopback server: a wslab one (`.port`) or an asyncio one, as `websockets` serves."""
+    port = server.sockets[0].getsockname()[1] if hasattr(server, "sockets") else server.port
+    return f"ws://127.0.0.1:{port}/"
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # no line per request in the test output
+        pass
+
+
+@contextlib.contextmanager
+def http_site(handler) -> Iterator[str]:
+    """An HTTP server on a free loopback port, in a thread, `handler` (a request handler class)
+    answering: the pages browser tests load. Yields its origin, http://127.0.0.1:PORT."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+
+
+def static_site(directory) -> contextlib.AbstractContextManager[str]:
+    """The files of `directory` over loopback HTTP (`http_site`); yields the origin."""
+    return http_site(functools.partial(_QuietFiles, directory=str(directory)))

@@ -3,32 +3,19 @@ reach (a page from a hub), the proxy URL it suggests, and the close-code field's
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-
 import pytest
+from netutil import static_site
 
 from wslab.widgets.browser_socket import STATIC
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def module_page(browser):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(STATIC)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    page = browser.new_page()
-    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    page.goto(f"{origin}/browser_socket.css")  # any page of that origin, to import the module from
-    yield page, f"{origin}/browser_socket.js"
-    page.close()
-    httpd.shutdown()
-    thread.join(5)
+    with static_site(STATIC) as origin:
+        page = browser.new_page()
+        page.goto(f"{origin}/browser_socket.css")  # any page of that origin, to import the module from
+        yield page, f"{origin}/browser_socket.js"
+        page.close()
 
 
 def call(module_page, function: str, *args):

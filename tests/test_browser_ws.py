@@ -9,13 +9,10 @@ reason the page observes, and the Origin check.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
-from netutil import LogRecorder, ServerThread
+from netutil import LogRecorder, ServerThread, static_site
 
 PAGE_DIR = Path(__file__).parent / "browser_page"
 closes: list[tuple[int | None, str]] = []
@@ -32,19 +29,10 @@ async def handler(ws):
     closes.append((ws.close_code, ws.close_reason))
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def page_origin():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(PAGE_DIR)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join(5)
+    with static_site(PAGE_DIR) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import http.server
 import ssl
-import threading
 
 import pytest
 import trustme
-from netutil import ServerThread
+from netutil import ServerThread, http_site
 
 from wslab.deflate import ServerConfig
 
@@ -66,10 +65,8 @@ class Page(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def page_url():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with http_site(Page) as origin:
+        yield f"{origin}/"
 
 
 @pytest.fixture

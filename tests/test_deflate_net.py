@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from netutil import echo, run
+from netutil import echo, run, ws_url  # echo: wslab.net's, which serves a websockets server too
 from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import serve as ws_serve
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory, ServerPerMessageDeflateFactory
@@ -29,15 +29,6 @@ TEXT = (
     "permessage-deflate compresses each message with DEFLATE; the window carries over from one message to the next. "
 ) * 40
 LIMIT = 1 << 20
-
-
-def port_of(server) -> int:
-    return server.sockets[0].getsockname()[1] if hasattr(server, "sockets") else server.port
-
-
-async def ws_echo(ws) -> None:
-    async for message in ws:
-        await ws.send(message)
 
 
 class Counter:
@@ -160,8 +151,8 @@ def test_wslab_client_to_websockets_server(name):
 
     async def go():
         options = {"compression": "deflate"} if factory is None else {"compression": None, "extensions": [factory]}
-        async with ws_serve(ws_echo, "127.0.0.1", 0, max_size=LIMIT, **options) as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/", on_bytes=counter, compression=Offer()) as ws:
+        async with ws_serve(echo, "127.0.0.1", 0, max_size=LIMIT, **options) as server:
+            async with connect(ws_url(server), on_bytes=counter, compression=Offer()) as ws:
                 assert ws.extensions.startswith("permessage-deflate")
                 await echo_all(ws)
                 agreement = ws.connection.deflate.agreement
@@ -182,8 +173,8 @@ def test_wslab_client_to_websockets_server(name):
 )
 def test_wslab_client_offers_are_honoured_by_websockets(offer):
     async def go():
-        async with ws_serve(ws_echo, "127.0.0.1", 0, compression="deflate") as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/", compression=offer) as ws:
+        async with ws_serve(echo, "127.0.0.1", 0, compression="deflate") as server:
+            async with connect(ws_url(server), compression=offer) as ws:
                 agreement = ws.connection.deflate.agreement
                 if offer.server_no_context_takeover:
                     assert agreement.server_no_context_takeover
@@ -199,8 +190,8 @@ def test_websockets_server_declines_a_window_of_8_which_wslab_accepts():
     ("use 9"), wslab's server accepts it and compresses with matches of distance 1 (Z_RLE)."""
 
     async def go():
-        async with ws_serve(ws_echo, "127.0.0.1", 0, compression="deflate") as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/", compression=Offer(server_max_window_bits=8)) as ws:
+        async with ws_serve(echo, "127.0.0.1", 0, compression="deflate") as server:
+            async with connect(ws_url(server), compression=Offer(server_max_window_bits=8)) as ws:
                 assert ws.extensions == "" and ws.connection.deflate is None
         async with serve(echo) as server:
             async with connect(server.url, compression=Offer(server_max_window_bits=8)) as ws:
@@ -213,8 +204,8 @@ def test_websockets_server_declines_a_window_of_8_which_wslab_accepts():
 
 def test_wslab_client_without_compression():
     async def go():
-        async with ws_serve(ws_echo, "127.0.0.1", 0, compression="deflate") as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/", compression=None) as ws:
+        async with ws_serve(echo, "127.0.0.1", 0, compression="deflate") as server:
+            async with connect(ws_url(server), compression=None) as ws:
                 assert ws.extensions == "" and ws.connection.deflate is None
                 assert ws.request.header("Sec-WebSocket-Extensions") is None
                 await ws.send(TEXT)
@@ -264,7 +255,7 @@ def test_client_fails_on_an_answer_it_did_not_allow(offer, answer, section):
     async def go():
         server = await _answering_server(answer)
         async with server:
-            url = f"ws://127.0.0.1:{port_of(server)}/"
+            url = ws_url(server)
             with pytest.raises(InvalidResponse) as info:
                 await connect(url, compression=offer)
             assert info.value.rfc == "RFC 7692" and info.value.rfc_section == section
@@ -278,7 +269,7 @@ def test_an_answer_without_an_offer_fails_by_rfc_6455():
         server = await _answering_server("permessage-deflate")
         async with server:
             with pytest.raises(InvalidResponse) as info:
-                await connect(f"ws://127.0.0.1:{port_of(server)}/")
+                await connect(ws_url(server))
             assert info.value.rfc_section == "4.1 response check 5"
 
     run(go())

@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 import websockets
-from netutil import echo, run
+from netutil import echo, run, ws_url  # echo: wslab.net's, which serves a websockets server too
 from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import serve as ws_serve
 
@@ -37,15 +37,6 @@ def message_of(kind: str, size: int) -> str | bytes:
     return text_of(size) if kind == "text" else binary_of(size)
 
 
-def port_of(server) -> int:
-    return server.sockets[0].getsockname()[1] if hasattr(server, "sockets") else server.port
-
-
-async def ws_echo(ws) -> None:
-    async for message in ws:
-        await ws.send(message)
-
-
 # --- websockets client -> wslab server --------------------------------------------
 
 
@@ -65,8 +56,8 @@ def test_websockets_client_to_wslab_server(kind, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_wslab_client_to_websockets_server(size):
     async def go():
-        async with ws_serve(ws_echo, "127.0.0.1", 0, max_size=LIMIT) as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/", max_message_size=LIMIT) as ws:
+        async with ws_serve(echo, "127.0.0.1", 0, max_size=LIMIT) as server:
+            async with connect(ws_url(server), max_message_size=LIMIT) as ws:
                 for message in (text_of(size), binary_of(size)):
                     await ws.send(message)
                     assert await ws.recv() == message
@@ -83,8 +74,8 @@ def test_fragmented_messages_both_ways():
                 assert await client.recv() == "웹소켓 fragments"
                 await client.send([b"\x00", b"", b"\xff" * 1000])
                 assert await client.recv() == b"\x00" + b"\xff" * 1000
-        async with ws_serve(ws_echo, "127.0.0.1", 0) as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/") as ws:
+        async with ws_serve(echo, "127.0.0.1", 0) as server:
+            async with connect(ws_url(server)) as ws:
                 await ws.send("한국어 텍스트" * 100, fragment_size=7)  # fragments cut inside characters
                 assert await ws.recv() == "한국어 텍스트" * 100
                 await ws.send(binary_of(5000), fragment_size=1000)
@@ -100,7 +91,7 @@ def test_websockets_server_fragments_to_wslab_client():
 
     async def go():
         async with ws_serve(fragmenting, "127.0.0.1", 0) as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/") as ws:
+            async with connect(ws_url(server)) as ws:
                 await ws.send("fragmented")
                 assert await ws.recv() == "fragmented"
 
@@ -125,10 +116,10 @@ def test_ping_pong_both_ways():
 
         async def ws_pinging(ws):
             await asyncio.wait_for(await ws.ping(b"from websockets server"), 5)
-            await ws_echo(ws)
+            await echo(ws)
 
         async with ws_serve(ws_pinging, "127.0.0.1", 0) as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/") as ws:
+            async with connect(ws_url(server)) as ws:
                 assert await ws.ping(b"from wslab client") >= 0
                 await ws.send("ok")
                 assert await ws.recv() == "ok"
@@ -169,7 +160,7 @@ def test_close_codes_both_ways(code):
         assert (info.value.rcvd.code, info.value.rcvd.reason) == (code, reason)
 
         async with ws_serve(ws_record, "127.0.0.1", 0) as server:  # wslab client closes
-            ws = await connect(f"ws://127.0.0.1:{port_of(server)}/")
+            ws = await connect(ws_url(server))
             await ws.close(code, reason)
             assert (ws.close_code, ws.close_reason) == (code, reason)
             await asyncio.sleep(0.05)
@@ -179,7 +170,7 @@ def test_close_codes_both_ways(code):
             await ws.close(code, reason)
 
         async with ws_serve(ws_closing, "127.0.0.1", 0) as server:  # websockets server closes
-            ws = await connect(f"ws://127.0.0.1:{port_of(server)}/")
+            ws = await connect(ws_url(server))
             with pytest.raises(ConnectionClosed) as info:
                 await ws.recv()
             assert (info.value.code, info.value.reason) == (code, reason)
@@ -199,8 +190,8 @@ def test_refused_origin_both_ways():
                 await client.send("welcome")
                 assert await client.recv() == "welcome"
 
-        async with ws_serve(ws_echo, "127.0.0.1", 0, origins=["http://class.example"]) as server:
-            url = f"ws://127.0.0.1:{port_of(server)}/"
+        async with ws_serve(echo, "127.0.0.1", 0, origins=["http://class.example"]) as server:
+            url = ws_url(server)
             with pytest.raises(handshake.HandshakeError, match="403"):
                 await connect(url, origin="http://evil.example")
             async with connect(url, origin="http://class.example") as ws:
@@ -218,8 +209,8 @@ def test_too_big_is_1009_both_ways():
                 with pytest.raises(websockets.ConnectionClosed) as info:
                     await client.recv()
                 assert info.value.rcvd.code == 1009
-        async with ws_serve(ws_echo, "127.0.0.1", 0) as server:
-            async with connect(f"ws://127.0.0.1:{port_of(server)}/", max_message_size=1000) as ws:
+        async with ws_serve(echo, "127.0.0.1", 0) as server:
+            async with connect(ws_url(server), max_message_size=1000) as ws:
                 await ws.send(b"x" * 1001)
                 with pytest.raises(ConnectionClosed):
                     await ws.recv()
@@ -251,7 +242,7 @@ def test_peer_that_vanishes_gives_1006():
             ws.transport.abort()
 
         async with ws_serve(vanish, "127.0.0.1", 0) as server:
-            ws = await connect(f"ws://127.0.0.1:{port_of(server)}/")
+            ws = await connect(ws_url(server))
             with pytest.raises(ConnectionClosed):
                 await ws.recv()
             assert ws.close_code == 1006

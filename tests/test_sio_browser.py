@@ -13,11 +13,10 @@ Then what `cors` and `allow_request` really do, seen from a page of a foreign or
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
 import threading
 
 import pytest
+from netutil import static_site
 from sio_jsutil import JS, need_node, wslab_server
 from test_sio_node import TIMINGS, check
 
@@ -26,23 +25,12 @@ from wslab.viz.socketio_tab import BrowserTab
 pytestmark = pytest.mark.timeout(120)
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def origins():
     """Two page servers (tests/js over HTTP): the page's home origin and a foreign one."""
     need_node()
-    servers = []
-    for _ in range(2):
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(JS)))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        servers.append(httpd)
-    yield [f"http://127.0.0.1:{httpd.server_address[1]}" for httpd in servers]
-    for httpd in servers:
-        httpd.shutdown()
+    with static_site(JS) as home, static_site(JS) as foreign:
+        yield [home, foreign]
 
 
 class SocketIOThread:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
-from wslab.frames import MAX_CONTROL_PAYLOAD, Frame, FrameParser, Role, check_rsv1, close_payload, encode, parse_close
+from wslab.frames import MAX_CONTROL_PAYLOAD, FrameParser, Role, check_rsv1, close_payload, encode_fields, parse_close
 
 if TYPE_CHECKING:  # the core does not import the extension; it only calls what it is given
     from wslab.deflate import PerMessageDeflate
@@ -140,8 +140,14 @@ class ConnectionFailed:
 
 Event = TextMessage | BinaryMessage | Ping | Pong | CloseReceived | ConnectionFailed
 
-_DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION)
-_MESSAGE_OPCODES = (Opcode.TEXT, Opcode.BINARY)  # the first frame of a message
+# The members the per-frame code compares with, as module names. On CPython 3.11,
+# reading `Opcode.TEXT` goes through EnumType's __getattr__ hook, about 15 times the
+# cost of a global, and one small message read and answered took a dozen of them.
+_TEXT, _BINARY, _CONTINUATION, _PING, _PONG = Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION, Opcode.PING, Opcode.PONG
+_OPEN, _CLOSING, _CLOSED = State.OPEN, State.CLOSING, State.CLOSED
+
+_DATA_OPCODES = (_TEXT, _BINARY, _CONTINUATION)
+_MESSAGE_OPCODES = (_TEXT, _BINARY)  # the first frame of a message
 
 
 # --- the connection ------------------------------------------------------------
@@ -238,13 +244,16 @@ class Connection:
         the good bytes before it. Once CLOSED, bytes are ignored (§1.4, §7.1.7).
         """
         events: list[Event] = []
-        if self.state is State.CLOSED or self.held_failure is not None:
+        if self.state is _CLOSED or self.held_failure is not None:
             return events
         try:
+            if (fields := self._parser.whole_frame(data)) is not None:  # the usual chunk: one whole frame
+                self._receive_frame(*fields, events)
+                return events
             self._parser.feed(data)
-            while self.state is not State.CLOSED and (frame := self._parser.next_frame()) is not None:
-                self._receive_frame(frame, events)
-            if self.state is not State.CLOSED:
+            while self.state is not _CLOSED and (frame := self._parser.next_frame()) is not None:
+                self._receive_frame(frame.opcode, frame.payload, frame.fin, frame.rsv1, events)
+            if self.state is not _CLOSED:
                 self._check_frame_in_progress()
         except ProtocolError as error:
             events.append(self._fail(error))
@@ -276,7 +285,7 @@ class Connection:
         `closes_tcp_first`, else by waiting for the peer to, within a timeout;
         then it calls `receive_eof()` if it has not yet.
         """
-        return self.state is State.CLOSED
+        return self.state is _CLOSED
 
     @property
     def closes_tcp_first(self) -> bool:
@@ -287,40 +296,43 @@ class Connection:
     def data_to_send(self) -> bytes:
         """The bytes this connection produced on its own: auto pongs, the close echo,
         the Close frame of a failure. Drains the buffer."""
+        if not self._outgoing:
+            return b""
         data = bytes(self._outgoing)
         self._outgoing.clear()
         return data
 
-    def _receive_frame(self, frame: Frame, events: list[Event]) -> None:
+    def _receive_frame(self, opcode: Opcode | int, payload: bytes, fin: bool, rsv1: bool, events: list[Event]) -> None:
+        """A whole frame (its fields, read and checked by the parser): its events."""
         if not self._frame_started:
-            self._start_frame(frame.opcode, len(frame.payload), frame.rsv1)
+            self._start_frame(opcode, len(payload), rsv1)
         self._frame_started = False
-        if frame.fin and frame.opcode in _MESSAGE_OPCODES and self._frame_seen == 0:
-            events.append(self._single_frame_message(frame))
-        elif frame.opcode in _DATA_OPCODES:
-            self._take_payload(frame.payload[self._frame_seen :])
+        if fin and opcode in _MESSAGE_OPCODES and self._frame_seen == 0:
+            events.append(self._single_frame_message(opcode, payload))
+        elif opcode in _DATA_OPCODES:
+            self._take_payload(payload[self._frame_seen :])
             self._frame_seen = 0
-            self._message_size += len(frame.payload)
-            if frame.fin:
+            self._message_size += len(payload)
+            if fin:
                 events.append(self._finish_message())
-        elif frame.opcode == Opcode.PING:
-            self._outgoing += self._frame(Opcode.PONG, frame.payload)  # §5.5.2: same payload
-            events.append(Ping(frame.payload))
-        elif frame.opcode == Opcode.PONG:
-            events.append(Pong(frame.payload))
+        elif opcode == _PING:
+            self._outgoing += self._frame(_PONG, payload)  # §5.5.2: same payload
+            events.append(Ping(payload))
+        elif opcode == _PONG:
+            events.append(Pong(payload))
         else:
-            events.append(self._receive_close(frame.payload))
+            events.append(self._receive_close(payload))
 
     def _start_frame(self, opcode: int, payload_length: int, rsv1: bool = False) -> None:
         """The message-level rules a frame's header alone decides (§5.4, §10.4; RFC 7692 §6.1)."""
         self._frame_started = True
-        if opcode == Opcode.CONTINUATION and self._message_opcode is None:
+        if opcode == _CONTINUATION and self._message_opcode is None:
             raise ProtocolError(
                 "a continuation frame arrived but no fragmented message was started", rfc_section="5.4", field="opcode"
             )
         if rsv1:  # only reaches here with permessage-deflate on
             check_rsv1(opcode)
-        if opcode == Opcode.CONTINUATION:
+        if opcode == _CONTINUATION:
             self._fragments += 1
             if self.max_fragments is not None and self._fragments > self.max_fragments:
                 raise PayloadTooBig(
@@ -329,7 +341,7 @@ class Connection:
                     rfc_section="10.4",
                     field="FIN",
                 )
-        if opcode in (Opcode.TEXT, Opcode.BINARY):
+        if opcode in _MESSAGE_OPCODES:
             if self._message_opcode is not None:
                 raise ProtocolError(
                     f"a new {Opcode(opcode).name} frame arrived in the middle of a fragmented "
@@ -337,7 +349,7 @@ class Connection:
                     rfc_section="5.4",
                     field="opcode",
                 )
-            self._message_opcode = Opcode(opcode)
+            self._message_opcode = _TEXT if opcode == _TEXT else _BINARY
             self._fragments = 1
             if rsv1:
                 self._compressed = True
@@ -417,14 +429,13 @@ class Connection:
             )
         return text
 
-    def _single_frame_message(self, frame: Frame) -> TextMessage | BinaryMessage:
+    def _single_frame_message(self, opcode: Opcode | int, payload: bytes) -> TextMessage | BinaryMessage:
         """The common case, a whole message in one frame seen at once: decoded in
         one call. Same rules as the incremental path, which handles the rest."""
-        payload = frame.payload
         if self._compressed:
             payload = self._inflate_whole(payload)
         self._message_opcode = None
-        if frame.opcode == Opcode.BINARY:
+        if opcode == _BINARY:
             return BinaryMessage(payload)
         try:
             return TextMessage(payload.decode("utf-8"))
@@ -523,14 +534,14 @@ class Connection:
         """
         if not isinstance(text, str):
             raise TypeError(f"send_text takes str, got {type(text).__name__}; use send_binary for bytes")
-        return self._send_message(Opcode.TEXT, text.encode("utf-8"), fragment_size, compress)
+        return self._send_message(_TEXT, text.encode("utf-8"), fragment_size, compress)
 
     def send_binary(self, data: bytes, *, fragment_size: int | None = None, compress: bool = True) -> bytes:
         """The frames of a binary message (§5.6), split into `fragment_size`-byte fragments (§5.4);
         compressed first when permessage-deflate is on, as `send_text`."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"send_binary takes bytes, got {type(data).__name__}; use send_text for str")
-        return self._send_message(Opcode.BINARY, bytes(data), fragment_size, compress)
+        return self._send_message(_BINARY, bytes(data), fragment_size, compress)
 
     def send_ping(self, payload: bytes = b"") -> bytes:
         """A Ping frame (§5.5.2). Allowed while CLOSING: it is not a data frame."""
@@ -562,14 +573,15 @@ class Connection:
         return self._frame(Opcode.CLOSE, payload)
 
     def _send_message(self, opcode: Opcode, payload: bytes, fragment_size: int | None, compress: bool = True) -> bytes:
-        self._check_can_send("a data frame", allow_closing=False)
+        if self.state is not _OPEN:
+            self._check_can_send("a data frame", allow_closing=False)
         if fragment_size is not None and fragment_size < 1:
             raise ValueError(f"fragment_size must be at least 1 byte, got {fragment_size}")
         rsv1 = compress and self.deflate is not None
         if rsv1:
             payload = self.deflate.compress(payload)  # type: ignore[union-attr]
         if fragment_size is None or len(payload) <= fragment_size:
-            return self._frame(opcode, payload, rsv1=rsv1)
+            return self._frame(opcode, payload, True, rsv1)
         # §5.4: the first fragment carries the opcode, the rest are CONTINUATION;
         # only the last has FIN set.
         chunks = [payload[i : i + fragment_size] for i in range(0, len(payload), fragment_size)]
@@ -577,17 +589,16 @@ class Connection:
         for i, chunk in enumerate(chunks):
             # RFC 7692 §6.1: RSV1 on the first frame of a compressed message only
             out += self._frame(
-                opcode if i == 0 else Opcode.CONTINUATION, chunk, fin=i == len(chunks) - 1, rsv1=rsv1 and i == 0
+                opcode if i == 0 else _CONTINUATION, chunk, fin=i == len(chunks) - 1, rsv1=rsv1 and i == 0
             )
         return bytes(out)
 
     def _frame(self, opcode: Opcode, payload: bytes, fin: bool = True, rsv1: bool = False) -> bytes:
         """Encode one frame; a client masks every frame it sends, a server none (§5.1, §5.3)."""
-        return encode(Frame(opcode, payload, fin, rsv1), self._next_mask_key())
+        mask_key = None if self.role == "server" else self._next_mask_key()
+        return encode_fields(opcode, payload, fin, rsv1, mask_key=mask_key)
 
-    def _next_mask_key(self) -> bytes | None:
-        if self.role == "server":
-            return None
+    def _next_mask_key(self) -> bytes:
         if self.mask_key is None:
             return os.urandom(4)  # §5.3: unpredictable, fresh for every frame
         if callable(self.mask_key):
@@ -595,9 +606,9 @@ class Connection:
         return self.mask_key
 
     def _check_can_send(self, what: str, *, allow_closing: bool) -> None:
-        if self.state is State.OPEN or (self.state is State.CLOSING and allow_closing):
+        if self.state is _OPEN or (self.state is _CLOSING and allow_closing):
             return
-        if self.state is State.CLOSING:
+        if self.state is _CLOSING:
             detail = f"cannot send {what} after sending a Close frame (RFC 6455 §5.5.1)"
         else:
             detail = f"cannot send {what}: the connection is closed"

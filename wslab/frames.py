@@ -43,6 +43,7 @@ __all__ = [
     "Header",
     "Role",
     "encode",
+    "encode_fields",
     "decode",
     "read_header",
     "parse_header",
@@ -128,9 +129,26 @@ def encode(frame: Frame, mask_key: bytes | None = None) -> bytes:
     0-125 in the 7-bit field, up to 65535 in 16 bits (field = 126),
     anything larger in 64 bits (field = 127).
     """
-    first = (frame.fin << 7) | (frame.rsv1 << 6) | (frame.rsv2 << 5) | (frame.rsv3 << 4) | int(frame.opcode)
+    return encode_fields(
+        int(frame.opcode), frame.payload, frame.fin, frame.rsv1, frame.rsv2, frame.rsv3, mask_key=mask_key
+    )
+
+
+def encode_fields(
+    opcode: int,
+    payload: bytes,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    *,
+    mask_key: bytes | None = None,
+) -> bytes:
+    """`encode` from the fields themselves, without building a `Frame` first
+    (what a connection sends, frame after frame)."""
+    first = (fin << 7) | (rsv1 << 6) | (rsv2 << 5) | (rsv3 << 4) | opcode
     masked = mask_key is not None
-    length = len(frame.payload)
+    length = len(payload)
     if length <= MAX_CONTROL_PAYLOAD:
         header = struct.pack("!BB", first, (masked << 7) | length)
     elif length <= 0xFFFF:
@@ -138,8 +156,8 @@ def encode(frame: Frame, mask_key: bytes | None = None) -> bytes:
     else:
         header = struct.pack("!BBQ", first, (masked << 7) | _LENGTH_64, length)
     if mask_key is None:
-        return header + frame.payload
-    return header + mask_key + mask(frame.payload, mask_key)
+        return header + payload
+    return header + mask_key + mask(payload, mask_key)
 
 
 def close_payload(code: int | None = None, reason: str = "") -> bytes:
@@ -366,7 +384,7 @@ def decode(
     """
     common = _decode_common(data, role, max_size, rsv1_allowed)
     if common is not None:
-        return common
+        return _checked_frame(*common[:4]), common[4]
     header = parse_header(data, role=role, max_size=max_size, rsv1_allowed=rsv1_allowed)
     end = header.size + header.payload_length
     if len(data) < end:
@@ -379,8 +397,9 @@ _COMMON_OPCODES = frozenset({0x0, 0x1, 0x2, 0x9, 0xA})  # data frames, Ping, Pon
 
 def _decode_common(
     data: Buffer, role: Role | None, max_size: int | None, rsv1_allowed: bool = False
-) -> tuple[Frame, int] | None:
-    """`decode` for the common case only: a valid data, Ping or Pong frame, whole in `data`.
+) -> tuple[Opcode, bytes, bool, bool, int] | None:
+    """`decode` for the common case only: a valid data, Ping or Pong frame, whole in `data`:
+    its ``(opcode, payload, fin, rsv1, bytes consumed)``.
 
     Why a second path: a server decodes frames by the thousand, and `read_header`
     builds a `Field` (bits, meaning) for every field of every header. This path
@@ -421,7 +440,7 @@ def _decode_common(
         payload = mask(data[pos + 4 : end], bytes(data[pos : pos + 4]))
     else:
         payload = bytes(data[pos:end])
-    return _checked_frame(_OPCODES[opcode], payload, bool(b0 & 0x80), bool(b0 & 0x40)), end
+    return _OPCODES[opcode], payload, b0 >= 0x80, (b0 & 0x40) != 0, end
 
 
 def _checked_frame(opcode: Opcode, payload: bytes, fin: bool, rsv1: bool) -> Frame:
@@ -569,6 +588,24 @@ class FrameParser:
             raise self.error
         return None
 
+    def whole_frame(self, data: bytes) -> tuple[Opcode, bytes, bool, bool] | None:
+        """``(opcode, payload, fin, rsv1)`` of `data` if it is exactly one whole common
+        frame (data, Ping or Pong) and nothing is buffered: the usual chunk of a small
+        message. Else None, and nothing is consumed: `feed` then takes `data` as always.
+
+        Why: one small message per chunk is what a server reads most. This skips the
+        buffering and the `Frame` object, and reads the frame with the same fast path
+        `feed` uses (`_decode_common`), so no rule is written twice.
+        """
+        if self._buffer or self._header is not None or self._frames or self._pending is not None:
+            return None
+        if self.error is not None:
+            raise self.error
+        common = _decode_common(data, self.role, self.max_size, self.rsv1_allowed)
+        if common is None or common[4] != len(data):
+            return None
+        return common[:4]
+
     # --- the frame in progress (for checks that cannot wait for the whole frame) ---
 
     @property
@@ -605,8 +642,8 @@ class FrameParser:
                 # (`_decode_common`); anything else goes through `read_header` below.
                 common = _decode_common(view[pos:], self.role, self.max_size, self.rsv1_allowed)
                 if common is not None:
-                    self._frames.append(common[0])
-                    pos += common[1]
+                    self._frames.append(_checked_frame(*common[:4]))
+                    pos += common[4]
                     continue
             if self._header is None:
                 pos = self._read_header(view, pos)

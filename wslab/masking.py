@@ -55,7 +55,8 @@ def mask(data: Buffer, key: bytes) -> bytes:
     """
     if _mask_c is None:
         return mask_python(data, key)
-    _check_key(key)
+    if len(key) != 4:
+        _check_key(key)
     return _mask_c(data, key)
 
 

@@ -54,7 +54,7 @@ import logging
 import ssl as ssl_module
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from wslab import deflate, handshake
@@ -85,6 +85,11 @@ class _Phase(enum.Enum):
     HEAD = "head"  # the opening handshake (§4)
     FRAMES = "frames"  # WebSocket frames, fed to the Connection (§5)
     DISCARD = "discard"  # after closing: read only to reach the peer's FIN (§7.1.1)
+
+
+# As module names for the code that runs on every chunk read: on CPython 3.11,
+# `_Phase.FRAMES` goes through EnumType's __getattr__ hook (~15 times a global).
+_HEAD, _FRAMES = _Phase.HEAD, _Phase.FRAMES
 
 
 _reads = threading.local()
@@ -118,6 +123,18 @@ class WebSocket(asyncio.BufferedProtocol):
     "what asyncio calls" run inside the event loop as bytes arrive.
     """
 
+    # Slots, not an instance dict: CPython 3.11 shares dict keys between instances only
+    # up to 30 attributes, and beyond that every `self.x` on the per-message path is a
+    # dict lookup; a slot is a fixed offset (and an idle connection smaller).
+    __slots__ = (
+        "role", "id", "remote", "request", "response", "connection", "subprotocol", "extensions",
+        "close_timeout", "max_queue", "_on_bytes", "_on_connected", "_loop", "_transport", "_phase",
+        "_head", "_head_waiter", "_read_into", "_messages", "_backlog", "_getters", "_pings",
+        "_reading_paused", "_writing_paused", "_drainers", "_send_lock", "_writing_large", "_deferred",
+        "_output_blocked", "_closing", "_close_code", "_closer", "_answering", "_failure_timer",
+        "_eof", "_lost", "_done",
+    )  # fmt: skip
+
     def __init__(
         self,
         *,
@@ -145,6 +162,7 @@ class WebSocket(asyncio.BufferedProtocol):
         self._phase = _Phase.HEAD
         self._head = bytearray()  # handshake bytes read so far
         self._head_waiter: asyncio.Future | None = None
+        self._read_into = _read_buffer()  # this loop's thread's buffer: the protocol runs in that thread
         self._messages: collections.deque = collections.deque()  # at most max_queue, for recv()
         self._backlog: collections.deque = collections.deque()  # read while the queue was full
         self._getters: list[asyncio.Future] = []  # recv() calls waiting
@@ -177,7 +195,11 @@ class WebSocket(asyncio.BufferedProtocol):
             data = connection.send_binary(bytes(message), fragment_size=fragment_size)
         else:
             raise TypeError(f"a WebSocket message is str (text) or bytes (binary), not {type(message).__name__}")
-        await self._send(data)
+        if not self._write_small(data):
+            await self._send(data)
+        elif self._writing_paused or self._lost.done():
+            await self._wait_taken()
+        # else: written, and nothing to wait for (most sends): no coroutine call in between
 
     async def recv(self) -> str | bytes:
         """The next message: str for a text message, bytes for a binary one.
@@ -185,11 +207,28 @@ class WebSocket(asyncio.BufferedProtocol):
         Raises `ConnectionClosed` (with the close code and reason) once the
         connection is closed and every message received before has been read.
         """
+        return await self._next_message(iterating=False)
+
+    def __aiter__(self) -> WebSocket:
+        return self
+
+    def __anext__(self) -> Coroutine[Any, Any, str | bytes]:
+        """``async for message in ws``: every message until the connection closes.
+
+        Not ``await self.recv()``: a handler waits here for every message, and one
+        coroutine less to make and resume each time is a tenth of what a small
+        message costs.
+        """
+        return self._next_message(iterating=True)
+
+    async def _next_message(self, *, iterating: bool) -> str | bytes:
         self._answering = False
         while not self._messages:
             if self.connection is not None and self.connection.held_failure is not None:
                 self._release_failure()  # everything before the bad frame is answered
             if self._done.done():
+                if iterating:
+                    raise StopAsyncIteration
                 raise ConnectionClosed(self.close_code, self.close_reason)
             getter = self._loop.create_future()
             self._getters.append(getter)
@@ -199,17 +238,6 @@ class WebSocket(asyncio.BufferedProtocol):
         if self._backlog or self._reading_paused:
             self._make_room()
         return message
-
-    def __aiter__(self) -> AsyncIterator[str | bytes]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[str | bytes]:
-        """``async for message in ws``: every message until the connection closes."""
-        while True:
-            try:
-                yield await self.recv()
-            except ConnectionClosed:
-                return
 
     async def ping(self, payload: bytes = b"") -> float:
         """Send a Ping (§5.5.2) and wait for the Pong that echoes its payload (§5.5.3).
@@ -340,15 +368,18 @@ class WebSocket(asyncio.BufferedProtocol):
 
     def get_buffer(self, sizehint: int) -> memoryview:
         """Where asyncio reads the next chunk into: READ_SIZE bytes, shared (`_read_buffer`)."""
-        return _read_buffer()
+        return self._read_into
 
     def buffer_updated(self, nbytes: int) -> None:
         """A chunk arrived: hand it on at once, in this callback (no task in between)."""
-        data = bytes(_read_buffer()[:nbytes])
-        self._tap("received", data)
-        if self._phase is _Phase.FRAMES:
-            self._handle(self._open_connection.receive_data(data))
-        elif self._phase is _Phase.HEAD:
+        data = bytes(self._read_into[:nbytes])
+        if self._on_bytes is not None:
+            self._tap("received", data)
+        if self._phase is _FRAMES:
+            connection = self.connection
+            assert connection is not None  # (not `_open_connection`: this runs for every chunk read)
+            self._handle(connection.receive_data(data))
+        elif self._phase is _HEAD:
             self._head += data
             self._wake_head_reader()
             self._update_reading()
@@ -358,7 +389,7 @@ class WebSocket(asyncio.BufferedProtocol):
         """The peer half-closed TCP (sent FIN); without a closing handshake first, that is 1006 (§7.1.5)."""
         _resolve(self._eof)
         self._wake_head_reader()
-        if self._phase is _Phase.FRAMES:
+        if self._phase is _FRAMES:
             self._handle(self._open_connection.receive_eof())
         return True  # keep our side open: `_close_tcp` closes it
 
@@ -371,7 +402,7 @@ class WebSocket(asyncio.BufferedProtocol):
             if not drainer.done():
                 drainer.set_exception(ConnectionResetError("the TCP connection is closed"))
         self._drainers.clear()
-        if self._phase is _Phase.FRAMES:
+        if self._phase is _FRAMES:
             self._handle(self._open_connection.receive_eof())
 
     def pause_writing(self) -> None:
@@ -392,12 +423,15 @@ class WebSocket(asyncio.BufferedProtocol):
 
     def _handle(self, events: list) -> None:
         """Act on the events of what was just read, then close TCP if the Connection is CLOSED."""
-        self._write(self._open_connection.data_to_send())  # pongs, the close echo, a failure's close frame
+        connection = self.connection
+        assert connection is not None  # (not `_open_connection`: this runs for every chunk read)
+        if output := connection.data_to_send():  # pongs, the close echo, a failure's close frame
+            self._write(output)
         for event in events:
             self._on_event(event)
-        if self._open_connection.held_failure is not None:
+        if connection.held_failure is not None:
             self._hold_or_release_failure()
-        if self._open_connection.close_expected() and self._closer is None:
+        if connection.close_expected() and self._closer is None:
             self._closer = self._loop.create_task(self._shut_down())
         self._update_reading()
 
@@ -423,7 +457,7 @@ class WebSocket(asyncio.BufferedProtocol):
                 self._write(self.connection.data_to_send())
 
     def _on_event(self, event: object) -> None:
-        if isinstance(event, (TextMessage, BinaryMessage)):
+        if type(event) is TextMessage or type(event) is BinaryMessage:  # the usual event, tested first
             self._deliver(event.data)
         elif isinstance(event, Pong):
             for waiter in self._pings.pop(event.payload, []):  # unsolicited pongs wake no one (§5.5.3)
@@ -450,10 +484,10 @@ class WebSocket(asyncio.BufferedProtocol):
 
     def _update_reading(self) -> None:
         """Pause reading while what is read has nowhere to go, so TCP pushes back on the peer."""
-        if self._phase is _Phase.HEAD:
+        if self._phase is _HEAD:
             full = len(self._head) >= handshake.MAX_HEAD
-        elif self._phase is _Phase.FRAMES:
-            queue_full = bool(self._backlog) or len(self._messages) >= self.max_queue
+        elif self._phase is _FRAMES:
+            queue_full = len(self._backlog) > 0 or len(self._messages) >= self.max_queue
             full = self._output_blocked or (queue_full and not self._closing)
         else:
             full = False
@@ -648,9 +682,20 @@ class WebSocket(asyncio.BufferedProtocol):
             self._output_blocked = True
 
     def _write_now(self, data: bytes | memoryview) -> None:
-        if data and not self._tcp.is_closing():
-            self._tap("sent", data)
-            self._tcp.write(data)
+        tcp = self._transport
+        assert tcp is not None  # (not `_tcp`: this runs for every write)
+        if data and not tcp.is_closing():
+            if self._on_bytes is not None:
+                self._tap("sent", data)
+            tcp.write(data)
+
+    def _write_small(self, data: bytes) -> bool:
+        """Write `data` in one piece (its frames stay whole) if it is small and no large
+        send is in progress; whether it was written."""
+        if len(data) > WRITE_CHUNK or self._writing_large:  # (set while the large send holds _send_lock)
+            return False
+        self._write_now(data)
+        return True
 
     async def _send(self, data: bytes) -> None:
         """Write frames the application made and wait while the socket's buffer is full.
@@ -658,17 +703,25 @@ class WebSocket(asyncio.BufferedProtocol):
         A large message goes out in WRITE_CHUNK pieces, each taken by the socket
         before the next, so the transport never holds a second copy of it (§10.4).
         """
-        try:
-            if len(data) <= WRITE_CHUNK and not self._send_lock.locked():
-                self._write_now(data)  # one write: the frames stay whole
-            else:
+        if not self._write_small(data):
+            try:
                 async with self._send_lock:
                     await self._write_in_pieces(data)
+            except (ConnectionError, OSError) as error:
+                raise self._lost_error(error) from None
+        await self._wait_taken()
+
+    async def _wait_taken(self) -> None:
+        """`_drain`, with a lost TCP connection reported as `ConnectionClosed`."""
+        try:
             await self._drain()
         except (ConnectionError, OSError) as error:
-            raise ConnectionClosed(
-                self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason, f"TCP connection lost ({error})"
-            ) from None
+            raise self._lost_error(error) from None
+
+    def _lost_error(self, error: Exception) -> ConnectionClosed:
+        return ConnectionClosed(
+            self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason, f"TCP connection lost ({error})"
+        )
 
     async def _write_in_pieces(self, data: bytes) -> None:
         self._writing_large = True
@@ -867,39 +920,19 @@ class Server:
         )
 
     def _start(self, ws: WebSocket) -> None:
-        task = asyncio.get_running_loop().create_task(self._accept(ws))
+        task = asyncio.get_running_loop().create_task(self._serve(ws))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _accept(self, ws: WebSocket) -> None:
-        """The opening handshake within `handshake_timeout`, then the handler."""
-        task = asyncio.current_task()
-        assert task is not None  # started by `_start` as a task
-        self._handshaking.add(task)
-        try:
-            opened = await asyncio.wait_for(
-                ws.accept(
-                    allowed_origins=self.allowed_origins,
-                    max_message_size=self.max_message_size,
-                    max_fragments=self.max_fragments,
-                    compression=self.compression,
-                    subprotocols=self.subprotocols,
-                ),
-                self.handshake_timeout,
-            )
-        except asyncio.TimeoutError:
-            logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
-            ws.abort()
-            return
-        except asyncio.CancelledError:  # the server is closing
-            ws.abort()
-            return
-        finally:
-            self._handshaking.discard(task)
-        if opened:
-            await self._run_handler(ws)
+    async def _serve(self, ws: WebSocket) -> None:
+        """A connection's task: the opening handshake, then the handler.
 
-    async def _run_handler(self, ws: WebSocket) -> None:
+        The handler runs in this coroutine itself, not one awaited below it: every
+        message wakes the task, and each coroutine between the task and `recv()`
+        is one more frame to resume.
+        """
+        if not await self._accept(ws):
+            return
         self.connections.append(ws)
         try:
             await self.handler(ws)
@@ -917,6 +950,33 @@ class Server:
                 close_code_name(ws.close_code or CloseCode.ABNORMAL_CLOSURE),
                 f" {ws.close_reason!r}" if ws.close_reason else "",
             )
+
+    async def _accept(self, ws: WebSocket) -> bool:
+        """The opening handshake within `handshake_timeout`; whether the connection opened."""
+        task = asyncio.current_task()
+        assert task is not None  # started by `_start` as a task
+        self._handshaking.add(task)
+        try:
+            opened = await asyncio.wait_for(
+                ws.accept(
+                    allowed_origins=self.allowed_origins,
+                    max_message_size=self.max_message_size,
+                    max_fragments=self.max_fragments,
+                    compression=self.compression,
+                    subprotocols=self.subprotocols,
+                ),
+                self.handshake_timeout,
+            )
+        except asyncio.TimeoutError:
+            logger.info("%s dropped: no complete handshake within %ss", ws.id, self.handshake_timeout)
+            ws.abort()
+            return False
+        except asyncio.CancelledError:  # the server is closing
+            ws.abort()
+            return False
+        finally:
+            self._handshaking.discard(task)
+        return opened
 
 
 def _origin_text(origin: str | None) -> str:
