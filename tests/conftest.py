@@ -1,4 +1,5 @@
-"""Shared fixtures: the system Chromium for browser tests."""
+"""Shared fixtures: the system Chromium for browser tests, JupyterLab, the progress file; the order
+in which pytest-xdist hands out the test files."""
 
 import os
 
@@ -48,6 +49,13 @@ def browser():
 def pytest_configure(config):
     import tempfile
 
+    # Every process started from here on (the xdist workers, JupyterLab, kernels, nbgrader, the CLI)
+    # finds tests/fast_imports first: see tests/fast_imports/rfc3987_syntax.py for why.
+    fast = os.path.join(os.path.dirname(__file__), "fast_imports")
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if fast not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([fast, *paths])
+
     folder = tempfile.mkdtemp(prefix="wslab-progress-")
     os.environ["WSLAB_PROGRESS"] = os.path.join(folder, "progress.json")
     config._wslab_progress_folder = folder
@@ -67,3 +75,59 @@ def progress_file(tmp_path, monkeypatch):
     path = tmp_path / "progress.json"
     monkeypatch.setenv("WSLAB_PROGRESS", str(path))
     return path
+
+
+# --- JupyterLab (tests/labutil.py) ---------------------------------------------------
+# Module scope, like `browser`: each test module that runs notebooks in JupyterLab starts
+# one server and loads one page; the lessons and the exercises are two modules, so the
+# two pytest-xdist workers each run half of them.
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on loopback serving notebooks/: (base url, token)."""
+    from labutil import jupyterlab
+
+    with jupyterlab(tmp_path_factory.mktemp("lab")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """A Chromium page with JupyterLab loaded."""
+    from labutil import lab_page
+
+    with lab_page(browser, *lab) as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    return tmp_path_factory.mktemp("screenshots")
+
+
+# --- the order of the run ---------------------------------------------------------
+# pytest-xdist (`--dist loadfile --no-loadscope-reorder`, pyproject) hands whole files to the
+# two workers in collection order, each worker taking the next file when it is almost done.
+# The longest files go first, so that no long file starts last and keeps one worker busy
+# while the other is idle: the files that run notebooks in JupyterLab, then tests marked
+# `slow`, then the files that start Chromium; the rest in their usual order.
+
+
+def _cost_rank(item) -> int:
+    fixtures = getattr(item, "fixturenames", ())
+    if "lab_page" in fixtures:
+        return 0
+    if item.get_closest_marker("slow"):
+        return 1
+    if "browser" in fixtures:
+        return 2
+    return 3
+
+
+def pytest_collection_modifyitems(config, items):
+    rank: dict[str, int] = {}
+    for item in items:
+        file = item.nodeid.split("::", 1)[0]
+        rank[file] = min(rank.get(file, 3), _cost_rank(item))
+    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])  # stable: each file keeps its order

@@ -1,7 +1,10 @@
-"""Helpers shared by the network tests: a wslab server on its own loop in a thread, pages over loopback HTTP.
+"""Helpers shared by the network tests.
 
-Tests are plain functions that call `asyncio.run`; a server that lives for a
-whole module (or that Playwright's sync API talks to) runs on a loop of its own.
+Tests are plain functions that call `run` (asyncio.run with a time limit); a server
+that lives for a whole module (or that Playwright's sync API talks to) runs on a
+loop of its own (`ServerThread`). Also here: `until` (wait for a condition),
+`socketio_test_app` (socket.io-protocol's test server), `ws_url`, and the pages of
+the browser tests over loopback HTTP (`http_site`, `static_site`).
 """
 
 from __future__ import annotations
@@ -100,6 +103,24 @@ async def until(predicate, timeout: float = 10) -> None:
         if asyncio.get_running_loop().time() > deadline:
             return
         await asyncio.sleep(0.02)
+
+
+def socketio_test_app(**options):
+    """The server of socket.io-protocol's test suite on a `wslab.events.Server(**options)`: on connection (to "/"
+    and to "/custom") it emits "auth" with the client's auth; "message" comes back as "message-back", and
+    "message-with-ack" is acknowledged with its own arguments."""
+    from wslab.events import Server
+
+    io = Server(**options)
+
+    @io.on("connection")
+    def on_connection(socket):
+        socket.emit("auth", socket.handshake.auth)
+        socket.on("message", lambda *args: socket.emit("message-back", *args))
+        socket.on("message-with-ack", lambda *args: args)
+
+    io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
+    return io
 
 
 def ws_url(server) -> str:

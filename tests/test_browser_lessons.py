@@ -1,336 +1,126 @@
-"""Every lesson in a real JupyterLab, driven by Chromium: runs all cells, no errors, widgets rendered,
-each widget shown as exactly one picture, and, after Run All, every live widget still works (each is
-driven once: a field typed, a button clicked, and its picture or log checked).
+"""Every lesson (notebooks/ outside exercises/) in a real JupyterLab, driven by Chromium: runs all cells,
+no errors, widgets rendered, each widget shown as exactly one picture, and, after Run All, every live
+widget still works (each is driven once: a field typed, a button clicked, and its picture or log checked).
 
-One JupyterLab for the session (loopback, token, temporary workspace and
-user-settings dirs) and one page; each notebook is opened, its outputs are
-cleared, all cells run, the results are checked, a screenshot is saved, and
-its kernel is shut down. The notebooks are found by globbing, so lessons added
-later are covered too. JupyterLab inherits this process's environment, so its
-kernels import wslab as the tests do (PYTHONPATH locally, installed in CI).
+Lesson 11's BrowserSocket widget is then clicked as a student would (connect, send text and binary with
+both binaryTypes, a close code the browser refuses, a close with 4000), and the page's events are
+compared with the kernel's wire tap. The exercise notebooks are in test_browser_exercises; the machinery
+(one JupyterLab and one page for this module) is in labutil.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from labutil import NOTEBOOKS, assert_ran_cleanly, notebook_id, notebooks, run_notebook
+from playwright.sync_api import expect
 
-REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(
-    p
-    for p in (REPO / "notebooks").rglob("*.ipynb")  # lessons and exercises/
-    if ".ipynb_checkpoints" not in p.parts
-)
-RUN_TIMEOUT_MS = 180_000
-
-# User settings: render every cell (no virtual scrolling), no news prompt, and no
-# autosave: the test clears and re-runs the repository's own notebooks, and a run
-# that stalls must never be written back over a saved lesson.
-SETTINGS = {
-    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-}
+LESSONS = notebooks(exercises=False)
+BROWSER_SOCKET_LESSON = NOTEBOOKS / "11_browser_and_extensions.ipynb"
+MESSAGE = "héllo 웹소켓"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.mark.parametrize("notebook", LESSONS, ids=[notebook_id(p) for p in LESSONS])
+def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
+    after = browser_socket_check(screenshots) if notebook == BROWSER_SOCKET_LESSON else None
+    report, driven, tap = run_notebook(lab_page, notebook, screenshots, after)
+    assert_ran_cleanly(notebook, report, driven)
+    if notebook == NOTEBOOKS / "06_live_connection.ipynb":
+        assert ("the chat server, from the browser", True) in driven, driven
+    if after is not None:
+        assert_browser_socket_agrees_with_the_kernels_tap(tap)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on loopback: (base url, token)."""
-    tmp = tmp_path_factory.mktemp("lab")
-    for name, value in SETTINGS.items():
-        path = tmp / "settings" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(value))
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        f"--port={port}",
-        "--port-retries=0",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={REPO / 'notebooks'}",
-        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    log = open(tmp / "lab.log", "wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_server(process, f"{base}/api/status?token={token}", tmp / "lab.log")
-        yield base, token
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+# --- lesson 11: BrowserSocket, the page's own WebSocket, against the kernel's tap ------------
 
-
-def _wait_for_server(process: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"JupyterLab did not answer within 60 s:\n{log.read_text()[-3000:]}")
-
-
-@pytest.fixture(scope="module")
-def lab_page(browser, lab):
-    base, token = lab
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(f"{base}/lab?token={token}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
-    page.wait_for_selector("#jp-main-statusbar", timeout=60_000)
-    yield page
-    page.close()
-
-
-OPEN_AND_RUN = """async (path) => {
-  const app = window.jupyterapp;
-  await app.restored;   // every plugin activated, every command registered
-  // Naming the kernel avoids the kernel-selection dialog for a notebook without kernelspec metadata.
-  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {name: 'python3'}});
-  await panel.context.ready;
-  await panel.sessionContext.ready;
-  app.shell.activateById(panel.id);
-  await app.commands.execute('notebook:clear-all-cell-outputs');
-  window.__wslabPanel = panel;
-  app.commands.execute('notebook:run-all-cells');
-  return panel.content.widgets.length;
-}"""
-
-# Done when the kernel is idle and every code cell has run, or a cell failed
-# (JupyterLab stops a run at an error unless the cell is tagged raises-exception).
-RUN_FINISHED = """() => {
-  const panel = window.__wslabPanel;
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  if (!kernel || kernel.status !== 'idle') return false;
-  const code = panel.content.widgets.filter(c => c.model.type === 'code');
-  const failed = code.some(c => !(c.model.getMetadata('tags') || []).includes('raises-exception') &&
-                                Array.from({length: c.model.outputs.length}, (_, i) => c.model.outputs.get(i))
-                                     .some(o => o.type === 'error'));
-  return failed || code.every(c => c.model.executionCount !== null);
-}"""
-
-# The DOM node of each widget-view output, found through the cell's own output area.
-WIDGET_NODES = """
-  const widgetNodes = (panel) => {
-    const nodes = [];
-    panel.content.widgets.filter(c => c.model.type === 'code').forEach(cell => {
-      for (let i = 0; i < cell.model.outputs.length; i++) {
-        const out = cell.model.outputs.get(i);
-        if (out.data && out.data['application/vnd.jupyter.widget-view+json'])
-          nodes.push(cell.outputArea.widgets[i] ? cell.outputArea.widgets[i].node : null);
-      }
-    });
-    return nodes;
+# Run code in the notebook's kernel and return what it printed.
+KERNEL = """async (code) => {
+  const kernel = window.__wslabPanel.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, store_history: false});
+  let out = "";
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === "stream") out += msg.content.text;
+    if (msg.header.msg_type === "error") out += "ERROR " + msg.content.ename + ": " + msg.content.evalue;
   };
-  const rendered = (node) => node && node.querySelector('.jupyter-widgets') &&
-                              !/Error displaying widget|Loading widget/.test(node.textContent);
+  await future.done;
+  return out;
+}"""
+
+TAP_REPORT = """
+import json
+print(json.dumps({"events": sock.events, "checks": sock.checks(), "state": sock.state,
+                  "frames": [[e.sender, e.frame.opcode.name, e.frame.payload.hex(), e.close, e.masked]
+                             for e in sock.tap.frames()]}))
 """
 
-WIDGETS_RENDERED = (
-    "() => {"
-    + WIDGET_NODES
-    + """
-  return widgetNodes(window.__wslabPanel).every(rendered);
-}"""
-)
 
-REPORT = (
-    "() => {"
-    + WIDGET_NODES
-    + """
-  const panel = window.__wslabPanel;
-  const cells = panel.content.widgets.filter(c => c.model.type === 'code');
-  const errors = [], unrun = [];
-  cells.forEach((cell, n) => {
-    const tags = cell.model.getMetadata('tags') || [];
-    if (cell.model.executionCount === null) unrun.push(n);
-    for (let i = 0; i < cell.model.outputs.length; i++) {
-      const out = cell.model.outputs.get(i).toJSON();
-      if (out.output_type === 'error' && !tags.includes('raises-exception'))
-        errors.push(`code cell ${n}: ${out.ename}: ${out.evalue}`);
-    }
-  });
-  const views = widgetNodes(panel);
-  const pictures = Array.from(panel.node.querySelectorAll(
-      '.wslab-picture, .jp-OutputArea-output[data-mime-type="image/svg+xml"]'));
-  // One picture per widget: a cell that shows a widget shows no other picture beside it.
-  const doubled = [];
-  cells.forEach((cell, n) => {
-    const outs = Array.from({length: cell.model.outputs.length}, (_, i) => cell.model.outputs.get(i));
-    if (!outs.some(o => o.data && o.data['application/vnd.jupyter.widget-view+json'])) return;
-    outs.forEach((o, i) => {
-      const node = cell.outputArea.widgets[i] && cell.outputArea.widgets[i].node;
-      if (o.data && o.data['application/vnd.jupyter.widget-view+json']) {
-        if (node && !node.querySelector('.jupyter-widgets')) doubled.push(`code cell ${n}: static copy shown`);
-      } else if (node && node.querySelector('svg, img')) {
-        doubled.push(`code cell ${n}: a second picture beside the widget`);
-      }
-    });
-  });
-  return {
-    errors, unrun, doubled,
-    widgetViews: views.length,
-    wslabWidgets: views.filter(v => v && v.querySelector('.wslab-frame-inspector, .wslab-masking-explorer, ' +
-      '.wslab-handshake-explorer, .wslab-live-console, .wslab-emit-playground')).length,
-    brokenViews: views.filter(v => !rendered(v)).length,
-    pictures: pictures.length,
-    picturesWithoutSvg: pictures.filter(p => !p.querySelector('svg, img[src^="data:image/svg"]')).length,
-  };
-}"""
-)
-
-CLOSE = """async () => {
-  const panel = window.__wslabPanel;
-  await panel.sessionContext.shutdown();
-  panel.context.model.dirty = false;   // the run changed outputs; the file on disk stays as it is
-  panel.dispose();
-}"""
+def _drive(widget, page) -> None:
+    picture = widget.locator(".wslab-bs-picture")
+    status = widget.locator(".wslab-bs-status")
+    expect(status).to_contain_text("no WebSocket yet")
+    widget.locator('[data-trait="message"]').fill(MESSAGE)
+    widget.locator('[data-action="connect"]').click()
+    expect(status).to_contain_text("readyState 1 OPEN", timeout=10_000)
+    widget.locator('[data-action="send text"]').click()
+    expect(picture).to_contain_text(f"message: string '{MESSAGE}'", timeout=10_000)  # drawn by the kernel
+    for binary_type, shown in (("arraybuffer", "ArrayBuffer"), ("blob", "Blob")):
+        widget.locator('[data-trait="binary_type"]').select_option(binary_type)
+        widget.locator('[data-action="send binary"]').click()
+        expect(picture).to_contain_text(f"message: {shown}", timeout=10_000)
+    widget.locator('[data-trait="close_code"]').fill("1001")
+    widget.locator('[data-action="close"]').click()
+    expect(picture.locator('.wslab-event[data-type="exception"]')).to_contain_text("InvalidAccessError", timeout=10_000)
+    expect(status).to_contain_text("readyState 1 OPEN")  # refused: nothing happened to the connection
+    widget.locator('[data-trait="close_code"]').fill("4000")
+    widget.locator('[data-trait="close_reason"]').fill("bye")
+    widget.locator('[data-action="close"]').click()
+    expect(picture).to_contain_text("wasClean=true", timeout=10_000)
+    expect(status).to_contain_text("readyState 3 CLOSED")
 
 
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("screenshots")
+def browser_socket_check(screenshots):
+    """After Run All of lesson 11: drive its BrowserSocket widget, then read the kernel's record of it."""
+
+    def check(page) -> dict:
+        widget = page.locator(".wslab-bs").first
+        expect(widget).to_be_visible(timeout=20_000)
+        expect(widget.locator(".wslab-bs-notice")).to_be_hidden()  # the page is on loopback: no warning
+        _drive(widget, page)
+        widget.screenshot(path=str(screenshots / "browser_socket.png"))
+        return json.loads(page.evaluate(KERNEL, TAP_REPORT))
+
+    return check
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.relative_to(REPO / "notebooks").as_posix() for p in NOTEBOOKS])
-def test_lesson_runs_in_jupyterlab(lab_page, notebook, screenshots):
-    page = lab_page
-    page.evaluate(OPEN_AND_RUN, notebook.relative_to(REPO / "notebooks").as_posix())
-    try:
-        try:
-            page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_MS, polling=250)
-        except Exception:  # noqa: BLE001 - the report below says which cells never finished
-            pass
-        try:
-            page.wait_for_function(WIDGETS_RENDERED, timeout=20_000, polling=250)
-        except Exception:  # noqa: BLE001 - reported precisely by the assertions below
-            pass
-        report = page.evaluate(REPORT)
-        page.screenshot(path=str(screenshots / f"{notebook.parent.name}-{notebook.stem}.png"))
-        driven = drive_live_widgets(page) if not report["errors"] and not report["unrun"] else []
-    finally:
-        page.evaluate(CLOSE)
-    assert report["errors"] == [], f"{notebook.name}: error outputs {report['errors']}"
-    assert report["unrun"] == [], f"{notebook.name}: code cells that never ran: {report['unrun']}"
-    assert report["brokenViews"] == 0, f"{notebook.name}: widget views not rendered: {report}"
-    assert report["picturesWithoutSvg"] == 0, f"{notebook.name}: pictures without an SVG: {report}"
-    assert report["doubled"] == [], f"{notebook.name}: a widget shown as two pictures: {report['doubled']}"
-    assert len([what for what, _ in driven if what.startswith("wslab-")]) == report["wslabWidgets"], driven
-    failed = [what for what, ok in driven if not ok]
-    assert failed == [], f"{notebook.name}: after Run All these live widgets did not work: {failed}"
-    if notebook == REPO / "notebooks" / "06_live_connection.ipynb":
-        assert ("the chat server, from the browser", True) in driven, driven
+def assert_browser_socket_agrees_with_the_kernels_tap(report: dict) -> None:
+    events, frames = report["events"], report["frames"]
+    assert not [c for c in report["checks"] if c.startswith("✗")], report["checks"]
+    assert sum(c.startswith("✓") for c in report["checks"]) >= 5, report["checks"]
 
+    ready = [e["value"] for e in events if e["type"] == "readyState"]
+    assert ready == [0, 1, 2, 3], ready
+    opened = next(e for e in events if e["type"] == "open")
+    assert opened == {"type": "open", "protocol": "", "extensions": ""}  # this server accepts no extension
+    sends = [e for e in events if e["type"] == "send"]
+    assert [s["kind"] for s in sends] == ["text", "binary", "binary"]
+    assert all(isinstance(s["bufferedAmount"], int) and s["bufferedAmount"] >= 0 for s in sends)
+    received = [(e["dataType"], e.get("data", e.get("hex"))) for e in events if e["type"] == "message"]
+    wire = MESSAGE.encode().hex(" ")
+    assert received == [("string", MESSAGE), ("ArrayBuffer", wire), ("Blob", wire)]
+    refused = next(e for e in events if e["type"] == "exception")
+    assert refused["name"] == "InvalidAccessError" and "1001" in refused["message"]
+    closed = next(e for e in events if e["type"] == "close")
+    assert (closed["code"], closed["reason"], closed["wasClean"]) == (4000, "bye", True)
 
-# --- after Run All, drive every live widget once -------------------------------------------
-
-
-def _field(widget, label: str):
-    """The input of the ipywidgets control whose description is `label`, inside `widget`."""
-    return widget.locator(f".widget-inline-hbox:has(> label:text-is('{label}'))").locator("input, textarea, select")
-
-
-def _becomes(page, widget, selector: str, text: str, timeout: float = 15_000) -> bool:
-    try:
-        widget.locator(selector).filter(has_text=text).first.wait_for(state="attached", timeout=timeout)
-        return True
-    except Exception:  # noqa: BLE001 - the caller reports which widget failed
-        return False
-
-
-def _drive_frame_inspector(page, w) -> bool:
-    _field(w, "payload").fill("WS!")
-    return _becomes(page, w, ".wslab-picture", "'W'")
-
-
-def _drive_masking_explorer(page, w) -> bool:
-    _field(w, "masking key").fill("12 34")
-    shows_error = _becomes(page, w, ".wslab-picture", "exactly 4 bytes")
-    _field(w, "masking key").fill("00 00 00 00")
-    return shows_error and _becomes(page, w, ".wslab-picture", "00 00 00 00")
-
-
-def _drive_handshake_explorer(page, w) -> bool:
-    _field(w, "response").select_option(label="status 200 OK instead of 101")
-    return _becomes(page, w, ".wslab-picture", "200 OK")
-
-
-def _drive_live_console(page, w) -> bool:
-    _field(w, "message").fill("after run all")
-    w.locator("button", has_text="send text").click()
-    return _becomes(page, w, "pre", "received TEXT 'after run all'")
-
-
-def _drive_emit_playground(page, w) -> bool:
-    w.locator("button", has_text="emit").first.click()
-    return _becomes(page, w, ".widget-html", "recipient")
-
-
-DRIVERS = {
-    "wslab-frame-inspector": _drive_frame_inspector,
-    "wslab-masking-explorer": _drive_masking_explorer,
-    "wslab-handshake-explorer": _drive_handshake_explorer,
-    "wslab-live-console": _drive_live_console,
-    "wslab-emit-playground": _drive_emit_playground,
-}
-
-BROWSER_CHAT = """async (url) => new Promise((resolve) => {
-  const ws = new WebSocket(url);
-  const timer = setTimeout(() => resolve('no answer'), 10000);
-  ws.onopen = () => ws.send(JSON.stringify({type: 'hello', name: 'browser-test'}));
-  ws.onmessage = (event) => { clearTimeout(timer); ws.close(); resolve(JSON.parse(event.data).type); };
-  ws.onerror = () => { clearTimeout(timer); resolve('error'); };
-})"""
-
-
-CHAT_SNIPPET = r'new WebSocket\("(ws://[^"]+)"\);\s*ws\.onopen = \(\) => \{ ws\.send\("\{\\"type\\": \\"hello'
-
-
-def drive_live_widgets(page) -> list[tuple[str, bool]]:
-    """Use each live widget of the open notebook once; (what, it worked) per widget."""
-    results = []
-    for css, drive in DRIVERS.items():
-        for i, widget in enumerate(page.locator(f".jp-NotebookPanel .{css}").all()):
-            widget.scroll_into_view_if_needed()
-            results.append((f"{css} #{i + 1}", drive(page, widget)))
-    # Lesson 06's last part: a browser tab joins the chat server the lesson left running
-    # (its snippet says hello in the chat's JSON; other lessons print plain echo snippets).
-    for output in page.locator(".jp-OutputArea-output", has_text="new WebSocket(").all():
-        chat_snippet = re.search(CHAT_SNIPPET, output.inner_text())
-        if chat_snippet:
-            welcome = page.evaluate(BROWSER_CHAT, chat_snippet.group(1)) == "welcome"
-            results.append(("the chat server, from the browser", welcome))
-    return results
+    # The tap, byte for byte: the browser's frames masked, the server's not; no Close frame for the refused 1001.
+    client = [(op, payload, close) for sender, op, payload, close, masked in frames if sender == "client" and masked]
+    server = [
+        (op, payload, close) for sender, op, payload, close, masked in frames if sender == "server" and not masked
+    ]
+    assert len(client) + len(server) == len(frames)
+    body = MESSAGE.encode().hex()
+    assert [list(c[:2]) for c in client[:3]] == [["TEXT", body], ["BINARY", body], ["BINARY", body]]
+    closes = [c[2] for c in client if c[0] == "CLOSE"]
+    assert closes == [[4000, "bye"]], closes
+    assert [s[2] for s in server if s[0] == "CLOSE"] == [[4000, "bye"]]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 import websockets
-from netutil import run
+from netutil import run, ws_url
 
 from wslab.chat import ChatClient, ChatServer, envelope
 from wslab.tap import CLIENT_TO_SERVER, wiretap
@@ -67,7 +67,7 @@ def test_bad_messages_get_an_error_not_a_crash():
     async def scenario():
         server = ChatServer()
         async with websockets.serve(server.handler, "127.0.0.1", 0, compression=None) as srv:
-            url = f"ws://127.0.0.1:{srv.sockets[0].getsockname()[1]}/"
+            url = ws_url(srv)
             async with websockets.connect(url, compression=None) as ws:
                 replies = []
                 for message in [

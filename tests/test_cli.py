@@ -14,7 +14,9 @@ from netutil import run
 from websockets.asyncio.client import connect as ws_connect
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+# ROOT first; what the run put on PYTHONPATH after it (tests/fast_imports, tests/conftest.py).
+PYTHONPATH = os.pathsep.join([str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+ENV = {**os.environ, "PYTHONPATH": PYTHONPATH, "PYTHONIOENCODING": "utf-8"}
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen, str]:
@@ -120,7 +122,7 @@ def test_doctor_passes_here():
 def test_doctor_fails_when_a_check_fails(tmp_path):
     """A broken install (ipywidgets shadowed by a module that raises) gives ✗ and exit status 1."""
     (tmp_path / "ipywidgets.py").write_text("raise ImportError('ipywidgets is broken here')\n")
-    env = {**ENV, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    env = {**ENV, "PYTHONPATH": f"{tmp_path}{os.pathsep}{PYTHONPATH}"}
     result = subprocess.run(
         [sys.executable, "-m", "wslab", "doctor"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

@@ -19,7 +19,9 @@ from netutil import run
 from websockets.asyncio.client import connect as ws_connect
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+# ROOT first; what the run put on PYTHONPATH after it (tests/fast_imports, tests/conftest.py).
+PYTHONPATH = os.pathsep.join([str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+ENV = {**os.environ, "PYTHONPATH": PYTHONPATH, "PYTHONIOENCODING": "utf-8"}
 
 
 class Serve:

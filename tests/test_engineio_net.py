@@ -8,26 +8,16 @@ import json
 
 import pytest
 import socketio
-from netutil import run
+from netutil import run, socketio_test_app
 
 from wslab import engineio, handshake
 from wslab.errors import ConnectionClosed
-from wslab.events import Server
 from wslab.net import connect
 
 
 def make_io(**options):
-    options = {"ping_interval": 0.3, "ping_timeout": 0.2, "connect_timeout": 0.5, **options}
-    io = Server(**options)
-
-    @io.on("connection")
-    def on_connection(socket):
-        socket.emit("auth", socket.handshake.auth)
-        socket.on("message", lambda *args: socket.emit("message-back", *args))
-        socket.on("message-with-ack", lambda *args: args)
-
-    io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
-    return io
+    """socket.io-protocol's test app, with short timings."""
+    return socketio_test_app(**{"ping_interval": 0.3, "ping_timeout": 0.2, "connect_timeout": 0.5, **options})
 
 
 async def http(port, method, query="EIO=4&transport=polling", *, headers=(), body=b"", path="/socket.io/"):

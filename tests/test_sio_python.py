@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 import socketio
-from netutil import run, until
+from netutil import run, socketio_test_app, until
 
 from wslab.events import ConnectionRefused, Server
 from wslab.net import connect
@@ -21,21 +21,17 @@ def transports(request):
 
 
 def make_server(**options):
-    """The server of socket.io-protocol's test suite (message-back, message-with-ack, /custom), plus rooms."""
-    io = Server(**options)
+    """socket.io-protocol's test app (netutil.socketio_test_app), plus rooms and a question the server asks."""
+    io = socketio_test_app(**options)
 
     @io.on("connection")
     def on_connection(socket):
-        socket.emit("auth", socket.handshake.auth)
-        socket.on("message", lambda *args: socket.emit("message-back", *args))
-        socket.on("message-with-ack", lambda *args: args)
         socket.on("join", lambda room: (socket.join(room), f"joined {room}")[1])
         socket.on("say", lambda room, text: socket.to(room).emit("said", text))
         socket.on(
             "ask-me", lambda: socket.emit("question", "why?", callback=lambda answer: socket.emit("answer-was", answer))
         )
 
-    io.of("/custom").on("connection", lambda socket: socket.emit("auth", socket.handshake.auth))
     return io
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wslab import frames
+from wslab import frames, masking
 from wslab.errors import IncompleteFrame, ProtocolError, WslabError
 from wslab.frames import Frame, announced_length, header_fields
 from wslab.viz import style
@@ -294,7 +294,7 @@ def _inflated_lines(fields, data: bytes) -> list[str]:
     payload = data[payload_field.offset // 8 :]
     key = next((f.value for f in fields if f.name == "masking key"), None)
     if key is not None:
-        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        payload = masking.mask(payload, key)
     try:
         message = inflate_steps(payload, limit=1 << 20).message
     except WslabError:
