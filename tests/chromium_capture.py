@@ -86,11 +86,7 @@ def capture(browser, origin: str, protocols: list[str] = (), **serve_options) ->
         result = page.evaluate(SESSION, [server.url, list(protocols)])
         opened = any(e["type"] == "open" for e in result["events"])
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not (
-            any(e.kind == "frame" and e.sender == "server" and e.close for e in tap.entries)
-            if opened
-            else len([e for e in tap.entries if e.kind == "http"]) >= 2
-        ):
+        while time.monotonic() < deadline and not (_server_closed(tap) if opened else _answered(tap)):
             time.sleep(0.05)
         time.sleep(0.2)  # and the TCP ends, if they come
     finally:
@@ -104,6 +100,20 @@ def capture(browser, origin: str, protocols: list[str] = (), **serve_options) ->
         "chunks": [[c, d, data.hex()] for c, d, data in tap.chunks],
         "events": result["events"],
     }
+
+
+def _answered(tap: Tap) -> bool:
+    return len([e for e in tap.entries if e.kind == "http"]) >= 2
+
+
+def _server_closed(tap: Tap) -> bool:
+    """The server's Close frame is in the tap. With permessage-deflate this plain tap cannot read the
+    frames, so then: the server's last chunk starts with a Close frame (FIN, opcode 8; a control frame
+    is never compressed, RFC 7692 §6.1)."""
+    if any(e.kind == "frame" and e.sender == "server" and e.close for e in tap.entries):
+        return True
+    sent = [data for _, direction, data in tap.chunks if direction == "server->client"]
+    return len(sent) > 1 and sent[-1][:1] == b"\x88"
 
 
 def main() -> int:

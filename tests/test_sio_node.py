@@ -96,7 +96,8 @@ def test_websocket_only_server_refuses_polling():
     async def main():
         async with wslab_server(transports=("websocket",), **TIMINGS) as (io, reports, url):
             ws = await node_lines("run_story.mjs", url, "websocket")
-            polling = await node_lines("run_story.mjs", url, "polling")
+            # Refused at once (HTTP 400): a second without "auth" shows it, not the story's 5 s per step.
+            polling = await node_lines("run_story.mjs", url, "polling", "1000")
             return ws, polling
 
     ws, polling = asyncio.run(main())

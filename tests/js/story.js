@@ -7,7 +7,8 @@
 // `io` is the client's lookup function, `transports` undefined means the client's default
 // (HTTP long-polling first, then the upgrade to WebSocket).
 
-const WAIT_MS = 5000;
+const WAIT_MS = 5000;  // how long the story waits for each event; runStory's `wait` can shorten it
+let waitMs = WAIT_MS;
 
 // Binary arrives as a Buffer in Node and as an ArrayBuffer in a browser: log both as {bytes: [...]}.
 export function plain(value) {
@@ -20,7 +21,7 @@ export function plain(value) {
 
 function next(emitter, event, what = event) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${what}" within ${WAIT_MS} ms`)), WAIT_MS);
+    const timer = setTimeout(() => reject(new Error(`no "${what}" within ${waitMs} ms`)), waitMs);
     emitter.once(event, (...args) => { clearTimeout(timer); resolve(args); });
   });
 }
@@ -31,7 +32,8 @@ function ack(socket, event, ...args) {
   return new Promise((resolve) => socket.emit(event, ...args, (...answer) => resolve(plain(answer))));
 }
 
-export async function runStory(io, url, { transports, pings = 3 } = {}, log) {
+export async function runStory(io, url, { transports, pings = 3, wait = WAIT_MS } = {}, log) {
+  waitMs = wait;
   const options = { transports, reconnection: false, forceNew: true };
 
   // Connect with auth; the app answers with the CONNECT payload it received.
