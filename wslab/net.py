@@ -52,7 +52,6 @@ import enum
 import itertools
 import logging
 import ssl as ssl_module
-import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -62,11 +61,10 @@ from wslab.codes import CloseCode, close_code_name
 from wslab.connection import MAX_FRAGMENTS, BinaryMessage, Connection, ConnectionFailed, Pong, State, TextMessage
 from wslab.errors import ConnectionClosed, HandshakeError, InvalidResponse, NegotiationError
 
-__all__ = ["serve", "connect", "echo", "Server", "WebSocket", "READ_SIZE", "MAX_QUEUE"]
+__all__ = ["serve", "connect", "echo", "Server", "WebSocket", "MAX_QUEUE"]
 
 logger = logging.getLogger("wslab.net")
 
-READ_SIZE = 64 * 1024  # bytes asked of the socket per read: memory per read stays bounded
 WRITE_CHUNK = 256 * 1024  # larger sends are written piece by piece, each taken by the socket first
 MAX_QUEUE = 16  # received messages waiting for recv() before reading pauses
 CLOSE_TIMEOUT = 5.0  # seconds to wait for the peer's part of closing before dropping TCP
@@ -92,30 +90,13 @@ class _Phase(enum.Enum):
 _HEAD, _FRAMES = _Phase.HEAD, _Phase.FRAMES
 
 
-_reads = threading.local()
-
-
-def _read_buffer() -> memoryview:
-    """The buffer asyncio reads a chunk into: one per thread, shared by its connections.
-
-    asyncio calls `get_buffer` and then `buffer_updated` in the same callback, and
-    `buffer_updated` copies the chunk out at once, so no two connections of a loop
-    ever use it at the same time. One 64 KiB buffer per connection was most of an
-    idle connection's memory.
-    """
-    buffer = getattr(_reads, "buffer", None)
-    if buffer is None:
-        buffer = _reads.buffer = memoryview(bytearray(READ_SIZE))
-    return buffer
-
-
 async def echo(ws: WebSocket) -> None:
     """A handler that sends every message back as it came: text as text, binary as binary."""
     async for message in ws:
         await ws.send(message)
 
 
-class WebSocket(asyncio.BufferedProtocol):
+class WebSocket(asyncio.Protocol):
     """One open WebSocket connection, server side or client side.
 
     Made by `serve` (passed to the handler) and by `connect`; not created directly.
@@ -129,7 +110,7 @@ class WebSocket(asyncio.BufferedProtocol):
     __slots__ = (
         "role", "id", "remote", "request", "response", "connection", "subprotocol", "extensions",
         "close_timeout", "max_queue", "_on_bytes", "_on_connected", "_loop", "_transport", "_phase",
-        "_head", "_head_waiter", "_read_into", "_messages", "_backlog", "_getters", "_pings",
+        "_head", "_head_waiter", "_messages", "_backlog", "_getters", "_pings",
         "_reading_paused", "_writing_paused", "_drainers", "_send_lock", "_writing_large", "_deferred",
         "_output_blocked", "_closing", "_close_code", "_closer", "_answering", "_failure_timer",
         "_eof", "_lost", "_done",
@@ -162,7 +143,6 @@ class WebSocket(asyncio.BufferedProtocol):
         self._phase = _Phase.HEAD
         self._head = bytearray()  # handshake bytes read so far
         self._head_waiter: asyncio.Future | None = None
-        self._read_into = _read_buffer()  # this loop's thread's buffer: the protocol runs in that thread
         self._messages: collections.deque = collections.deque()  # at most max_queue, for recv()
         self._backlog: collections.deque = collections.deque()  # read while the queue was full
         self._getters: list[asyncio.Future] = []  # recv() calls waiting
@@ -366,13 +346,8 @@ class WebSocket(asyncio.BufferedProtocol):
         if self._on_connected is not None:
             self._on_connected(self)
 
-    def get_buffer(self, sizehint: int) -> memoryview:
-        """Where asyncio reads the next chunk into: READ_SIZE bytes, shared (`_read_buffer`)."""
-        return self._read_into
-
-    def buffer_updated(self, nbytes: int) -> None:
+    def data_received(self, data: bytes) -> None:
         """A chunk arrived: hand it on at once, in this callback (no task in between)."""
-        data = bytes(self._read_into[:nbytes])
         if self._on_bytes is not None:
             self._tap("received", data)
         if self._phase is _FRAMES:
