@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchutil import cpu_seconds  # noqa: E402
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 
 from wslab import frames, handshake  # noqa: E402
@@ -44,7 +45,6 @@ from wslab.masking import RFC_MASK_KEY  # noqa: E402
 
 MESSAGE = "x" * 64
 BIG = 16 * 1024 * 1024
-TICKS = os.sysconf("SC_CLK_TCK")
 SERVERS = ("wslab", "websockets")
 
 
@@ -96,8 +96,7 @@ class Served:
 
     def cpu(self) -> float:
         """Seconds of CPU (user + system) the server process has used."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
+        return cpu_seconds(self.process.pid)
 
     def memory(self, name: str = "VmRSS") -> int:
         """Bytes of resident memory (VmRSS), or its peak (VmHWM)."""
