@@ -47,7 +47,7 @@ def best_of(functions: dict[str, tuple[object, int]]) -> dict[str, float]:
     load on a shared machine hits every implementation alike. Each run starts
     with one untimed call: the implementation before it has just freed or
     allocated megabytes, so the first call pays for fresh memory pages and cold
-    caches (at 1 MiB, three calls per run, that alone moved the ratio 0.77x-1.2x).
+    caches (at 1 MiB that alone moved the ratio 0.77x-1.2x).
     """
     times = {name: float("inf") for name in functions}
     for _ in range(REPEAT):
@@ -58,7 +58,10 @@ def best_of(functions: dict[str, tuple[object, int]]) -> dict[str, float]:
 
 
 def number_for(size: int) -> int:
-    return max(3, 3_000_000 // (size + 2000))
+    """Calls per timed run: at least 20. With 3 at 1 MiB (~70 us a run) one interrupt or
+    burst of page faults decided a run, and the same C loop measured 0.70x-1.16x of
+    websockets' from one run of this script to the next; with 20 it measures 0.99-1.04x."""
+    return max(20, 3_000_000 // (size + 2000))
 
 
 # --- the stdlib approaches wslab.mask chooses between (for the record) --------

@@ -211,7 +211,6 @@ def verify_request(
     upgrade: bool,
     transports: tuple[str, ...] = TRANSPORTS,
     session: Session | None = None,
-    sid_known: bool = False,
 ) -> None:
     """The JavaScript server's checks of a request to the Engine.IO path, in its order (``verify``,
     ``handshake``). ``upgrade``: the request asks for a WebSocket upgrade. ``session``: the one its

@@ -30,7 +30,6 @@ line, never a traceback through wslab.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -513,8 +512,3 @@ def browser_snippet(url: str) -> str:
             'ws.onclose = (event) => console.log("closed", event.code);',
         ]
     )
-
-
-def signature_of(name: str) -> str:
-    """The agreed signature of a student function, from the reference solution (for the notebook's text)."""
-    return f"{name}{inspect.signature(reference_functions()[name])}"

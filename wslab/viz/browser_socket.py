@@ -44,7 +44,6 @@ __all__ = [
 # WebSocket.readyState (WHATWG WebSockets Standard, "The WebSocket interface").
 READY_STATES = {0: "CONNECTING", 1: "OPEN", 2: "CLOSING", 3: "CLOSED"}
 MAX_ROWS = 40  # rows shown per side: the newest ones
-MAX_REASON = 123  # bytes: a Close frame's payload is at most 125, 2 of them the code (RFC 6455 §5.5)
 
 
 def browser_code_allowed(code: int) -> bool:
