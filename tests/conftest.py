@@ -110,8 +110,9 @@ def screenshots(tmp_path_factory):
 # pytest-xdist (`--dist loadfile --no-loadscope-reorder`, pyproject) hands whole files to the
 # two workers in collection order, each worker taking the next file when it is almost done.
 # The longest files go first, so that no long file starts last and keeps one worker busy
-# while the other is idle: the files that run notebooks in JupyterLab, then tests marked
-# `slow`, then the files that start Chromium; the rest in their usual order.
+# while the other is idle: the files that run notebooks in JupyterLab, then the files with
+# a test marked `slow`, the files that start Chromium, the notebooks (nbval: a kernel each);
+# the many short files last, in their usual order, to even out the end.
 
 
 def _cost_rank(item) -> int:
@@ -122,12 +123,14 @@ def _cost_rank(item) -> int:
         return 1
     if "browser" in fixtures:
         return 2
-    return 3
+    if item.nodeid.split("::", 1)[0].endswith(".ipynb"):
+        return 3
+    return 4
 
 
 def pytest_collection_modifyitems(config, items):
     rank: dict[str, int] = {}
     for item in items:
         file = item.nodeid.split("::", 1)[0]
-        rank[file] = min(rank.get(file, 3), _cost_rank(item))
+        rank[file] = min(rank.get(file, 4), _cost_rank(item))
     items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])  # stable: each file keeps its order

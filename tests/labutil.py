@@ -41,6 +41,22 @@ SETTINGS = {
 }
 
 
+# nbgrader is in the test extra (for test_classroom), not in what a student installs: its server and
+# JupyterLab extensions stay out of this JupyterLab, which then loads what a student's loads (and
+# starts faster). Written to a config folder of the run's own, first on JUPYTER_CONFIG_PATH.
+CONFIG = {
+    "labconfig/page_config.json": {"disabledExtensions": {"@jupyter/nbgrader": True}},
+    "jupyter_server_config.json": {
+        "ServerApp": {
+            "jpserver_extensions": {
+                f"nbgrader.server_extensions.{name}": False
+                for name in ("formgrader", "validate_assignment", "assignment_list", "course_list")
+            }
+        }
+    },
+}
+
+
 def notebooks(exercises: bool) -> list[Path]:
     """The exercise notebooks (notebooks/exercises/), or every other notebook: found by globbing, so
     notebooks added later are covered too."""
@@ -61,12 +77,19 @@ def _free_port() -> int:
 @contextmanager
 def jupyterlab(tmp: Path) -> Iterator[tuple[str, str]]:
     """A JupyterLab server on loopback serving notebooks/: (base url, token)."""
-    for name, value in SETTINGS.items():
-        path = tmp / "settings" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(value))
+    for folder, files in (("settings", SETTINGS), ("config", CONFIG)):
+        for name, value in files.items():
+            path = tmp / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(value))
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
+    config_path = os.pathsep.join(filter(None, [str(tmp / "config"), os.environ.get("JUPYTER_CONFIG_PATH")]))
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        JUPYTER_CONFIG_PATH=config_path,
+    )
     command = [
         sys.executable,
         "-m",

@@ -29,6 +29,7 @@ async def graded(functions, cases=None) -> tuple[capstone.Scoreboard, capstone.C
     return board, server, client
 
 
+@pytest.mark.slow  # the whole conformance suite, 16 MiB cases included
 def test_reference_solutions_pass_every_case():
     board, _, client = run(graded(REFERENCE))
     not_ok = [(r.case.id, r.verdict.value, r.detail) for r in board.results if r.verdict is not Verdict.OK]

@@ -81,6 +81,7 @@ async def expect_failure(probe: Probe, code: int) -> None:
 # --- every case of the suite against wslab's server -----------------------------------
 
 
+@pytest.mark.slow  # all together: the 16 MiB cases, the timeouts
 @pytest.mark.parametrize("case", CASES, ids=[f"{case.id} {case.title}" for case in CASES])
 def test_case(url, case):
     result = run(conformance.run_case(url, case))
