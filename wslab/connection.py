@@ -40,7 +40,16 @@ from typing import TYPE_CHECKING
 
 from wslab.codes import Opcode, close_code_name
 from wslab.errors import ConnectionClosed, InvalidUTF8, PayloadTooBig, ProtocolError
-from wslab.frames import MAX_CONTROL_PAYLOAD, FrameParser, Role, check_rsv1, close_payload, encode_fields, parse_close
+from wslab.frames import (
+    MAX_CONTROL_PAYLOAD,
+    FrameParser,
+    Role,
+    check_rsv1,
+    close_payload,
+    encode_fields,
+    encode_header,
+    parse_close,
+)
 
 if TYPE_CHECKING:  # the core does not import the extension; it only calls what it is given
     from wslab.deflate import PerMessageDeflate
@@ -542,6 +551,21 @@ class Connection:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"send_binary takes bytes, got {type(data).__name__}; use send_text for str")
         return self._send_message(_BINARY, bytes(data), fragment_size, compress)
+
+    def send_pieces(self, message: str | bytes) -> list[bytes]:
+        """The frame `send_text` (str) or `send_binary` (bytes) would make, as pieces to write
+        in order: its header, then the payload itself rather than a copy of it behind the
+        header, so sending a large message holds it once, not twice (§10.4). A client masks,
+        and permessage-deflate compresses, into new bytes anyway: then it is one piece."""
+        if isinstance(message, str):
+            opcode, payload = _TEXT, message.encode("utf-8")
+        else:
+            opcode, payload = _BINARY, bytes(message)
+        if self.role == "client" or self.deflate is not None:
+            return [self._send_message(opcode, payload, None)]
+        if self.state is not _OPEN:
+            self._check_can_send("a data frame", allow_closing=False)
+        return [encode_header(opcode, len(payload)), payload]
 
     def send_ping(self, payload: bytes = b"") -> bytes:
         """A Ping frame (§5.5.2). Allowed while CLOSING: it is not a data frame."""

@@ -26,6 +26,7 @@ continuation order) belong to `wslab.connection`.
 
 from __future__ import annotations
 
+import io
 import struct
 from collections import deque
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ __all__ = [
     "Role",
     "encode",
     "encode_fields",
+    "encode_header",
     "decode",
     "read_header",
     "parse_header",
@@ -146,18 +148,29 @@ def encode_fields(
 ) -> bytes:
     """`encode` from the fields themselves, without building a `Frame` first
     (what a connection sends, frame after frame)."""
-    first = (fin << 7) | (rsv1 << 6) | (rsv2 << 5) | (rsv3 << 4) | opcode
-    masked = mask_key is not None
-    length = len(payload)
-    if length <= MAX_CONTROL_PAYLOAD:
-        header = struct.pack("!BB", first, (masked << 7) | length)
-    elif length <= 0xFFFF:
-        header = struct.pack("!BBH", first, (masked << 7) | _LENGTH_16, length)
-    else:
-        header = struct.pack("!BBQ", first, (masked << 7) | _LENGTH_64, length)
+    header = encode_header(opcode, len(payload), fin, rsv1, rsv2, rsv3, masked=mask_key is not None)
     if mask_key is None:
         return header + payload
     return header + mask_key + mask(payload, mask_key)
+
+
+def encode_header(
+    opcode: int,
+    length: int,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    *,
+    masked: bool = False,
+) -> bytes:
+    """The header of a frame with a payload of `length` bytes (§5.2), up to its masking key."""
+    first = (fin << 7) | (rsv1 << 6) | (rsv2 << 5) | (rsv3 << 4) | opcode
+    if length <= MAX_CONTROL_PAYLOAD:
+        return struct.pack("!BB", first, (masked << 7) | length)
+    if length <= 0xFFFF:
+        return struct.pack("!BBH", first, (masked << 7) | _LENGTH_16, length)
+    return struct.pack("!BBQ", first, (masked << 7) | _LENGTH_64, length)
 
 
 def close_payload(code: int | None = None, reason: str = "") -> bytes:
@@ -551,7 +564,10 @@ class FrameParser:
         self.max_size = max_size
         self.rsv1_allowed = rsv1_allowed  # permessage-deflate was negotiated (RFC 7692 §6)
         self.error: ProtocolError | None = None  # the error, once reported
-        self._buffer = bytearray()  # the frame being read: its header, then its payload
+        self._buffer = bytearray()  # the header of the frame being read
+        # Its payload, unmasked as it arrives: BytesIO hands its bytes over without a
+        # copy once complete, so a large frame is held once, not masked and unmasked.
+        self._payload = io.BytesIO()
         self._header: Header | None = None  # its header, once complete
         self._frames: deque[Frame] = deque()
         self._pending: ProtocolError | None = None  # found, reported after the frames before it
@@ -559,7 +575,7 @@ class FrameParser:
     @property
     def buffered(self) -> int:
         """Bytes received but not yet part of a complete frame."""
-        return len(self._buffer)
+        return len(self._buffer) + self._payload.tell()
 
     def feed(self, data: bytes) -> None:
         """Add bytes as they arrive."""
@@ -573,6 +589,7 @@ class FrameParser:
             self._pending = error
             self._buffer.clear()
             self._header = None
+            self._payload = io.BytesIO()
 
     def __iter__(self) -> Iterator[Frame]:
         while (frame := self.next_frame()) is not None:
@@ -623,16 +640,12 @@ class FrameParser:
 
         Asking only for the bytes after those already seen keeps the caller linear:
         §8.1 wants invalid UTF-8 caught as soon as it arrives, even mid-frame.
-        Masking restarts at key byte ``start % 4`` (§5.3: byte i uses key[i mod 4]).
+        (The parser unmasks each chunk as it arrives, `_unmask_from`.)
         """
-        header = self._header
-        if header is None:
+        if self._header is None:
             return b""
-        data = bytes(self._buffer[start : header.payload_length])
-        if header.mask_key is None or not data:
-            return data
-        shift = start % 4
-        return mask(data, header.mask_key[shift:] + header.mask_key[:shift])
+        with self._payload.getbuffer() as received:  # (released at once: BytesIO cannot grow while viewed)
+            return bytes(received[start:])
 
     def _read(self, view: memoryview) -> None:
         pos, end = 0, len(view)
@@ -668,15 +681,15 @@ class FrameParser:
         return pos + len(chunk)
 
     def _read_payload(self, view: memoryview, pos: int) -> int:
-        header = self._header
+        header, payload = self._header, self._payload
         assert header is not None
-        chunk = view[pos : pos + header.payload_length - len(self._buffer)]
-        self._buffer += chunk
-        if len(self._buffer) == header.payload_length:
-            payload = _unmask(header, self._buffer)
-            self._buffer.clear()
+        received = payload.tell()
+        chunk = view[pos : pos + header.payload_length - received]
+        payload.write(_unmask_from(header, chunk, received))
+        if received + len(chunk) == header.payload_length:
             self._header = None
-            self._frames.append(_frame(header, payload))
+            self._payload = io.BytesIO()
+            self._frames.append(_frame(header, payload.getvalue()))
         return pos + len(chunk)
 
 
@@ -713,6 +726,15 @@ def _unmask(header: Header, payload: Buffer) -> bytes:
     if header.mask_key is None:
         return bytes(payload)
     return mask(payload, header.mask_key)
+
+
+def _unmask_from(header: Header, chunk: Buffer, start: int) -> Buffer:
+    """`chunk`, the payload bytes from byte `start` on, unmasked: masking restarts at
+    key byte ``start % 4`` (§5.3: byte i uses key[i mod 4])."""
+    if header.mask_key is None or not chunk:
+        return chunk
+    shift = start % 4
+    return mask(chunk, header.mask_key[shift:] + header.mask_key[:shift])
 
 
 def _frame(header: Header, payload: bytes) -> Frame:

@@ -169,6 +169,9 @@ class WebSocket(asyncio.Protocol):
         """Send a text (str) or binary (bytes) message (§5.6), split into frames of
         at most `fragment_size` payload bytes if given (§5.4)."""
         connection = self._require_connection()
+        if fragment_size is None and type(message) in (bytes, str) and len(message) > WRITE_CHUNK:
+            await self._send(*connection.send_pieces(message))  # not copied behind its header
+            return
         if isinstance(message, str):
             data = connection.send_text(message, fragment_size=fragment_size)
         elif isinstance(message, (bytes, bytearray, memoryview)):
@@ -672,16 +675,17 @@ class WebSocket(asyncio.Protocol):
         self._write_now(data)
         return True
 
-    async def _send(self, data: bytes) -> None:
-        """Write frames the application made and wait while the socket's buffer is full.
+    async def _send(self, data: bytes, *more: bytes) -> None:
+        """Write frames the application made (`data`, then `more` if given) and wait
+        while the socket's buffer is full.
 
         A large message goes out in WRITE_CHUNK pieces, each taken by the socket
         before the next, so the transport never holds a second copy of it (§10.4).
         """
-        if not self._write_small(data):
+        if more or not self._write_small(data):
             try:
                 async with self._send_lock:
-                    await self._write_in_pieces(data)
+                    await self._write_in_pieces(data, *more)
             except (ConnectionError, OSError) as error:
                 raise self._lost_error(error) from None
         await self._wait_taken()
@@ -698,13 +702,14 @@ class WebSocket(asyncio.Protocol):
             self.close_code or CloseCode.ABNORMAL_CLOSURE, self.close_reason, f"TCP connection lost ({error})"
         )
 
-    async def _write_in_pieces(self, data: bytes) -> None:
+    async def _write_in_pieces(self, *buffers: bytes) -> None:
         self._writing_large = True
         try:
-            view = memoryview(data)
-            for start in range(0, len(view), WRITE_CHUNK):
-                self._write_now(view[start : start + WRITE_CHUNK])
-                await self._drain()
+            for buffer in buffers:
+                view = memoryview(buffer)
+                for start in range(0, len(view), WRITE_CHUNK):
+                    self._write_now(view[start : start + WRITE_CHUNK])
+                    await self._drain()
         finally:
             self._writing_large = False
             deferred, self._deferred = bytes(self._deferred), bytearray()
