@@ -619,8 +619,9 @@ class Connection:
 
     def _frame(self, opcode: Opcode, payload: bytes, fin: bool = True, rsv1: bool = False) -> bytes:
         """Encode one frame; a client masks every frame it sends, a server none (§5.1, §5.3)."""
-        mask_key = None if self.role == "server" else self._next_mask_key()
-        return encode_fields(opcode, payload, fin, rsv1, mask_key=mask_key)
+        if self.role == "server":
+            return encode_header(opcode, len(payload), fin, rsv1) + payload
+        return encode_fields(opcode, payload, fin, rsv1, mask_key=self._next_mask_key())
 
     def _next_mask_key(self) -> bytes:
         if self.mask_key is None:
