@@ -826,3 +826,18 @@ def test_send_pieces_after_close_is_refused():
     conn.send_close()
     with pytest.raises(ConnectionClosed, match="after sending a Close frame"):
         conn.send_pieces(b"late")
+
+
+@pytest.mark.parametrize("payload, fin", [(b"\xed\xa0\x00", False), (b"\xed\xa0\x80", True), (b"a\xed\xbf\xbf", True)])
+def test_a_surrogate_fails_with_the_same_close_frame_however_the_bytes_arrive(payload, fin):
+    """Python's decoder calls ED A0-BF "invalid continuation byte" when it sees the whole
+    sequence and waits when it sees only ED A0: both are a UTF-16 surrogate (§8.1), and the
+    Close frame's reason must not depend on how TCP split the bytes (found by the fuzz test)."""
+    wire = from_client(Opcode.TEXT, payload, fin=fin)
+    whole, single = Connection("server"), Connection("server")
+    (failed,) = whole.receive_data(wire)
+    for i in range(len(wire)):
+        single.receive_data(wire[i : i + 1])
+    assert isinstance(failed, ConnectionFailed) and failed.close_code == 1007
+    assert "surrogate" in failed.error.message
+    assert single.data_to_send() == whole.data_to_send()

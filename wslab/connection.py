@@ -313,6 +313,13 @@ class Connection:
 
     def _receive_frame(self, opcode: Opcode | int, payload: bytes, fin: bool, rsv1: bool, events: list[Event]) -> None:
         """A whole frame (its fields, read and checked by the parser): its events."""
+        if fin and not rsv1 and self._message_opcode is None and not self._frame_started and opcode in _MESSAGE_OPCODES:
+            if self._fits(len(payload)):
+                # The usual message, whole in one frame with nothing in progress: none of
+                # `_start_frame`'s rules can apply (no continuation, no RSV1, no message to
+                # interrupt, within the size limit), so it is not called for every message.
+                events.append(self._single_frame_message(opcode, payload))
+                return
         if not self._frame_started:
             self._start_frame(opcode, len(payload), rsv1)
         self._frame_started = False
@@ -363,14 +370,17 @@ class Connection:
             if rsv1:
                 self._compressed = True
                 self.deflate.start_message()  # type: ignore[union-attr]  # RSV1 passes the parser only with it
-        if opcode in _DATA_OPCODES and self.max_message_size is not None and not self._compressed:
+        if opcode in _DATA_OPCODES and not self._compressed and not self._fits(payload_length):
             size = self._message_size + payload_length
-            if size > self.max_message_size:
-                raise PayloadTooBig(
-                    f"message of at least {size} bytes exceeds the limit of {self.max_message_size} bytes",
-                    rfc_section="10.4",
-                    field="payload length",
-                )
+            raise PayloadTooBig(
+                f"message of at least {size} bytes exceeds the limit of {self.max_message_size} bytes",
+                rfc_section="10.4",
+                field="payload length",
+            )
+
+    def _fits(self, payload_length: int) -> bool:
+        """Whether this message may grow by `payload_length` bytes (§10.4: `max_message_size`)."""
+        return self.max_message_size is None or self._message_size + payload_length <= self.max_message_size
 
     def _check_frame_in_progress(self) -> None:
         """Apply the rules that need not wait for the rest of the frame."""
@@ -421,21 +431,13 @@ class Connection:
         try:
             text = self._decoder.decode(data, final)
         except UnicodeDecodeError as e:
-            at = self._decoded - len(pending) + e.start
-            raise InvalidUTF8(
-                f"text is not valid UTF-8: {e.reason} at byte {at} of the message", rfc_section="8.1", field="payload"
-            ) from None
+            raise _invalid_utf8(pending + data, e, self._decoded - len(pending)) from None
         self._decoded += len(data)
         # Python's decoder waits for a third byte after ED A0-BF, but every
         # completion is a UTF-16 surrogate (U+D800-U+DFFF), which UTF-8 forbids.
         pending = self._decoder.getstate()[0]
-        if len(pending) >= 2 and pending[0] == 0xED and pending[1] >= 0xA0:
-            at = self._decoded - len(pending)
-            raise InvalidUTF8(
-                f"text is not valid UTF-8: a UTF-16 surrogate at byte {at} of the message",
-                rfc_section="8.1",
-                field="payload",
-            )
+        if _starts_surrogate(pending):
+            raise _utf8_error("a UTF-16 surrogate", self._decoded - len(pending))
         return text
 
     def _single_frame_message(self, opcode: Opcode | int, payload: bytes) -> TextMessage | BinaryMessage:
@@ -449,11 +451,7 @@ class Connection:
         try:
             return TextMessage(payload.decode("utf-8"))
         except UnicodeDecodeError as e:
-            raise InvalidUTF8(
-                f"text is not valid UTF-8: {e.reason} at byte {e.start} of the message",
-                rfc_section="8.1",
-                field="payload",
-            ) from None
+            raise _invalid_utf8(payload, e, 0) from None
 
     def _inflate_whole(self, payload: bytes) -> bytes:
         """A compressed message in one frame: inflated, then the tail put back (RFC 7692 §7.2.2)."""
@@ -648,6 +646,25 @@ class Connection:
                 f"a {kind} payload may be at most {MAX_CONTROL_PAYLOAD} bytes "
                 f"(RFC 6455 §5.5: control frames), got {len(payload)}"
             )
+
+
+def _starts_surrogate(data: bytes) -> bool:
+    """ED A0-BF: the start of a UTF-16 surrogate (U+D800-U+DFFF), which UTF-8 forbids (§8.1)."""
+    return len(data) >= 2 and data[0] == 0xED and 0xA0 <= data[1] <= 0xBF
+
+
+def _invalid_utf8(data: bytes, error: UnicodeDecodeError, offset: int) -> InvalidUTF8:
+    """The §8.1 failure for `error`, raised decoding `data`, which starts at byte `offset` of the
+    message. A surrogate is named as such whether Python saw all of it at once ("invalid
+    continuation byte") or only its start, so the reason is the same however the bytes arrived."""
+    reason = "a UTF-16 surrogate" if _starts_surrogate(data[error.start : error.start + 2]) else error.reason
+    return _utf8_error(reason, offset + error.start)
+
+
+def _utf8_error(reason: str, at: int) -> InvalidUTF8:
+    return InvalidUTF8(
+        f"text is not valid UTF-8: {reason} at byte {at} of the message", rfc_section="8.1", field="payload"
+    )
 
 
 def _trim_reason(reason: str) -> str:
