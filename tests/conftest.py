@@ -2,6 +2,7 @@
 in which pytest-xdist hands out the test files."""
 
 import os
+import sys
 
 import pytest
 
@@ -55,6 +56,11 @@ def pytest_configure(config):
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if fast not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([fast, *paths])
+    # Some machines set PYTHONDONTWRITEBYTECODE: then each of the run's ~50 processes
+    # compiles wslab, the tests and JupyterLab's packages again (about 4 s of CPU for a
+    # worker's collection alone). The run caches bytecode as Python does by default.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
 
     folder = tempfile.mkdtemp(prefix="wslab-progress-")
     os.environ["WSLAB_PROGRESS"] = os.path.join(folder, "progress.json")
