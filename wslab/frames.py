@@ -402,7 +402,7 @@ def decode(
     end = header.size + header.payload_length
     if len(data) < end:
         raise IncompleteFrame(end - len(data))
-    return _frame(header, _unmask(header, data[header.size : end])), end
+    return _frame(header, bytes(_unmask(header, data[header.size : end]))), end
 
 
 _COMMON_OPCODES = frozenset({0x0, 0x1, 0x2, 0x9, 0xA})  # data frames, Ping, Pong (Close: parse_close too)
@@ -640,7 +640,7 @@ class FrameParser:
 
         Asking only for the bytes after those already seen keeps the caller linear:
         §8.1 wants invalid UTF-8 caught as soon as it arrives, even mid-frame.
-        (The parser unmasks each chunk as it arrives, `_unmask_from`.)
+        (The parser unmasks each chunk as it arrives, `_unmask`.)
         """
         if self._header is None:
             return b""
@@ -685,7 +685,7 @@ class FrameParser:
         assert header is not None
         received = payload.tell()
         chunk = view[pos : pos + header.payload_length - received]
-        payload.write(_unmask_from(header, chunk, received))
+        payload.write(_unmask(header, chunk, received))
         if received + len(chunk) == header.payload_length:
             self._header = None
             self._payload = io.BytesIO()
@@ -721,16 +721,9 @@ def _length_field_meaning(length_field: int) -> str:
 # --- the rules -----------------------------------------------------------------
 
 
-def _unmask(header: Header, payload: Buffer) -> bytes:
-    """The payload as bytes, unmasked if it was masked: one copy, whatever the input."""
-    if header.mask_key is None:
-        return bytes(payload)
-    return mask(payload, header.mask_key)
-
-
-def _unmask_from(header: Header, chunk: Buffer, start: int) -> Buffer:
-    """`chunk`, the payload bytes from byte `start` on, unmasked: masking restarts at
-    key byte ``start % 4`` (§5.3: byte i uses key[i mod 4])."""
+def _unmask(header: Header, chunk: Buffer, start: int = 0) -> Buffer:
+    """`chunk`, the payload bytes from byte `start` on, unmasked if the frame is masked:
+    masking restarts at key byte ``start % 4`` (§5.3: byte i uses key[i mod 4])."""
     if header.mask_key is None or not chunk:
         return chunk
     shift = start % 4
